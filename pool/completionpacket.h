@@ -1,0 +1,56 @@
+#pragma once
+// What a completion port carries and what a dequeue returns. Plain values; no threads here.
+
+#include <cstdint>
+#include <string_view>
+
+namespace poolscope {
+
+// The fields of a Windows completion packet: what PostQueuedCompletionStatus takes
+// (key, byte count, overlapped) plus the status GetQueuedCompletionStatus reports.
+// status == 0 means the operation succeeded; any other value is the backend's error
+// code (errno on Linux, a Win32 error on Windows).
+struct CompletionPacket {
+    std::uintptr_t key = 0;
+    void *overlapped = nullptr;
+    std::uint32_t bytes = 0;
+    std::uint32_t status = 0;
+
+    friend bool operator==(const CompletionPacket &, const CompletionPacket &) = default;
+};
+
+// GetQueuedCompletionStatus encodes its result in (return value, overlapped, byte count).
+// The port decodes that once, here, into an explicit outcome. The Windows "no packet"
+// case is split by its reason, since a worker treats the two very differently.
+enum class DequeueOutcome : std::uint8_t {
+    Timeout,          // no packet: the wait timed out
+    Closed,           // no packet: the port is closed
+    IoFailed,         // a packet for an operation that failed (overlapped set, status != 0)
+    UserPosted,       // a packet posted by a program, not by I/O (overlapped == nullptr)
+    EndOfStream,      // an operation completed with 0 bytes (overlapped set)
+    BytesTransferred, // an operation completed with bytes > 0 (overlapped set)
+};
+
+std::string_view toString(DequeueOutcome outcome) noexcept;
+
+// The one place where a dequeued packet is classified. Never allocates.
+constexpr DequeueOutcome classifyPacket(const CompletionPacket &packet) noexcept
+{
+    if (packet.overlapped == nullptr)
+        return DequeueOutcome::UserPosted;
+    if (packet.status != 0)
+        return DequeueOutcome::IoFailed;
+    return packet.bytes == 0 ? DequeueOutcome::EndOfStream : DequeueOutcome::BytesTransferred;
+}
+
+struct DequeueResult {
+    DequeueOutcome outcome = DequeueOutcome::Timeout;
+    CompletionPacket packet; // meaningful only when hasPacket()
+
+    constexpr bool hasPacket() const noexcept
+    {
+        return outcome != DequeueOutcome::Timeout && outcome != DequeueOutcome::Closed;
+    }
+};
+
+} // namespace poolscope

@@ -1,0 +1,682 @@
+// Linux backend of CompletionPort: a user-space queue with per-waiter futex parking.
+//
+// All the port's bookkeeping lives in one 64-bit word (m_state): the packets that may be
+// claimed, the threads running, the threads parked, and the closed flag. A dequeue claims a
+// packet with one compare-exchange on that word and then pops the packet from a lock-free
+// ring; a post counts its packet with one compare-exchange and pushes it. Neither takes a
+// lock nor makes a syscall while no thread is parked: the lock (m_waitersMutex) and the
+// futex are reached only to park or to wake a parked thread, which costs a syscall anyway.
+//
+// Invariant: packets in the queue >= claimable (queued) + claims handed out and not yet
+// popped. A claimant whose packet is not yet pushed (its producer counted first and is
+// between the two steps) spins until it is: that window is a few instructions long.
+
+#include "completionport.h"
+#include "threadhooks.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <climits>
+#include <cstddef>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <new>
+#include <thread>
+
+#include <linux/futex.h>
+#include <sched.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+namespace poolscope {
+
+namespace {
+
+constexpr std::size_t CacheLine = 64;
+
+inline void cpuRelax() noexcept
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    asm volatile("yield" ::: "memory");
+#endif
+}
+
+// Spins politely: a few pauses, then yields the core, since on a small machine the thread
+// we wait for may be waiting for our core.
+class Backoff {
+public:
+    void pause() noexcept
+    {
+        if (m_count < 16) {
+            for (unsigned i = 0; i < (1u << (m_count / 4)); ++i)
+                cpuRelax();
+        } else {
+            sched_yield();
+        }
+        ++m_count;
+    }
+
+private:
+    unsigned m_count = 0;
+};
+
+// --- the state word ---------------------------------------------------------------------
+
+struct StateWord {
+    static constexpr unsigned RunningShift = 32;
+    static constexpr unsigned ParkedShift = 46;
+    static constexpr std::uint64_t FieldMask14 = (1ull << 14) - 1;
+    static constexpr std::uint64_t QueuedMask = 0xffffffffull;
+    static constexpr std::uint64_t ClosedBit = 1ull << 63;
+    static constexpr std::uint64_t OneRunning = 1ull << RunningShift;
+    static constexpr std::uint64_t OneParked = 1ull << ParkedShift;
+
+    static std::uint64_t queued(std::uint64_t s) noexcept { return s & QueuedMask; }
+    static std::uint32_t running(std::uint64_t s) noexcept
+    {
+        return static_cast<std::uint32_t>((s >> RunningShift) & FieldMask14);
+    }
+    static std::uint32_t parked(std::uint64_t s) noexcept
+    {
+        return static_cast<std::uint32_t>((s >> ParkedShift) & FieldMask14);
+    }
+    static bool closed(std::uint64_t s) noexcept { return (s & ClosedBit) != 0; }
+};
+
+// --- the packet queue -------------------------------------------------------------------
+
+// Unbounded multi-producer multi-consumer FIFO: a bounded lock-free ring (Vyukov's
+// sequence-numbered cells) for the common case, and a mutex-guarded overflow list for a
+// backlog larger than the ring. Once anything is in the overflow, producers append there
+// too and consumers refill the ring from it, so packets from one producer stay in order.
+// Callers only pop packets they have claimed through the state word, so pop() waits for a
+// packet that is being pushed rather than reporting "empty".
+class PacketQueue {
+public:
+    static constexpr std::size_t RingSize = 8192; // power of two
+
+    PacketQueue() : m_cells(new Cell[RingSize])
+    {
+        for (std::size_t i = 0; i < RingSize; ++i)
+            m_cells[i].sequence.store(i, std::memory_order_relaxed);
+    }
+
+    void push(const CompletionPacket &packet)
+    {
+        if (m_overflowCount.load(std::memory_order_acquire) == 0 && tryPushRing(packet))
+            return;
+        std::lock_guard lock(m_overflowMutex);
+        m_overflow.push_back(packet);
+        m_overflowCount.store(m_overflow.size(), std::memory_order_release);
+    }
+
+    CompletionPacket pop()
+    {
+        CompletionPacket packet;
+        Backoff backoff;
+        for (;;) {
+            if (tryPopRing(packet))
+                return packet;
+            if (m_overflowCount.load(std::memory_order_acquire) != 0 && popOverflow(packet))
+                return packet;
+            backoff.pause();
+        }
+    }
+
+private:
+    struct alignas(32) Cell {
+        std::atomic<std::uint64_t> sequence;
+        CompletionPacket packet;
+    };
+
+    bool tryPushRing(const CompletionPacket &packet) noexcept
+    {
+        std::uint64_t position = m_enqueuePosition.load(std::memory_order_relaxed);
+        for (;;) {
+            Cell &cell = m_cells[position & (RingSize - 1)];
+            const std::uint64_t sequence = cell.sequence.load(std::memory_order_acquire);
+            const auto difference = static_cast<std::int64_t>(sequence - position);
+            if (difference == 0) {
+                if (m_enqueuePosition.compare_exchange_weak(position, position + 1,
+                                                            std::memory_order_relaxed)) {
+                    cell.packet = packet;
+                    cell.sequence.store(position + 1, std::memory_order_release);
+                    return true;
+                }
+            } else if (difference < 0) {
+                return false; // full
+            } else {
+                position = m_enqueuePosition.load(std::memory_order_relaxed);
+            }
+        }
+    }
+
+    bool tryPopRing(CompletionPacket &packet) noexcept
+    {
+        std::uint64_t position = m_dequeuePosition.load(std::memory_order_relaxed);
+        for (;;) {
+            Cell &cell = m_cells[position & (RingSize - 1)];
+            const std::uint64_t sequence = cell.sequence.load(std::memory_order_acquire);
+            const auto difference = static_cast<std::int64_t>(sequence - (position + 1));
+            if (difference == 0) {
+                if (m_dequeuePosition.compare_exchange_weak(position, position + 1,
+                                                            std::memory_order_relaxed)) {
+                    packet = cell.packet;
+                    cell.sequence.store(position + RingSize, std::memory_order_release);
+                    return true;
+                }
+            } else if (difference < 0) {
+                return false; // empty
+            } else {
+                position = m_dequeuePosition.load(std::memory_order_relaxed);
+            }
+        }
+    }
+
+    // Takes the oldest overflow packet and moves the next ones into the ring while it has
+    // room; producers wait on the mutex meanwhile, so nothing overtakes them.
+    bool popOverflow(CompletionPacket &packet)
+    {
+        std::lock_guard lock(m_overflowMutex);
+        if (m_overflow.empty())
+            return false;
+        packet = m_overflow.front();
+        m_overflow.pop_front();
+        while (!m_overflow.empty() && tryPushRing(m_overflow.front()))
+            m_overflow.pop_front();
+        m_overflowCount.store(m_overflow.size(), std::memory_order_release);
+        return true;
+    }
+
+    std::unique_ptr<Cell[]> m_cells;
+    alignas(CacheLine) std::atomic<std::uint64_t> m_enqueuePosition{0};
+    alignas(CacheLine) std::atomic<std::uint64_t> m_dequeuePosition{0};
+    alignas(CacheLine) std::atomic<std::size_t> m_overflowCount{0};
+    std::mutex m_overflowMutex;
+    std::deque<CompletionPacket> m_overflow;
+};
+
+// --- parking ----------------------------------------------------------------------------
+
+enum WaiterWord : std::uint32_t { Waiting = 0, Granted = 1, WokenByClose = 2 };
+
+// Lives on the parked thread's stack, linked into the port's waiter stack while parked.
+struct Waiter {
+    std::atomic<std::uint32_t> word{Waiting};
+    Waiter *above = nullptr; // toward the top (more recently parked)
+    Waiter *below = nullptr;
+};
+static_assert(sizeof(std::atomic<std::uint32_t>) == sizeof(std::uint32_t));
+
+void futexWake(std::atomic<std::uint32_t> &word) noexcept
+{
+    syscall(SYS_futex, reinterpret_cast<std::uint32_t *>(&word), FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
+}
+
+// Sleeps while word == Waiting, at most until deadline (steady clock). Spurious returns are fine.
+void futexWait(std::atomic<std::uint32_t> &word, const struct timespec *relative) noexcept
+{
+    syscall(SYS_futex, reinterpret_cast<std::uint32_t *>(&word), FUTEX_WAIT_PRIVATE, Waiting, relative,
+            nullptr, 0);
+}
+
+// What the calling thread is to a port: whether it runs a packet of that port, and its
+// BlockingScope nesting. A thread belongs to the port it last dequeued from, as on Windows.
+struct ThreadAssociation {
+    CompletionPort::Impl *port = nullptr;
+    bool running = false;
+    unsigned blockingDepth = 0;
+    bool releasedForBlocking = false;
+    detail::BlockingHook hook = nullptr;
+    void *hookContext = nullptr;
+};
+thread_local ThreadAssociation t_association;
+
+} // namespace
+
+// --- the port ---------------------------------------------------------------------------
+
+struct CompletionPort::Impl {
+    explicit Impl(unsigned concurrency) : m_concurrency(resolve(concurrency)) {}
+
+    static unsigned resolve(unsigned concurrency) noexcept
+    {
+        return concurrency == 0 ? CompletionPort::processorCount() : std::min(concurrency, 16383u);
+    }
+
+    bool post(const CompletionPacket &packet)
+    {
+        std::uint64_t state = m_state.load(std::memory_order_relaxed);
+        for (;;) {
+            if (StateWord::closed(state))
+                return false;
+            if (StateWord::parked(state) != 0 && StateWord::running(state) < limit())
+                return postWithHandoff(packet);
+            if (m_state.compare_exchange_weak(state, state + 1, std::memory_order_acq_rel,
+                                              std::memory_order_relaxed))
+                break;
+        }
+        m_queue.push(packet);
+        raisePeak(m_peakQueued, StateWord::queued(state) + 1);
+        return true;
+    }
+
+    DequeueResult dequeue(std::chrono::nanoseconds timeout)
+    {
+        ThreadAssociation &association = t_association;
+        // A thread moving to another port stops running for the old one. It only touches the
+        // old port if it runs a packet of it, and a port must outlive its running threads.
+        if (association.port != this && association.port != nullptr && association.running)
+            association.port->leave(association);
+        const bool wasRunning = association.port == this && association.running &&
+                                !association.releasedForBlocking;
+        association.port = this;
+        association.running = false;
+        association.releasedForBlocking = false;
+
+        // Step 1: leave the running set and, in the same exchange, claim a packet if one
+        // may run. A thread coming back from a packet takes the next one itself: no wake.
+        std::uint64_t state = m_state.load(std::memory_order_relaxed);
+        for (;;) {
+            std::uint64_t next = wasRunning ? state - StateWord::OneRunning : state;
+            const bool claim = !StateWord::closed(next) && StateWord::queued(next) != 0 &&
+                               StateWord::running(next) < limit();
+            if (claim)
+                next = next - 1 + StateWord::OneRunning;
+            if (m_state.compare_exchange_weak(state, next, std::memory_order_acq_rel,
+                                              std::memory_order_relaxed)) {
+                if (claim)
+                    return takeClaimed(association, StateWord::running(next));
+                if (StateWord::closed(next)) {
+                    association.port = nullptr;
+                    return {DequeueOutcome::Closed, {}};
+                }
+                break;
+            }
+        }
+        if (timeout <= std::chrono::nanoseconds::zero())
+            return {DequeueOutcome::Timeout, {}};
+
+        // Step 2: spin a little before sleeping: a packet often follows within microseconds,
+        // and taking it without a futex round trip is the point of the fast path.
+        for (int spin = 0; spin < SpinIterations; ++spin) {
+            cpuRelax();
+            state = m_state.load(std::memory_order_relaxed);
+            if (StateWord::closed(state)) {
+                association.port = nullptr;
+                return {DequeueOutcome::Closed, {}};
+            }
+            if (StateWord::queued(state) != 0 && StateWord::running(state) < limit() &&
+                m_state.compare_exchange_weak(state, state - 1 + StateWord::OneRunning,
+                                              std::memory_order_acq_rel, std::memory_order_relaxed))
+                return takeClaimed(association, StateWord::running(state) + 1);
+        }
+
+        return park(association, timeout);
+    }
+
+    void leave(ThreadAssociation &association) noexcept
+    {
+        if (association.port == this && association.running && !association.releasedForBlocking)
+            releaseRunningSlot();
+        association.running = false;
+        association.releasedForBlocking = false;
+        association.port = nullptr;
+    }
+
+    void enterBlocking(ThreadAssociation &association) noexcept
+    {
+        if (!association.running || association.releasedForBlocking)
+            return;
+        association.releasedForBlocking = true;
+        releaseRunningSlot();
+    }
+
+    void exitBlocking(ThreadAssociation &association) noexcept
+    {
+        if (!association.releasedForBlocking)
+            return;
+        association.releasedForBlocking = false;
+        const std::uint64_t before = m_state.fetch_add(StateWord::OneRunning, std::memory_order_acq_rel);
+        raisePeak(m_peakRunning, StateWord::running(before) + 1);
+    }
+
+    void setConcurrency(unsigned concurrency)
+    {
+        m_concurrency.store(resolve(concurrency), std::memory_order_release);
+        wakeWhileRoom();
+    }
+
+    std::vector<CompletionPacket> close()
+    {
+        std::vector<Waiter *> woken;
+        std::uint64_t claimable = 0;
+        {
+            std::lock_guard lock(m_waitersMutex);
+            std::uint64_t state = m_state.load(std::memory_order_relaxed);
+            for (;;) {
+                if (StateWord::closed(state))
+                    return {};
+                // Parked count goes to zero: every parked waiter is woken below.
+                const std::uint64_t next =
+                    (state & (StateWord::FieldMask14 << StateWord::RunningShift)) | StateWord::ClosedBit;
+                if (m_state.compare_exchange_weak(state, next, std::memory_order_acq_rel,
+                                                  std::memory_order_relaxed))
+                    break;
+            }
+            claimable = StateWord::queued(state);
+            for (Waiter *waiter = m_top; waiter != nullptr; waiter = waiter->below)
+                woken.push_back(waiter);
+            m_top = nullptr;
+            for (Waiter *waiter : woken)
+                waiter->word.store(WokenByClose, std::memory_order_release);
+        }
+        // A woken waiter may return (and its Waiter vanish) as soon as it sees the word; a
+        // wake on the dead address is harmless, which is why waking after the store is fine.
+        // Keep the addresses only as futex keys from here on.
+        for (Waiter *waiter : woken)
+            futexWake(waiter->word);
+
+        std::vector<CompletionPacket> remaining;
+        remaining.reserve(static_cast<std::size_t>(claimable));
+        for (std::uint64_t i = 0; i < claimable; ++i)
+            remaining.push_back(m_queue.pop());
+        return remaining;
+    }
+
+    PortCounters counters() const noexcept
+    {
+        const std::uint64_t state = m_state.load(std::memory_order_acquire);
+        PortCounters counters;
+        counters.queued = StateWord::queued(state);
+        counters.running = StateWord::running(state);
+        counters.parked = StateWord::parked(state);
+        counters.closed = StateWord::closed(state);
+        counters.concurrency = limit();
+        counters.peakQueued = m_peakQueued.load(std::memory_order_relaxed);
+        counters.peakRunning = static_cast<std::uint32_t>(m_peakRunning.load(std::memory_order_relaxed));
+        return counters;
+    }
+
+    void resetPeaks() noexcept
+    {
+        const std::uint64_t state = m_state.load(std::memory_order_relaxed);
+        m_peakQueued.store(StateWord::queued(state), std::memory_order_relaxed);
+        m_peakRunning.store(StateWord::running(state), std::memory_order_relaxed);
+    }
+
+    unsigned limit() const noexcept { return m_concurrency.load(std::memory_order_relaxed); }
+    bool isClosed() const noexcept { return StateWord::closed(m_state.load(std::memory_order_acquire)); }
+
+private:
+    static constexpr int SpinIterations = 200;
+
+    DequeueResult takeClaimed(ThreadAssociation &association, std::uint32_t runningNow)
+    {
+        association.running = true;
+        raisePeak(m_peakRunning, runningNow);
+        const CompletionPacket packet = m_queue.pop();
+        return {classifyPacket(packet), packet};
+    }
+
+    // The slow post: a waiter may be woken. Under the waiters' lock, so that the parked
+    // count in the state word and the waiter stack agree.
+    bool postWithHandoff(const CompletionPacket &packet)
+    {
+        Waiter *woken = nullptr;
+        std::uint64_t queuedAfter = 0;
+        {
+            std::lock_guard lock(m_waitersMutex);
+            std::uint64_t state = m_state.load(std::memory_order_relaxed);
+            for (;;) {
+                if (StateWord::closed(state))
+                    return false;
+                const bool handOff = StateWord::parked(state) != 0 && StateWord::running(state) < limit();
+                // A handed-off packet is never claimable: it is the woken waiter's already.
+                const std::uint64_t next =
+                    handOff ? state - StateWord::OneParked + StateWord::OneRunning : state + 1;
+                if (m_state.compare_exchange_weak(state, next, std::memory_order_acq_rel,
+                                                  std::memory_order_relaxed)) {
+                    if (handOff) {
+                        woken = popTopWaiter();
+                        raisePeak(m_peakRunning, StateWord::running(next));
+                    }
+                    queuedAfter = StateWord::queued(next);
+                    break;
+                }
+            }
+            m_queue.push(packet);
+            if (woken != nullptr)
+                woken->word.store(Granted, std::memory_order_release);
+        }
+        if (woken != nullptr)
+            futexWake(woken->word);
+        raisePeak(m_peakQueued, queuedAfter);
+        return true;
+    }
+
+    DequeueResult park(ThreadAssociation &association, std::chrono::nanoseconds timeout)
+    {
+        Waiter self;
+        std::uint32_t claimedWithRunning = 0; // non-zero: claimed a packet instead of parking
+        {
+            std::lock_guard lock(m_waitersMutex);
+            std::uint64_t state = m_state.load(std::memory_order_relaxed);
+            for (;;) {
+                if (StateWord::closed(state)) {
+                    association.port = nullptr;
+                    return {DequeueOutcome::Closed, {}};
+                }
+                const bool claim = StateWord::queued(state) != 0 && StateWord::running(state) < limit();
+                const std::uint64_t next = claim ? state - 1 + StateWord::OneRunning : state + StateWord::OneParked;
+                if (m_state.compare_exchange_weak(state, next, std::memory_order_acq_rel,
+                                                  std::memory_order_relaxed)) {
+                    if (claim)
+                        claimedWithRunning = StateWord::running(next);
+                    break;
+                }
+            }
+            if (claimedWithRunning == 0)
+                pushWaiter(&self);
+        }
+        // Popping waits for the packet's producer, which may need the waiters' lock: outside it.
+        if (claimedWithRunning != 0)
+            return takeClaimed(association, claimedWithRunning);
+
+        const bool forever = timeout == std::chrono::nanoseconds::max();
+        const auto deadline = forever ? std::chrono::steady_clock::time_point::max()
+                                      : std::chrono::steady_clock::now() + timeout;
+        while (self.word.load(std::memory_order_acquire) == Waiting) {
+            if (forever) {
+                futexWait(self.word, nullptr);
+                continue;
+            }
+            const auto left = deadline - std::chrono::steady_clock::now();
+            if (left <= std::chrono::nanoseconds::zero())
+                break;
+            const auto leftNs = std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();
+            struct timespec relative {};
+            relative.tv_sec = static_cast<time_t>(leftNs / 1'000'000'000);
+            relative.tv_nsec = static_cast<long>(leftNs % 1'000'000'000);
+            futexWait(self.word, &relative);
+        }
+
+        std::uint32_t word = self.word.load(std::memory_order_acquire);
+        if (word == Waiting) {
+            std::lock_guard lock(m_waitersMutex);
+            word = self.word.load(std::memory_order_acquire);
+            if (word == Waiting) { // still on the stack: nobody chose us; leave quietly
+                removeWaiter(&self);
+                m_state.fetch_sub(StateWord::OneParked, std::memory_order_acq_rel);
+                return {DequeueOutcome::Timeout, {}};
+            }
+        }
+        if (word == WokenByClose) {
+            association.port = nullptr;
+            return {DequeueOutcome::Closed, {}};
+        }
+        association.running = true; // the poster counted us as running when it chose us
+        const CompletionPacket packet = m_queue.pop();
+        return {classifyPacket(packet), packet};
+    }
+
+    // The thread stops counting against N; if that makes room for a queued packet and a
+    // waiter is parked, the most recently parked one takes it.
+    void releaseRunningSlot() noexcept
+    {
+        const std::uint64_t after =
+            m_state.fetch_sub(StateWord::OneRunning, std::memory_order_acq_rel) - StateWord::OneRunning;
+        if (StateWord::queued(after) != 0 && StateWord::parked(after) != 0 && StateWord::running(after) < limit())
+            wakeWhileRoom();
+    }
+
+    // Hands queued packets to parked waiters while the limit allows.
+    void wakeWhileRoom() noexcept
+    {
+        std::vector<Waiter *> woken;
+        {
+            std::lock_guard lock(m_waitersMutex);
+            std::uint64_t state = m_state.load(std::memory_order_relaxed);
+            while (!StateWord::closed(state) && StateWord::queued(state) != 0 && StateWord::parked(state) != 0 &&
+                   StateWord::running(state) < limit()) {
+                const std::uint64_t next = state - 1 - StateWord::OneParked + StateWord::OneRunning;
+                if (m_state.compare_exchange_weak(state, next, std::memory_order_acq_rel,
+                                                  std::memory_order_relaxed)) {
+                    raisePeak(m_peakRunning, StateWord::running(next));
+                    Waiter *waiter = popTopWaiter();
+                    waiter->word.store(Granted, std::memory_order_release);
+                    woken.push_back(waiter);
+                    state = next;
+                }
+            }
+        }
+        for (Waiter *waiter : woken)
+            futexWake(waiter->word);
+    }
+
+    // Waiter stack, under m_waitersMutex. Top = most recently parked.
+    void pushWaiter(Waiter *waiter) noexcept
+    {
+        waiter->below = m_top;
+        waiter->above = nullptr;
+        if (m_top != nullptr)
+            m_top->above = waiter;
+        m_top = waiter;
+    }
+    Waiter *popTopWaiter() noexcept
+    {
+        Waiter *waiter = m_top;
+        m_top = waiter->below;
+        if (m_top != nullptr)
+            m_top->above = nullptr;
+        return waiter;
+    }
+    void removeWaiter(Waiter *waiter) noexcept
+    {
+        if (waiter->above != nullptr)
+            waiter->above->below = waiter->below;
+        else
+            m_top = waiter->below;
+        if (waiter->below != nullptr)
+            waiter->below->above = waiter->above;
+    }
+
+    template <typename T>
+    static void raisePeak(std::atomic<T> &peak, std::uint64_t value) noexcept
+    {
+        T current = peak.load(std::memory_order_relaxed);
+        while (value > current &&
+               !peak.compare_exchange_weak(current, static_cast<T>(value), std::memory_order_relaxed)) {
+        }
+    }
+
+    alignas(CacheLine) std::atomic<std::uint64_t> m_state{0};
+    alignas(CacheLine) std::atomic<unsigned> m_concurrency;
+    std::atomic<std::uint64_t> m_peakQueued{0};
+    std::atomic<std::uint64_t> m_peakRunning{0};
+    alignas(CacheLine) std::mutex m_waitersMutex;
+    Waiter *m_top = nullptr;
+    PacketQueue m_queue;
+};
+
+// --- public interface -------------------------------------------------------------------
+
+CompletionPort::CompletionPort(unsigned concurrency) : m_impl(std::make_unique<Impl>(concurrency)) {}
+
+CompletionPort::~CompletionPort()
+{
+    m_impl->close();
+    ThreadAssociation &association = t_association;
+    if (association.port == m_impl.get())
+        association = ThreadAssociation{nullptr, false, 0, false, association.hook, association.hookContext};
+}
+
+bool CompletionPort::post(const CompletionPacket &packet) { return m_impl->post(packet); }
+
+DequeueResult CompletionPort::dequeue(std::chrono::nanoseconds timeout) { return m_impl->dequeue(timeout); }
+
+DequeueResult CompletionPort::dequeue() { return m_impl->dequeue(std::chrono::nanoseconds::max()); }
+
+void CompletionPort::leave() noexcept
+{
+    ThreadAssociation &association = t_association;
+    if (association.port == m_impl.get())
+        m_impl->leave(association);
+}
+
+void CompletionPort::setConcurrency(unsigned concurrency) { m_impl->setConcurrency(concurrency); }
+
+unsigned CompletionPort::concurrency() const noexcept { return m_impl->limit(); }
+
+std::vector<CompletionPacket> CompletionPort::close() { return m_impl->close(); }
+
+bool CompletionPort::isClosed() const noexcept { return m_impl->isClosed(); }
+
+PortCounters CompletionPort::counters() const noexcept { return m_impl->counters(); }
+
+void CompletionPort::resetPeaks() noexcept { m_impl->resetPeaks(); }
+
+const char *CompletionPort::backendName() noexcept { return "linux-futex"; }
+
+unsigned CompletionPort::processorCount() noexcept
+{
+    const unsigned count = std::thread::hardware_concurrency();
+    return count == 0 ? 1 : count;
+}
+
+BlockingScope::BlockingScope() noexcept
+{
+    ThreadAssociation &association = t_association;
+    if (association.blockingDepth++ != 0)
+        return;
+    if (association.port != nullptr && association.running)
+        association.port->enterBlocking(association);
+    if (association.hook != nullptr)
+        association.hook(association.hookContext, true);
+}
+
+BlockingScope::~BlockingScope()
+{
+    ThreadAssociation &association = t_association;
+    if (--association.blockingDepth != 0)
+        return;
+    if (association.hook != nullptr)
+        association.hook(association.hookContext, false);
+    if (association.port != nullptr && association.releasedForBlocking)
+        association.port->exitBlocking(association);
+}
+
+namespace detail {
+void setThreadBlockingHook(BlockingHook hook, void *context) noexcept
+{
+    t_association.hook = hook;
+    t_association.hookContext = context;
+}
+} // namespace detail
+
+} // namespace poolscope

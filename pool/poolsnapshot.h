@@ -1,0 +1,66 @@
+#pragma once
+// The pool's counters as one plain value: what the UI, the sampler, the exports and the
+// tests read. See ../shared/DESIGN.md section 5 for the definitions.
+
+#include "exceptionreport.h"
+
+#include <cstdint>
+#include <string_view>
+
+namespace poolscope {
+
+enum class PoolState : std::uint8_t {
+    Running,  // accepting and running work
+    Draining, // a graceful shutdown is emptying the queue
+    Failed,   // fail-fast tripped: no longer accepting; the first exception is kept
+    Stopped,  // shut down: threads joined
+};
+
+std::string_view toString(PoolState state) noexcept;
+
+// Plain values, cheap to copy, no Qt. Fields are read from relaxed counters and may disagree
+// by the few units in transition; they are never negative, and the identity
+//   posted == queued + inFlight + completed + failed + cancelled
+// holds in every snapshot by construction (queued and inFlight are derived) and matches the
+// real queue exactly when the pool is quiescent.
+struct PoolSnapshot {
+    std::uint64_t timestampNs = 0; // steady clock, for rates
+
+    // Work units (monotonic)
+    std::uint64_t posted = 0;
+    std::uint64_t started = 0;
+    std::uint64_t completed = 0;
+    std::uint64_t failed = 0;
+    std::uint64_t cancelled = 0;
+    std::uint64_t rejected = 0; // posts refused because the pool was not accepting
+    // Work units (now)
+    std::uint64_t queued = 0;   // posted, not yet started nor cancelled
+    std::uint64_t inFlight = 0; // started, not yet finished
+
+    // Threads
+    std::uint32_t targetWorkers = 0;
+    std::uint32_t liveWorkers = 0;     // threads started and not yet exited
+    std::uint32_t idleWorkers = 0;     // in dequeue: spinning or parked
+    std::uint32_t runningWorkers = 0;  // in a unit, not blocked
+    std::uint32_t blockedWorkers = 0;  // in a unit, inside a BlockingScope
+    std::uint32_t retiringWorkers = 0; // asked to retire, not yet exited
+    std::uint32_t concurrency = 0;     // the port's limit in force
+
+    // Peaks since start or resetPeaks()
+    std::uint64_t peakQueued = 0;
+    std::uint32_t peakRunning = 0;
+
+    // Exceptions
+    std::uint64_t exceptionReportsDropped = 0; // the report queue was full; `failed` still counts them
+    ExceptionPolicy policy = ExceptionPolicy::LogAndContinue;
+    PoolState state = PoolState::Running;
+
+    // posted - (queued + inFlight + completed + failed + cancelled); 0 in every snapshot.
+    constexpr std::int64_t identityError() const noexcept
+    {
+        return static_cast<std::int64_t>(posted) -
+               static_cast<std::int64_t>(queued + inFlight + completed + failed + cancelled);
+    }
+};
+
+} // namespace poolscope

@@ -1,0 +1,15 @@
+#pragma once
+// Per-thread hooks between BlockingScope and whoever runs the thread (the WorkerPool's
+// workers), so that the port knows nothing of the pool. Internal to pool/.
+
+namespace poolscope::detail {
+
+// Called on the calling thread when its outermost BlockingScope starts (true) or ends (false).
+// Must not throw or block.
+using BlockingHook = void (*)(void *context, bool blocked) noexcept;
+
+// Installs the hook for the calling thread (nullptr removes it). Owner thread only: each
+// thread installs its own.
+void setThreadBlockingHook(BlockingHook hook, void *context) noexcept;
+
+} // namespace poolscope::detail

@@ -1,0 +1,519 @@
+#include "workerpool.h"
+
+#include "exceptionreportqueue.h"
+#include "threadhooks.h"
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <thread>
+
+#include <pthread.h>
+
+namespace poolscope {
+
+namespace {
+
+constexpr std::size_t CacheLine = 64;
+
+std::uint64_t steadyNowNs() noexcept
+{
+    return static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+            .count());
+}
+
+// What a packet's key says it carries.
+enum PacketKind : std::uintptr_t {
+    WorkPacket = 1,   // overlapped = WorkItem*
+    RetirePacket = 2, // wakes a worker so it sees a retire request; carries nothing
+    StopPacket = 3,   // graceful shutdown: the worker exits once nothing is queued before it
+};
+
+// A queued unit: the pool owns it from post() until it is destroyed after running or
+// cancelled.
+struct WorkItem {
+    WorkUnit unit;
+    std::uint64_t id;
+    UnitTag tag;
+};
+
+enum class Activity : std::uint8_t { Vacant, Starting, Idle, Running, Blocked, Retiring, Exited };
+
+// One per worker thread, on cache lines of its own: the thread is the only writer of its
+// counters, so counting costs a plain store and no line is shared on the work path.
+// Slots are reused by later threads; their counters keep growing, so sums stay monotonic.
+struct alignas(CacheLine) WorkerSlot {
+    std::atomic<std::uint64_t> started{0};
+    std::atomic<std::uint64_t> completed{0};
+    std::atomic<std::uint64_t> failed{0};
+    std::atomic<Activity> activity{Activity::Vacant};
+
+    static void bump(std::atomic<std::uint64_t> &counter) noexcept
+    {
+        // Single writer: a load and a release store, no read-modify-write. Release so that a
+        // reader who sees this count sees every count the unit made before it.
+        counter.store(counter.load(std::memory_order_relaxed) + 1, std::memory_order_release);
+    }
+};
+
+void nameCurrentThread(const std::string &name) noexcept
+{
+    // Linux allows 15 characters; keep the end, where the number is.
+    const std::string shortName = name.size() > 15 ? name.substr(name.size() - 15) : name;
+    pthread_setname_np(pthread_self(), shortName.c_str());
+}
+
+} // namespace
+
+class WorkerPool::Impl {
+public:
+    explicit Impl(WorkerPoolOptions options)
+        : m_options(std::move(options)),
+          m_port(m_options.concurrency),
+          m_reports(m_options.exceptionReportCapacity),
+          m_slots(std::make_unique<WorkerSlot[]>(MaxWorkers)),
+          m_policy(m_options.policy)
+    {
+        if (m_options.workers > MaxWorkers)
+            throw std::invalid_argument("worker count " + std::to_string(m_options.workers) +
+                                        " is out of range 0.." + std::to_string(MaxWorkers));
+        std::lock_guard lock(m_controlMutex);
+        growLocked(m_options.workers);
+        m_target.store(m_options.workers, std::memory_order_relaxed);
+    }
+
+    ~Impl()
+    {
+        shutdown(ShutdownMode::Fast, std::chrono::nanoseconds::max());
+        std::unique_lock lock(m_controlMutex);
+        // Threads left running by a missed deadline finish their unit and exit: wait for them.
+        m_workerExited.wait(lock, [this] { return m_liveThreads == 0; });
+        reapLocked();
+    }
+
+    // --- posting --------------------------------------------------------------------------
+
+    std::uint64_t post(WorkUnit &&unit, UnitTag tag)
+    {
+        if (!unit || !m_accepting.load(std::memory_order_acquire)) {
+            m_rejected.fetch_add(1, std::memory_order_relaxed);
+            return 0;
+        }
+        // Counted before it becomes visible, so no worker can start a unit not yet posted.
+        const std::uint64_t id = m_posted.fetch_add(1, std::memory_order_acq_rel) + 1;
+        auto *item = new WorkItem{std::move(unit), id, tag};
+        if (!m_port.post({WorkPacket, item, 0, 0})) {
+            // Shutdown closed the port between our check and the post: posted and cancelled.
+            delete item;
+            m_cancelled.fetch_add(1, std::memory_order_release);
+            return 0;
+        }
+        return id;
+    }
+
+    // --- control --------------------------------------------------------------------------
+
+    void setWorkerCount(int count)
+    {
+        if (count < 0 || count > static_cast<int>(MaxWorkers))
+            throw std::invalid_argument("worker count " + std::to_string(count) + " is out of range 0.." +
+                                        std::to_string(MaxWorkers));
+        std::lock_guard lock(m_controlMutex);
+        if (m_shutdownStarted || m_port.isClosed())
+            throw std::logic_error("the pool has stopped; setWorkerCount needs a running pool");
+        reapLocked();
+        const auto wanted = static_cast<unsigned>(count);
+        if (wanted > m_committed) {
+            // Take back retire requests no worker has acted on yet before starting threads.
+            unsigned missing = wanted - m_committed;
+            while (missing > 0 && takeRetireToken()) {
+                --missing;
+                ++m_committed;
+            }
+            growLocked(missing);
+        } else if (wanted < m_committed) {
+            // A retire request is a token plus a wake-up. A busy worker sees the token after
+            // its current unit, whatever is queued; the packet only wakes a parked one.
+            const unsigned retire = m_committed - wanted;
+            m_retireTokens.fetch_add(retire, std::memory_order_acq_rel);
+            m_committed = wanted;
+            for (unsigned i = 0; i < retire; ++i)
+                m_port.post({RetirePacket, nullptr, 0, 0});
+        }
+        m_target.store(wanted, std::memory_order_relaxed);
+    }
+
+    void setConcurrency(int concurrency)
+    {
+        if (concurrency < 0 || concurrency > static_cast<int>(MaxWorkers))
+            throw std::invalid_argument("concurrency " + std::to_string(concurrency) +
+                                        " is out of range 0.." + std::to_string(MaxWorkers) +
+                                        " (0 = number of processors)");
+        m_port.setConcurrency(static_cast<unsigned>(concurrency));
+    }
+
+    ShutdownResult shutdown(ShutdownMode mode, std::chrono::nanoseconds deadline)
+    {
+        const auto startedAt = std::chrono::steady_clock::now();
+        const auto until = deadline == std::chrono::nanoseconds::max() || deadline > std::chrono::hours(24 * 365)
+                               ? std::chrono::steady_clock::time_point::max()
+                               : startedAt + deadline;
+        std::unique_lock lock(m_controlMutex);
+        ShutdownResult result;
+        if (m_shutdownStarted)
+            return result;
+        m_shutdownStarted = true;
+        m_accepting.store(false, std::memory_order_release);
+        const PoolSnapshot before = snapshot();
+
+        if (mode == ShutdownMode::Graceful && !m_port.isClosed()) {
+            m_state.store(PoolState::Draining, std::memory_order_release);
+            // One stop packet per worker, behind everything queued. A worker that gets one
+            // while work is still queued (posted concurrently) passes it on and carries on.
+            for (unsigned i = 0; i < m_liveThreads; ++i)
+                m_port.post({StopPacket, nullptr, 0, 0});
+        } else {
+            cancelQueued();
+        }
+
+        const bool allExited = m_workerExited.wait_until(lock, until, [this] { return m_liveThreads == 0; });
+        // Nothing can be queued now but packets that raced the stop; they never run.
+        if (allExited)
+            cancelQueued();
+        reapLocked();
+        const PoolSnapshot after = snapshot();
+
+        result.drained = (after.completed + after.failed) - (before.completed + before.failed);
+        result.cancelled = after.cancelled - before.cancelled;
+        result.deadlineMissed = !allExited;
+        result.workersStillAlive = m_liveThreads;
+        result.stillRunning = allExited ? 0 : after.queued + after.inFlight;
+        result.elapsed = std::chrono::steady_clock::now() - startedAt;
+        if (allExited && m_state.load(std::memory_order_relaxed) != PoolState::Failed)
+            m_state.store(PoolState::Stopped, std::memory_order_release);
+        m_target.store(0, std::memory_order_relaxed);
+        m_committed = 0;
+        return result;
+    }
+
+    // --- reading --------------------------------------------------------------------------
+
+    PoolSnapshot snapshot() const
+    {
+        PoolSnapshot s;
+        s.timestampNs = steadyNowNs();
+        const unsigned slotCount = m_slotHighWater.load(std::memory_order_acquire);
+        // Read in the reverse of the order a unit moves through them (posted, started,
+        // finished), with acquire loads: every unit counted as finished is then counted as
+        // started, and every started one as posted, so the derived values are never negative.
+        std::uint32_t retiringThreads = 0;
+        for (unsigned i = 0; i < slotCount; ++i) {
+            const WorkerSlot &slot = m_slots[i];
+            s.completed += slot.completed.load(std::memory_order_acquire);
+            s.failed += slot.failed.load(std::memory_order_acquire);
+        }
+        for (unsigned i = 0; i < slotCount; ++i) {
+            const WorkerSlot &slot = m_slots[i];
+            s.started += slot.started.load(std::memory_order_acquire);
+            switch (slot.activity.load(std::memory_order_relaxed)) {
+            case Activity::Idle: ++s.idleWorkers; break;
+            case Activity::Running: ++s.runningWorkers; break;
+            case Activity::Blocked: ++s.blockedWorkers; break;
+            case Activity::Retiring: ++retiringThreads; break;
+            case Activity::Starting: ++s.idleWorkers; break;
+            case Activity::Vacant:
+            case Activity::Exited: break;
+            }
+        }
+        s.cancelled = m_cancelled.load(std::memory_order_acquire);
+        s.posted = m_posted.load(std::memory_order_acquire);
+        s.rejected = m_rejected.load(std::memory_order_relaxed);
+        s.queued = s.posted - s.started - s.cancelled;
+        s.inFlight = s.started - s.completed - s.failed;
+
+        s.targetWorkers = m_target.load(std::memory_order_relaxed);
+        s.liveWorkers = m_liveCount.load(std::memory_order_relaxed);
+        s.retiringWorkers = retiringThreads + m_retireTokens.load(std::memory_order_relaxed);
+        const PortCounters port = m_port.counters();
+        s.concurrency = port.concurrency;
+        s.peakQueued = port.peakQueued;
+        s.peakRunning = port.peakRunning;
+        s.exceptionReportsDropped = m_reports.dropped();
+        s.policy = m_policy.load(std::memory_order_relaxed);
+        s.state = m_state.load(std::memory_order_acquire);
+        return s;
+    }
+
+    void resetPeaks() noexcept { m_port.resetPeaks(); }
+
+    std::size_t drainExceptionReports(std::vector<ExceptionReport> &out, std::size_t max)
+    {
+        return m_reports.drain(out, max);
+    }
+
+    std::exception_ptr failFastException() const
+    {
+        std::lock_guard lock(m_failFastMutex);
+        return m_failFastException;
+    }
+
+    unsigned target() const noexcept { return m_target.load(std::memory_order_relaxed); }
+    void setPolicy(ExceptionPolicy policy) noexcept { m_policy.store(policy, std::memory_order_relaxed); }
+    ExceptionPolicy policy() const noexcept { return m_policy.load(std::memory_order_relaxed); }
+
+private:
+    // --- threads --------------------------------------------------------------------------
+
+    // Prerequisite: m_controlMutex locked.
+    void growLocked(unsigned count)
+    {
+        for (unsigned i = 0; i < count; ++i) {
+            startWorkerLocked();
+            ++m_committed;
+        }
+    }
+
+    // Prerequisite: m_controlMutex locked.
+    void startWorkerLocked()
+    {
+        unsigned index = 0;
+        while (index < MaxWorkers && m_slots[index].activity.load(std::memory_order_relaxed) != Activity::Vacant)
+            ++index;
+        if (index == MaxWorkers) {
+            reapLocked();
+            index = 0;
+            while (index < MaxWorkers && m_slots[index].activity.load(std::memory_order_relaxed) != Activity::Vacant)
+                ++index;
+            if (index == MaxWorkers)
+                throw std::runtime_error("no free worker slot: more than " + std::to_string(MaxWorkers) +
+                                         " threads would be alive");
+        }
+        m_slots[index].activity.store(Activity::Starting, std::memory_order_relaxed);
+        if (index + 1 > m_slotHighWater.load(std::memory_order_relaxed))
+            m_slotHighWater.store(index + 1, std::memory_order_release);
+        const std::string name = m_options.threadNamePrefix + "-" + std::to_string(++m_threadsStarted);
+        ++m_liveThreads;
+        m_liveCount.fetch_add(1, std::memory_order_relaxed);
+        m_threads[index] = std::thread([this, index, name] { workerMain(index, name); });
+    }
+
+    // Joins threads that have exited and frees their slots.
+    // Prerequisite: m_controlMutex locked.
+    void reapLocked()
+    {
+        const unsigned slotCount = m_slotHighWater.load(std::memory_order_relaxed);
+        for (unsigned i = 0; i < slotCount; ++i) {
+            if (m_slots[i].activity.load(std::memory_order_acquire) == Activity::Exited) {
+                if (m_threads[i].joinable())
+                    m_threads[i].join();
+                m_slots[i].activity.store(Activity::Vacant, std::memory_order_relaxed);
+            }
+        }
+    }
+
+    bool takeRetireToken() noexcept
+    {
+        std::uint32_t tokens = m_retireTokens.load(std::memory_order_relaxed);
+        while (tokens != 0) {
+            if (m_retireTokens.compare_exchange_weak(tokens, tokens - 1, std::memory_order_acq_rel))
+                return true;
+        }
+        return false;
+    }
+
+    static void onBlockingChanged(void *context, bool blocked) noexcept
+    {
+        static_cast<WorkerSlot *>(context)->activity.store(blocked ? Activity::Blocked : Activity::Running,
+                                                           std::memory_order_relaxed);
+    }
+
+    void workerMain(unsigned index, const std::string &name)
+    {
+        nameCurrentThread(name);
+        WorkerSlot &slot = m_slots[index];
+        detail::setThreadBlockingHook(&Impl::onBlockingChanged, &slot);
+        slot.activity.store(Activity::Idle, std::memory_order_relaxed);
+
+        bool replaceMe = false;
+        for (;;) {
+            const DequeueResult result = m_port.dequeue();
+            if (result.outcome == DequeueOutcome::Closed)
+                break;
+            const auto kind = static_cast<PacketKind>(result.packet.key);
+            if (kind == StopPacket) {
+                if (snapshot().queued == 0) // work units only: other stop packets do not count
+                    break;
+                m_port.post(result.packet); // work posted before the stop is still queued
+                continue;
+            }
+            if (kind == RetirePacket) {
+                if (takeRetireToken())
+                    break;
+                continue; // a grow took the request back
+            }
+
+            auto *item = static_cast<WorkItem *>(result.packet.overlapped);
+            slot.activity.store(Activity::Running, std::memory_order_relaxed);
+            WorkerSlot::bump(slot.started);
+            bool threw = false;
+            try {
+                item->unit();
+            } catch (...) {
+                threw = true;
+                replaceMe = handleException(index, name, *item);
+            }
+            delete item; // destroyed before it is counted: "completed" means fully done
+            WorkerSlot::bump(threw ? slot.failed : slot.completed);
+            slot.activity.store(Activity::Idle, std::memory_order_relaxed);
+
+            if (replaceMe)
+                break;
+            if (m_retireTokens.load(std::memory_order_relaxed) != 0 && takeRetireToken())
+                break;
+        }
+
+        slot.activity.store(Activity::Retiring, std::memory_order_relaxed);
+        m_port.leave();
+        detail::setThreadBlockingHook(nullptr, nullptr);
+        std::lock_guard lock(m_controlMutex);
+        if (replaceMe && !m_shutdownStarted && !m_port.isClosed())
+            startWorkerLocked();
+        --m_liveThreads;
+        m_liveCount.fetch_sub(1, std::memory_order_relaxed);
+        slot.activity.store(Activity::Exited, std::memory_order_release);
+        m_workerExited.notify_all();
+    }
+
+    // Runs on the worker, inside its catch block. Returns true when the worker should exit
+    // and be replaced.
+    bool handleException(unsigned index, const std::string &name, const WorkItem &item) noexcept
+    {
+        const ExceptionPolicy policy = m_policy.load(std::memory_order_relaxed);
+        try {
+            ExceptionReport report;
+            report.sequence = m_reportSequence.fetch_add(1, std::memory_order_relaxed) + 1;
+            report.time = std::chrono::system_clock::now();
+            report.workerIndex = index;
+            report.threadName = name;
+            report.unitId = item.id;
+            report.unitTag = item.tag ? item.tag : "";
+            describeCurrentException(report.typeName, report.message);
+            report.exception = std::current_exception();
+            if (policy == ExceptionPolicy::FailFast)
+                tripFailFast(report.exception);
+            m_reports.push(std::move(report));
+        } catch (...) {
+            // Out of memory while reporting: the failure is still counted by the caller.
+        }
+        return policy == ExceptionPolicy::RetireWorker;
+    }
+
+    void tripFailFast(std::exception_ptr exception)
+    {
+        {
+            std::lock_guard lock(m_failFastMutex);
+            if (m_failFastException)
+                return; // only the first one stops the pool
+            m_failFastException = std::move(exception);
+        }
+        m_accepting.store(false, std::memory_order_release);
+        m_state.store(PoolState::Failed, std::memory_order_release);
+        cancelQueued(); // closes the port: every worker leaves after its current unit
+    }
+
+    // Closes the port and destroys the units still queued, uncounted as run. Thread-safe.
+    void cancelQueued()
+    {
+        std::uint64_t cancelled = 0;
+        for (const CompletionPacket &packet : m_port.close()) {
+            if (packet.key == WorkPacket) {
+                delete static_cast<WorkItem *>(packet.overlapped);
+                ++cancelled;
+            }
+        }
+        m_cancelled.fetch_add(cancelled, std::memory_order_release);
+    }
+
+    const WorkerPoolOptions m_options;
+    CompletionPort m_port;
+    ExceptionReportQueue m_reports;
+
+    // Producers' line: written by every post.
+    alignas(CacheLine) std::atomic<std::uint64_t> m_posted{0};
+    // Read by every post, written at shutdown and fail fast.
+    alignas(CacheLine) std::atomic<bool> m_accepting{true};
+    // Read by every worker after each unit; written on shrink.
+    alignas(CacheLine) std::atomic<std::uint32_t> m_retireTokens{0};
+    alignas(CacheLine) std::atomic<std::uint64_t> m_cancelled{0};
+    std::atomic<std::uint64_t> m_rejected{0};
+    std::atomic<std::uint64_t> m_reportSequence{0};
+    std::atomic<unsigned> m_target{0};
+    std::atomic<unsigned> m_liveCount{0};
+    std::atomic<unsigned> m_slotHighWater{0};
+    std::atomic<PoolState> m_state{PoolState::Running};
+    std::unique_ptr<WorkerSlot[]> m_slots;
+    std::atomic<ExceptionPolicy> m_policy;
+
+    mutable std::mutex m_failFastMutex;
+    std::exception_ptr m_failFastException;
+
+    // Thread management; all below under m_controlMutex.
+    std::mutex m_controlMutex;
+    std::condition_variable m_workerExited;
+    std::array<std::thread, MaxWorkers> m_threads;
+    unsigned m_liveThreads = 0;  // started and not yet exited
+    unsigned m_committed = 0;    // live threads not asked to retire: what the target is made of
+    std::uint64_t m_threadsStarted = 0;
+    bool m_shutdownStarted = false;
+};
+
+// --- public interface -------------------------------------------------------------------
+
+WorkerPool::WorkerPool(WorkerPoolOptions options) : m_impl(std::make_unique<Impl>(std::move(options))) {}
+
+WorkerPool::~WorkerPool() = default;
+
+std::uint64_t WorkerPool::post(WorkUnit unit, UnitTag tag) { return m_impl->post(std::move(unit), tag); }
+
+std::uint64_t WorkerPool::post(WorkFunction function, void *context, UnitTag tag)
+{
+    return m_impl->post(function ? WorkUnit::fromFunction(function, context) : WorkUnit(), tag);
+}
+
+std::uint64_t WorkerPool::post(NotifyTarget &target, void *sender, int notifyTag, UnitTag tag)
+{
+    return m_impl->post(WorkUnit::fromNotify(target, sender, notifyTag), tag);
+}
+
+void WorkerPool::setWorkerCount(int count) { m_impl->setWorkerCount(count); }
+
+unsigned WorkerPool::workerCount() const noexcept { return m_impl->target(); }
+
+void WorkerPool::setConcurrency(int concurrency) { m_impl->setConcurrency(concurrency); }
+
+void WorkerPool::setExceptionPolicy(ExceptionPolicy policy) noexcept { m_impl->setPolicy(policy); }
+
+ExceptionPolicy WorkerPool::exceptionPolicy() const noexcept { return m_impl->policy(); }
+
+ShutdownResult WorkerPool::shutdown(ShutdownMode mode, std::chrono::nanoseconds deadline)
+{
+    return m_impl->shutdown(mode, deadline);
+}
+
+PoolSnapshot WorkerPool::snapshot() const { return m_impl->snapshot(); }
+
+void WorkerPool::resetPeaks() noexcept { m_impl->resetPeaks(); }
+
+std::size_t WorkerPool::drainExceptionReports(std::vector<ExceptionReport> &out, std::size_t max)
+{
+    return m_impl->drainExceptionReports(out, max);
+}
+
+std::exception_ptr WorkerPool::failFastException() const { return m_impl->failFastException(); }
+
+} // namespace poolscope

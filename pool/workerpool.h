@@ -1,0 +1,115 @@
+#pragma once
+
+#include "completionport.h"
+#include "exceptionreport.h"
+#include "poolsnapshot.h"
+#include "workunit.h"
+
+#include <chrono>
+#include <cstdint>
+#include <exception>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace poolscope {
+
+struct WorkerPoolOptions {
+    unsigned workers = 2;       // 0..MaxWorkers
+    unsigned concurrency = 0;   // the port's N; 0 = number of processors
+    ExceptionPolicy policy = ExceptionPolicy::LogAndContinue;
+    std::size_t exceptionReportCapacity = 4096; // reports kept until drained; more are dropped
+    std::string threadNamePrefix = "pool-worker";
+};
+
+enum class ShutdownMode : std::uint8_t {
+    Graceful, // stop accepting, run everything queued, join
+    Fast,     // stop accepting, cancel what is queued, let running units finish, join
+};
+
+struct ShutdownResult {
+    std::uint64_t drained = 0;        // units that ran to the end (completed or failed) during shutdown
+    std::uint64_t cancelled = 0;      // units destroyed without running during shutdown
+    std::uint64_t stillRunning = 0;   // units in flight or queued when the deadline passed
+    std::uint32_t workersStillAlive = 0; // threads not joined because of the deadline
+    bool deadlineMissed = false;
+    std::chrono::nanoseconds elapsed{0};
+};
+
+// A pool of worker threads over a CompletionPort.
+//
+// Threading: every worker loops on the port's dequeue(); posting a unit posts one packet,
+// so one parked worker (the most recently parked) wakes per unit and at most
+// concurrency() run at once. Any thread may post and read snapshot(); control methods
+// (setWorkerCount, setConcurrency, setExceptionPolicy, shutdown) may be called from any
+// thread but are serialised among themselves. drainExceptionReports() has one consumer:
+// the owner's thread.
+//
+// Exceptions: a unit may throw anything. The worker catches it, counts the unit as failed,
+// and pushes an ExceptionReport into a bounded queue the owner drains; when that queue is
+// full the report is dropped and counted, never the failure. What happens to the worker
+// and the pool then is the ExceptionPolicy in force. No exception ever leaves a worker
+// thread.
+//
+// Ownership: a posted unit belongs to the pool, which destroys it exactly once: after it
+// ran, or without running when it is cancelled (fast shutdown, fail fast, destruction).
+//
+// Destruction: if shutdown() was not called, the destructor does a fast shutdown with no
+// deadline: queued units are cancelled, running ones finish, threads are joined.
+class WorkerPool {
+public:
+    static constexpr unsigned MaxWorkers = 1024;
+
+    // Throws std::invalid_argument for a worker count above MaxWorkers.
+    explicit WorkerPool(WorkerPoolOptions options = {});
+    ~WorkerPool();
+    WorkerPool(const WorkerPool &) = delete;
+    WorkerPool &operator=(const WorkerPool &) = delete;
+
+    // Queues a unit. Returns its id (1, 2, 3, ...), or 0 when the pool is not accepting
+    // (shut down, draining, failed fast): then the unit is destroyed before post returns.
+    // Thread-safe. Never blocks.
+    std::uint64_t post(WorkUnit unit, UnitTag tag = nullptr);
+    std::uint64_t post(WorkFunction function, void *context, UnitTag tag = nullptr); // never allocates a callable
+    std::uint64_t post(NotifyTarget &target, void *sender, int notifyTag, UnitTag tag = nullptr);
+
+    // Grows by starting threads, shrinks by retiring them: a retire request does not wait
+    // behind queued units, it takes effect as soon as a worker finishes its current unit.
+    // Throws std::invalid_argument (and changes nothing) for count < 0 or > MaxWorkers,
+    // std::logic_error after shutdown. Thread-safe; returns without waiting for threads.
+    void setWorkerCount(int count);
+    unsigned workerCount() const noexcept; // the target. Thread-safe.
+
+    // The port's concurrency limit; 0 = number of processors. Throws std::invalid_argument
+    // for a negative value. Thread-safe.
+    void setConcurrency(int concurrency);
+
+    void setExceptionPolicy(ExceptionPolicy policy) noexcept; // Thread-safe; applies to the next throw.
+    ExceptionPolicy exceptionPolicy() const noexcept;         // Thread-safe.
+
+    // Stops accepting, then drains or cancels (see ShutdownMode) and joins, waiting at most
+    // `deadline` (on a condition, never by polling). Threads still running a unit at the
+    // deadline are left to finish and are joined by the destructor. Calling it again
+    // returns a result with nothing more done. Thread-safe.
+    ShutdownResult shutdown(ShutdownMode mode,
+                            std::chrono::nanoseconds deadline = std::chrono::nanoseconds::max());
+
+    PoolSnapshot snapshot() const; // Thread-safe. Never blocks a worker.
+    void resetPeaks() noexcept;    // Thread-safe.
+
+    // Moves up to `max` pending reports into `out` (appending), oldest first, and returns
+    // how many. One consumer thread at a time (the owner's).
+    std::size_t drainExceptionReports(std::vector<ExceptionReport> &out, std::size_t max = SIZE_MAX);
+
+    // The exception that tripped fail fast, or null. Thread-safe.
+    std::exception_ptr failFastException() const;
+
+    static const char *backendName() noexcept { return CompletionPort::backendName(); }
+
+    class Impl;
+
+private:
+    std::unique_ptr<Impl> m_impl;
+};
+
+} // namespace poolscope
