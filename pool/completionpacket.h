@@ -31,7 +31,9 @@ enum class DequeueOutcome : std::uint8_t {
     BytesTransferred, // an operation completed with bytes > 0 (overlapped set)
 };
 
-std::string_view toString(DequeueOutcome outcome) noexcept;
+// Stable lower-case names ("user-posted"), for logs and exports. (Not toString: Qt Test
+// looks that name up by ADL and expects a char* it owns.)
+std::string_view nameOf(DequeueOutcome outcome) noexcept;
 
 // The one place where a dequeued packet is classified. Never allocates.
 constexpr DequeueOutcome classifyPacket(const CompletionPacket &packet) noexcept

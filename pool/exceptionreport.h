@@ -17,8 +17,8 @@ enum class ExceptionPolicy : std::uint8_t {
     FailFast,       // stop accepting, cancel what is queued, keep the first exception
 };
 
-std::string_view toString(ExceptionPolicy policy) noexcept;
-// Accepts the names toString() gives; returns false for anything else.
+std::string_view nameOf(ExceptionPolicy policy) noexcept;
+// Accepts the names nameOf() gives; returns false for anything else.
 bool parseExceptionPolicy(std::string_view text, ExceptionPolicy &policy) noexcept;
 
 // One caught exception. Plain value: safe to copy to any thread. Only the owner's thread

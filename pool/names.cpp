@@ -6,7 +6,7 @@
 
 namespace poolscope {
 
-std::string_view toString(DequeueOutcome outcome) noexcept
+std::string_view nameOf(DequeueOutcome outcome) noexcept
 {
     switch (outcome) {
     case DequeueOutcome::Timeout: return "timeout";
@@ -19,7 +19,7 @@ std::string_view toString(DequeueOutcome outcome) noexcept
     return "unknown";
 }
 
-std::string_view toString(ExceptionPolicy policy) noexcept
+std::string_view nameOf(ExceptionPolicy policy) noexcept
 {
     switch (policy) {
     case ExceptionPolicy::LogAndContinue: return "log-and-continue";
@@ -33,7 +33,7 @@ bool parseExceptionPolicy(std::string_view text, ExceptionPolicy &policy) noexce
 {
     for (ExceptionPolicy candidate :
          {ExceptionPolicy::LogAndContinue, ExceptionPolicy::RetireWorker, ExceptionPolicy::FailFast}) {
-        if (text == toString(candidate)) {
+        if (text == nameOf(candidate)) {
             policy = candidate;
             return true;
         }
@@ -41,7 +41,7 @@ bool parseExceptionPolicy(std::string_view text, ExceptionPolicy &policy) noexce
     return false;
 }
 
-std::string_view toString(PoolState state) noexcept
+std::string_view nameOf(PoolState state) noexcept
 {
     switch (state) {
     case PoolState::Running: return "running";

@@ -16,7 +16,7 @@ enum class PoolState : std::uint8_t {
     Stopped,  // shut down: threads joined
 };
 
-std::string_view toString(PoolState state) noexcept;
+std::string_view nameOf(PoolState state) noexcept;
 
 // Plain values, cheap to copy, no Qt. Fields are read from relaxed counters and may disagree
 // by the few units in transition; they are never negative, and the identity

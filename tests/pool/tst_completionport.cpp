@@ -1,0 +1,342 @@
+// The completion port's promises, one test each: LIFO wake, one wake per post, the
+// dequeue outcomes, the concurrency limit and BlockingScope, close.
+
+#include "completionport.h"
+#include "testprinters.h"
+
+#include <QtTest>
+
+#include <atomic>
+#include <chrono>
+#include <latch>
+#include <thread>
+#include <vector>
+
+using namespace poolscope;
+using namespace std::chrono_literals;
+
+class TestCompletionPort : public QObject {
+    Q_OBJECT
+
+private slots:
+    void outcomes_data();
+    void outcomes();
+    void timeoutWithoutPacket();
+    void closedPortRefusesAndWakes();
+    void closeHandsBackQueuedPacketsInOrder();
+    void fifoForOneProducer();
+    void lifoWakeOrder();
+    void onePostWakesOneWaiter();
+    void concurrencyLimitKeepsPacketsQueued();
+    void blockingScopeReleasesAnotherWaiter();
+    void raisingConcurrencyReleasesWaiters();
+    void zeroConcurrencyMeansProcessorCount();
+    void backlogBeyondTheRingKeepsEveryPacket();
+    void manyProducersManyConsumersLoseNothing();
+    void peaksAndReset();
+};
+
+void TestCompletionPort::outcomes_data()
+{
+    QTest::addColumn<quintptr>("overlapped");
+    QTest::addColumn<quint32>("bytes");
+    QTest::addColumn<quint32>("status");
+    QTest::addColumn<int>("expected");
+
+    QTest::newRow("user posted: no overlapped") << quintptr(0) << 12u << 0u << int(DequeueOutcome::UserPosted);
+    QTest::newRow("user posted even with a status") << quintptr(0) << 0u << 5u << int(DequeueOutcome::UserPosted);
+    QTest::newRow("io failed") << quintptr(0x1000) << 7u << 32u << int(DequeueOutcome::IoFailed);
+    QTest::newRow("end of stream: 0 bytes") << quintptr(0x1000) << 0u << 0u << int(DequeueOutcome::EndOfStream);
+    QTest::newRow("bytes transferred") << quintptr(0x1000) << 4096u << 0u << int(DequeueOutcome::BytesTransferred);
+}
+
+void TestCompletionPort::outcomes()
+{
+    QFETCH(quintptr, overlapped);
+    QFETCH(quint32, bytes);
+    QFETCH(quint32, status);
+    QFETCH(int, expected);
+
+    CompletionPort port(1);
+    const CompletionPacket packet{42, reinterpret_cast<void *>(overlapped), bytes, status};
+    QVERIFY(port.post(packet));
+    const DequeueResult result = port.dequeue(1s);
+    QCOMPARE(int(result.outcome), expected);
+    QVERIFY(result.hasPacket());
+    QVERIFY(result.packet == packet);
+}
+
+void TestCompletionPort::timeoutWithoutPacket()
+{
+    CompletionPort port(1);
+    const auto before = std::chrono::steady_clock::now();
+    const DequeueResult result = port.dequeue(20ms);
+    QCOMPARE(result.outcome, DequeueOutcome::Timeout);
+    QVERIFY(!result.hasPacket());
+    QVERIFY(std::chrono::steady_clock::now() - before >= 20ms);
+    QCOMPARE(port.dequeue(0ns).outcome, DequeueOutcome::Timeout); // a poll
+    QCOMPARE(port.counters().parked, 0u);                          // the timed-out waiter left the stack
+}
+
+void TestCompletionPort::closedPortRefusesAndWakes()
+{
+    CompletionPort port(2);
+    std::atomic<int> closedSeen{0};
+    std::vector<std::thread> waiters;
+    for (int i = 0; i < 3; ++i)
+        waiters.emplace_back([&] {
+            if (port.dequeue().outcome == DequeueOutcome::Closed)
+                closedSeen.fetch_add(1);
+        });
+    QTRY_COMPARE(port.counters().parked, 3u);
+    QVERIFY(port.close().empty());
+    for (auto &waiter : waiters)
+        waiter.join();
+    QCOMPARE(closedSeen.load(), 3);
+    QVERIFY(port.isClosed());
+    QVERIFY(!port.post({1, nullptr, 0, 0}));
+    QCOMPARE(port.dequeue(0ns).outcome, DequeueOutcome::Closed);
+    QCOMPARE(port.dequeue(10ms).outcome, DequeueOutcome::Closed);
+    QVERIFY(port.close().empty()); // a second close returns nothing
+}
+
+void TestCompletionPort::closeHandsBackQueuedPacketsInOrder()
+{
+    CompletionPort port(1);
+    for (std::uintptr_t key = 1; key <= 100; ++key)
+        QVERIFY(port.post({key, nullptr, 0, 0}));
+    QCOMPARE(port.dequeue(0ns).packet.key, std::uintptr_t(1));
+    const std::vector<CompletionPacket> remaining = port.close();
+    QCOMPARE(remaining.size(), std::size_t(99));
+    for (std::size_t i = 0; i < remaining.size(); ++i)
+        QCOMPARE(remaining[i].key, std::uintptr_t(i + 2));
+    QCOMPARE(port.counters().queued, std::uint64_t(0));
+}
+
+void TestCompletionPort::fifoForOneProducer()
+{
+    CompletionPort port(1);
+    constexpr std::uintptr_t Count = 50'000; // crosses the ring into the overflow and back
+    std::thread producer([&] {
+        for (std::uintptr_t key = 1; key <= Count; ++key)
+            port.post({key, nullptr, 0, 0});
+    });
+    std::uintptr_t expected = 1;
+    bool inOrder = true;
+    while (expected <= Count) {
+        const DequeueResult result = port.dequeue(5s);
+        if (!result.hasPacket())
+            break;
+        inOrder = inOrder && result.packet.key == expected;
+        ++expected;
+    }
+    producer.join();
+    QCOMPARE(expected, Count + 1);
+    QVERIFY(inOrder);
+}
+
+// Parks three threads in a known order, then posts one packet at a time: the most recently
+// parked thread must wake first, and the others must stay asleep.
+void TestCompletionPort::lifoWakeOrder()
+{
+    CompletionPort port(3);
+    std::atomic<int> wakeOrder[3] = {-1, -1, -1};
+    std::atomic<int> woken{0};
+    std::vector<std::thread> waiters;
+    for (int id = 0; id < 3; ++id) {
+        waiters.emplace_back([&, id] {
+            const DequeueResult result = port.dequeue(10s);
+            if (result.hasPacket())
+                wakeOrder[woken.fetch_add(1)].store(id);
+        });
+        QTRY_COMPARE(port.counters().parked, unsigned(id + 1));
+    }
+    for (int posted = 1; posted <= 3; ++posted) {
+        QVERIFY(port.post({std::uintptr_t(posted), nullptr, 0, 0}));
+        QTRY_COMPARE(woken.load(), posted);
+        QCOMPARE(port.counters().parked, unsigned(3 - posted));
+    }
+    for (auto &waiter : waiters)
+        waiter.join();
+    QCOMPARE(wakeOrder[0].load(), 2);
+    QCOMPARE(wakeOrder[1].load(), 1);
+    QCOMPARE(wakeOrder[2].load(), 0);
+}
+
+void TestCompletionPort::onePostWakesOneWaiter()
+{
+    CompletionPort port(4);
+    std::atomic<int> woken{0};
+    std::vector<std::thread> waiters;
+    for (int i = 0; i < 4; ++i)
+        waiters.emplace_back([&] {
+            if (port.dequeue(10s).hasPacket())
+                woken.fetch_add(1);
+        });
+    QTRY_COMPARE(port.counters().parked, 4u);
+    QVERIFY(port.post({1, nullptr, 0, 0}));
+    QTRY_COMPARE(woken.load(), 1);
+    // Nothing else may wake: give a thundering herd time to show itself.
+    QTest::qWait(100);
+    QCOMPARE(woken.load(), 1);
+    QCOMPARE(port.counters().parked, 3u);
+    port.close();
+    for (auto &waiter : waiters)
+        waiter.join();
+}
+
+// With N = 1 and a thread running a packet, a second packet stays queued and the second
+// waiter stays parked until the first thread comes back to dequeue().
+void TestCompletionPort::concurrencyLimitKeepsPacketsQueued()
+{
+    CompletionPort port(1);
+    QVERIFY(port.post({1, nullptr, 0, 0}));
+    QCOMPARE(port.dequeue(1s).packet.key, std::uintptr_t(1)); // this thread now runs
+    QCOMPARE(port.counters().running, 1u);
+
+    std::atomic<bool> otherGotPacket{false};
+    std::thread other([&] { otherGotPacket = port.dequeue(10s).hasPacket(); });
+    QTRY_COMPARE(port.counters().parked, 1u);
+    QVERIFY(port.post({2, nullptr, 0, 0}));
+    QTest::qWait(50);
+    QVERIFY(!otherGotPacket.load());
+    QCOMPARE(port.counters().queued, std::uint64_t(1));
+
+    // Coming back to dequeue releases the slot; this thread takes the packet itself (it is
+    // the most recent arrival), so the parked one still sleeps.
+    const DequeueResult second = port.dequeue(1s);
+    QCOMPARE(second.packet.key, std::uintptr_t(2));
+    QVERIFY(!otherGotPacket.load());
+    port.leave(); // and now nothing runs here
+    QCOMPARE(port.counters().running, 0u);
+    QVERIFY(port.post({3, nullptr, 0, 0}));
+    QTRY_VERIFY(otherGotPacket.load());
+    other.join();
+}
+
+void TestCompletionPort::blockingScopeReleasesAnotherWaiter()
+{
+    CompletionPort port(1);
+    std::atomic<bool> otherGotPacket{false};
+    QVERIFY(port.post({1, nullptr, 0, 0}));
+    QVERIFY(port.dequeue(1s).hasPacket());
+    std::thread other([&] { otherGotPacket = port.dequeue(10s).hasPacket(); });
+    QTRY_COMPARE(port.counters().parked, 1u);
+    QVERIFY(port.post({2, nullptr, 0, 0}));
+    QTest::qWait(30);
+    QVERIFY(!otherGotPacket.load());
+    {
+        BlockingScope blocked;
+        QTRY_VERIFY(otherGotPacket.load());
+        QCOMPARE(port.counters().running, 1u); // the other thread; this one is blocked
+        {
+            BlockingScope nested; // nesting counts once
+            QCOMPARE(port.counters().running, 1u);
+        }
+        QCOMPARE(port.counters().running, 1u);
+    }
+    QCOMPARE(port.counters().running, 2u); // over-subscribed, as on Windows, until threads return
+    other.join();                           // the other thread still "runs" its packet
+    port.leave();
+    QCOMPARE(port.counters().running, 1u);
+    QCOMPARE(port.counters().peakRunning, 2u);
+}
+
+void TestCompletionPort::raisingConcurrencyReleasesWaiters()
+{
+    CompletionPort port(1);
+    std::atomic<int> got{0};
+    QVERIFY(port.post({1, nullptr, 0, 0}));
+    QVERIFY(port.dequeue(1s).hasPacket()); // occupies the only slot
+    std::vector<std::thread> waiters;
+    for (int i = 0; i < 2; ++i)
+        waiters.emplace_back([&] {
+            if (port.dequeue(10s).hasPacket())
+                got.fetch_add(1);
+        });
+    QTRY_COMPARE(port.counters().parked, 2u);
+    QVERIFY(port.post({2, nullptr, 0, 0}));
+    QVERIFY(port.post({3, nullptr, 0, 0}));
+    QTest::qWait(30);
+    QCOMPARE(got.load(), 0);
+    port.setConcurrency(3);
+    QCOMPARE(port.concurrency(), 3u);
+    QTRY_COMPARE(got.load(), 2);
+    for (auto &waiter : waiters)
+        waiter.join();
+    port.leave();
+}
+
+void TestCompletionPort::zeroConcurrencyMeansProcessorCount()
+{
+    CompletionPort port(0);
+    QCOMPARE(port.concurrency(), CompletionPort::processorCount());
+    port.setConcurrency(0);
+    QCOMPARE(port.concurrency(), CompletionPort::processorCount());
+    QVERIFY(std::string_view(CompletionPort::backendName()).size() > 0);
+}
+
+void TestCompletionPort::backlogBeyondTheRingKeepsEveryPacket()
+{
+    CompletionPort port(2);
+    constexpr std::uintptr_t Count = 200'000;
+    for (std::uintptr_t key = 1; key <= Count; ++key)
+        QVERIFY(port.post({key, nullptr, 0, 0}));
+    QCOMPARE(port.counters().queued, std::uint64_t(Count));
+    QCOMPARE(port.counters().peakQueued, std::uint64_t(Count));
+    std::uintptr_t sum = 0;
+    for (std::uintptr_t i = 0; i < Count; ++i)
+        sum += port.dequeue(0ns).packet.key;
+    QCOMPARE(sum, Count * (Count + 1) / 2);
+    QCOMPARE(port.dequeue(0ns).outcome, DequeueOutcome::Timeout);
+}
+
+void TestCompletionPort::manyProducersManyConsumersLoseNothing()
+{
+    CompletionPort port(3);
+    constexpr int Producers = 3, PerProducer = 100'000, Consumers = 4;
+    std::atomic<std::uint64_t> consumedSum{0}, consumedCount{0};
+    std::vector<std::thread> threads;
+    for (int c = 0; c < Consumers; ++c)
+        threads.emplace_back([&] {
+            for (;;) {
+                const DequeueResult result = port.dequeue();
+                if (result.outcome == DequeueOutcome::Closed)
+                    return;
+                consumedSum.fetch_add(result.packet.key, std::memory_order_relaxed);
+                consumedCount.fetch_add(1, std::memory_order_relaxed);
+            }
+        });
+    std::vector<std::thread> producers;
+    for (int p = 0; p < Producers; ++p)
+        producers.emplace_back([&, p] {
+            for (int i = 1; i <= PerProducer; ++i)
+                port.post({std::uintptr_t(p * PerProducer + i), nullptr, 0, 0});
+        });
+    for (auto &producer : producers)
+        producer.join();
+    QTRY_COMPARE_WITH_TIMEOUT(consumedCount.load(), std::uint64_t(Producers * PerProducer), 30000);
+    port.close();
+    for (auto &thread : threads)
+        thread.join();
+    const std::uint64_t n = Producers * PerProducer;
+    QCOMPARE(consumedSum.load(), n * (n + 1) / 2);
+}
+
+void TestCompletionPort::peaksAndReset()
+{
+    CompletionPort port(2);
+    for (int i = 0; i < 5; ++i)
+        port.post({1, nullptr, 0, 0});
+    QVERIFY(port.dequeue(0ns).hasPacket());
+    QCOMPARE(port.counters().peakQueued, std::uint64_t(5));
+    QCOMPARE(port.counters().peakRunning, 1u);
+    port.resetPeaks();
+    QCOMPARE(port.counters().peakQueued, std::uint64_t(4));
+    port.leave();
+    port.resetPeaks();
+    QCOMPARE(port.counters().peakRunning, 0u);
+}
+
+QTEST_GUILESS_MAIN(TestCompletionPort)
+#include "tst_completionport.moc"
