@@ -11,7 +11,7 @@ namespace poolscope {
 
 enum class PoolState : std::uint8_t {
     Running,  // accepting and running work
-    Draining, // a graceful shutdown is emptying the queue
+    Draining, // shutting down: not accepting; queued (graceful) or running (fast) units finish
     Failed,   // fail-fast tripped: no longer accepting; the first exception is kept
     Stopped,  // shut down: threads joined
 };

@@ -61,11 +61,12 @@ struct alignas(CacheLine) WorkerSlot {
     }
 };
 
-void nameCurrentThread(const std::string &name) noexcept
+// Linux allows 15 characters: shorten the prefix, keep the number.
+void nameCurrentThread(const std::string &prefix, std::uint64_t number) noexcept
 {
-    // Linux allows 15 characters; keep the end, where the number is.
-    const std::string shortName = name.size() > 15 ? name.substr(name.size() - 15) : name;
-    pthread_setname_np(pthread_self(), shortName.c_str());
+    const std::string suffix = "-" + std::to_string(number);
+    const std::string name = prefix.substr(0, 15 - std::min<std::size_t>(15, suffix.size())) + suffix;
+    pthread_setname_np(pthread_self(), name.c_str());
 }
 
 } // namespace
@@ -170,9 +171,14 @@ public:
         m_shutdownStarted = true;
         m_accepting.store(false, std::memory_order_release);
         const PoolSnapshot before = snapshot();
+        if (m_state.load(std::memory_order_relaxed) == PoolState::Running)
+            m_state.store(PoolState::Draining, std::memory_order_release);
 
         if (mode == ShutdownMode::Graceful && !m_port.isClosed()) {
-            m_state.store(PoolState::Draining, std::memory_order_release);
+            // Draining needs workers: take back retire requests, and start one if none is left.
+            m_retireTokens.store(0, std::memory_order_release);
+            if (before.queued > 0 && before.idleWorkers + before.runningWorkers + before.blockedWorkers == 0)
+                startWorkerLocked();
             // One stop packet per worker, behind everything queued. A worker that gets one
             // while work is still queued (posted concurrently) passes it on and carries on.
             for (unsigned i = 0; i < m_liveThreads; ++i)
@@ -296,10 +302,10 @@ private:
         m_slots[index].activity.store(Activity::Starting, std::memory_order_relaxed);
         if (index + 1 > m_slotHighWater.load(std::memory_order_relaxed))
             m_slotHighWater.store(index + 1, std::memory_order_release);
-        const std::string name = m_options.threadNamePrefix + "-" + std::to_string(++m_threadsStarted);
+        const std::uint64_t number = ++m_threadsStarted;
         ++m_liveThreads;
         m_liveCount.fetch_add(1, std::memory_order_relaxed);
-        m_threads[index] = std::thread([this, index, name] { workerMain(index, name); });
+        m_threads[index] = std::thread([this, index, number] { workerMain(index, number); });
     }
 
     // Joins threads that have exited and frees their slots.
@@ -332,9 +338,10 @@ private:
                                                            std::memory_order_relaxed);
     }
 
-    void workerMain(unsigned index, const std::string &name)
+    void workerMain(unsigned index, std::uint64_t number)
     {
-        nameCurrentThread(name);
+        const std::string name = m_options.threadNamePrefix + "-" + std::to_string(number);
+        nameCurrentThread(m_options.threadNamePrefix, number);
         WorkerSlot &slot = m_slots[index];
         detail::setThreadBlockingHook(&Impl::onBlockingChanged, &slot);
         slot.activity.store(Activity::Idle, std::memory_order_relaxed);
@@ -381,8 +388,16 @@ private:
         m_port.leave();
         detail::setThreadBlockingHook(nullptr, nullptr);
         std::lock_guard lock(m_controlMutex);
-        if (replaceMe && !m_shutdownStarted && !m_port.isClosed())
-            startWorkerLocked();
+        // Replaced during a graceful shutdown too: the queue still has to drain.
+        if (replaceMe && !m_port.isClosed()) {
+            try {
+                startWorkerLocked();
+            } catch (const std::exception &) {
+                // No thread could be started: the pool runs one short, as the snapshot shows.
+                --m_committed;
+                m_target.store(m_committed, std::memory_order_relaxed);
+            }
+        }
         --m_liveThreads;
         m_liveCount.fetch_sub(1, std::memory_order_relaxed);
         slot.activity.store(Activity::Exited, std::memory_order_release);
