@@ -1,6 +1,8 @@
 #include "workerpool.h"
 
+#include "blockrecycler.h"
 #include "exceptionreportqueue.h"
+#include "fastclock.h"
 #include "threadhooks.h"
 
 #include <algorithm>
@@ -40,6 +42,26 @@ struct WorkItem {
     WorkUnit unit;
     std::uint64_t id;
     UnitTag tag;
+    std::uint64_t postedAt; // FastClock ns; 0 when latency is not measured
+};
+
+using WorkItemMemory = detail::BlockRecycler<sizeof(WorkItem), alignof(WorkItem)>;
+
+WorkItem *newWorkItem(WorkUnit &&unit, std::uint64_t id, UnitTag tag, std::uint64_t postedAt)
+{
+    void *memory = WorkItemMemory::allocate();
+    return ::new (memory) WorkItem{std::move(unit), id, tag, postedAt};
+}
+
+void deleteWorkItem(WorkItem *item) noexcept
+{
+    item->~WorkItem();
+    WorkItemMemory::release(item);
+}
+
+struct WorkerLatency {
+    AtomicLatencyHistogram queueWait;
+    AtomicLatencyHistogram serviceTime;
 };
 
 enum class Activity : std::uint8_t { Vacant, Starting, Idle, Running, Blocked, Retiring, Exited };
@@ -52,6 +74,9 @@ struct alignas(CacheLine) WorkerSlot {
     std::atomic<std::uint64_t> completed{0};
     std::atomic<std::uint64_t> failed{0};
     std::atomic<Activity> activity{Activity::Vacant};
+    // Allocated when the slot is first used (70 KB: not for all 1024 slots up front) and
+    // kept for the pool's life, so readers never see it freed.
+    std::atomic<WorkerLatency *> latency{nullptr};
 
     static void bump(std::atomic<std::uint64_t> &counter) noexcept
     {
@@ -80,6 +105,8 @@ public:
           m_slots(std::make_unique<WorkerSlot[]>(MaxWorkers)),
           m_policy(m_options.policy)
     {
+        if (m_options.measureLatency)
+            FastClock::calibrate();
         if (m_options.workers > MaxWorkers)
             throw std::invalid_argument("worker count " + std::to_string(m_options.workers) +
                                         " is out of range 0.." + std::to_string(MaxWorkers));
@@ -107,10 +134,10 @@ public:
         }
         // Counted before it becomes visible, so no worker can start a unit not yet posted.
         const std::uint64_t id = m_posted.fetch_add(1, std::memory_order_acq_rel) + 1;
-        auto *item = new WorkItem{std::move(unit), id, tag};
+        WorkItem *item = newWorkItem(std::move(unit), id, tag, m_options.measureLatency ? FastClock::now() : 0);
         if (!m_port.post({WorkPacket, item, 0, 0})) {
             // Shutdown closed the port between our check and the post: posted and cancelled.
-            delete item;
+            deleteWorkItem(item);
             m_cancelled.fetch_add(1, std::memory_order_release);
             return 0;
         }
@@ -257,6 +284,19 @@ public:
 
     void resetPeaks() noexcept { m_port.resetPeaks(); }
 
+    void addLatencyHistograms(LatencyHistogram &queueWait, LatencyHistogram &serviceTime) const
+    {
+        const unsigned slotCount = m_slotHighWater.load(std::memory_order_acquire);
+        for (unsigned i = 0; i < slotCount; ++i) {
+            if (const WorkerLatency *latency = m_slots[i].latency.load(std::memory_order_acquire)) {
+                latency->queueWait.addTo(queueWait);
+                latency->serviceTime.addTo(serviceTime);
+            }
+        }
+    }
+
+    bool measuresLatency() const noexcept { return m_options.measureLatency; }
+
     std::size_t drainExceptionReports(std::vector<ExceptionReport> &out, std::size_t max)
     {
         return m_reports.drain(out, max);
@@ -300,6 +340,10 @@ private:
                                          " threads would be alive");
         }
         m_slots[index].activity.store(Activity::Starting, std::memory_order_relaxed);
+        if (m_options.measureLatency && m_slots[index].latency.load(std::memory_order_relaxed) == nullptr) {
+            m_latencies.push_back(std::make_unique<WorkerLatency>());
+            m_slots[index].latency.store(m_latencies.back().get(), std::memory_order_release);
+        }
         if (index + 1 > m_slotHighWater.load(std::memory_order_relaxed))
             m_slotHighWater.store(index + 1, std::memory_order_release);
         const std::uint64_t number = ++m_threadsStarted;
@@ -344,6 +388,7 @@ private:
         nameCurrentThread(m_options.threadNamePrefix, number);
         WorkerSlot &slot = m_slots[index];
         detail::setThreadBlockingHook(&Impl::onBlockingChanged, &slot);
+        WorkerLatency *const latency = slot.latency.load(std::memory_order_acquire);
         slot.activity.store(Activity::Idle, std::memory_order_relaxed);
 
         bool replaceMe = false;
@@ -367,6 +412,7 @@ private:
             auto *item = static_cast<WorkItem *>(result.packet.overlapped);
             slot.activity.store(Activity::Running, std::memory_order_relaxed);
             WorkerSlot::bump(slot.started);
+            const std::uint64_t startedAt = latency ? FastClock::now() : 0;
             bool threw = false;
             try {
                 item->unit();
@@ -374,7 +420,12 @@ private:
                 threw = true;
                 replaceMe = handleException(index, name, *item);
             }
-            delete item; // destroyed before it is counted: "completed" means fully done
+            if (latency) {
+                // A post and a start on different cores may read TSCs a few ticks apart.
+                latency->queueWait.record(startedAt > item->postedAt ? startedAt - item->postedAt : 0);
+                latency->serviceTime.record(FastClock::now() - startedAt);
+            }
+            deleteWorkItem(item); // destroyed before it is counted: "completed" means fully done
             WorkerSlot::bump(threw ? slot.failed : slot.completed);
             slot.activity.store(Activity::Idle, std::memory_order_relaxed);
 
@@ -447,7 +498,7 @@ private:
         std::uint64_t cancelled = 0;
         for (const CompletionPacket &packet : m_port.close()) {
             if (packet.key == WorkPacket) {
-                delete static_cast<WorkItem *>(packet.overlapped);
+                deleteWorkItem(static_cast<WorkItem *>(packet.overlapped));
                 ++cancelled;
             }
         }
@@ -481,6 +532,7 @@ private:
     std::mutex m_controlMutex;
     std::condition_variable m_workerExited;
     std::array<std::thread, MaxWorkers> m_threads;
+    std::vector<std::unique_ptr<WorkerLatency>> m_latencies; // owned here, lent to slots
     unsigned m_liveThreads = 0;  // started and not yet exited
     unsigned m_committed = 0;    // live threads not asked to retire: what the target is made of
     std::uint64_t m_threadsStarted = 0;
@@ -530,5 +582,12 @@ std::size_t WorkerPool::drainExceptionReports(std::vector<ExceptionReport> &out,
 }
 
 std::exception_ptr WorkerPool::failFastException() const { return m_impl->failFastException(); }
+
+void WorkerPool::addLatencyHistograms(LatencyHistogram &queueWait, LatencyHistogram &serviceTime) const
+{
+    m_impl->addLatencyHistograms(queueWait, serviceTime);
+}
+
+bool WorkerPool::measuresLatency() const noexcept { return m_impl->measuresLatency(); }
 
 } // namespace poolscope

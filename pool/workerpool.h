@@ -2,6 +2,7 @@
 
 #include "completionport.h"
 #include "exceptionreport.h"
+#include "latencyhistogram.h"
 #include "poolsnapshot.h"
 #include "workunit.h"
 
@@ -20,6 +21,9 @@ struct WorkerPoolOptions {
     ExceptionPolicy policy = ExceptionPolicy::LogAndContinue;
     std::size_t exceptionReportCapacity = 4096; // reports kept until drained; more are dropped
     std::string threadNamePrefix = "pool-worker";
+    // Time every unit: queue wait (post -> start) and service time (start -> end), into
+    // per-worker histograms. Costs two clock reads on the worker and one on the poster.
+    bool measureLatency = true;
 };
 
 enum class ShutdownMode : std::uint8_t {
@@ -95,6 +99,12 @@ public:
                             std::chrono::nanoseconds deadline = std::chrono::nanoseconds::max());
 
     PoolSnapshot snapshot() const; // Thread-safe. Never blocks a worker.
+
+    // Adds every worker's latency histograms, since the pool started, to the two given
+    // (nanoseconds). Empty when measureLatency is off. Thread-safe. Never blocks a worker;
+    // costs a pass over each worker's buckets, so call it at sampling rate, not per unit.
+    void addLatencyHistograms(LatencyHistogram &queueWait, LatencyHistogram &serviceTime) const;
+    bool measuresLatency() const noexcept; // Thread-safe.
     void resetPeaks() noexcept;    // Thread-safe.
 
     // Moves up to `max` pending reports into `out` (appending), oldest first, and returns

@@ -14,6 +14,8 @@
 #include <thread>
 #include <vector>
 
+#include <sys/resource.h>
+
 using namespace poolscope;
 using Clock = std::chrono::steady_clock;
 
@@ -40,9 +42,19 @@ double percentile(std::vector<double> values, double p)
     return values[index];
 }
 
-double throughputRun(std::uint64_t items)
+long contextSwitches()
 {
-    WorkerPool pool({.workers = 2, .concurrency = 2});
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    return usage.ru_nvcsw + usage.ru_nivcsw;
+}
+
+double g_switchesPerUnit = 0;
+
+double throughputRun(std::uint64_t items, bool measureLatency)
+{
+    WorkerPool pool({.workers = 2, .concurrency = 2, .measureLatency = measureLatency});
+    const long switchesBefore = contextSwitches();
     const auto start = Clock::now();
     for (std::uint64_t i = 0; i < items; ++i)
         pool.post(&emptyUnit, nullptr);
@@ -50,6 +62,7 @@ double throughputRun(std::uint64_t items)
     while (pool.snapshot().completed < items)
         std::this_thread::sleep_for(std::chrono::microseconds(100));
     const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    g_switchesPerUnit = static_cast<double>(contextSwitches() - switchesBefore) / static_cast<double>(items);
     return static_cast<double>(items) / seconds;
 }
 
@@ -60,7 +73,7 @@ struct LatencyProbe {
 
 std::vector<double> wakeLatencies(int samples, std::chrono::microseconds gap)
 {
-    WorkerPool pool({.workers = 2, .concurrency = 2});
+    WorkerPool pool({.workers = 2, .concurrency = 2, .measureLatency = false});
     LatencyProbe probe;
     std::vector<double> latenciesUs;
     latenciesUs.reserve(static_cast<std::size_t>(samples));
@@ -94,13 +107,20 @@ int main(int argc, char **argv)
     }
 
     std::printf("backend: %s, processors: %u\n", WorkerPool::backendName(), CompletionPort::processorCount());
-    std::vector<double> rates;
-    for (int run = 0; run < 5; ++run)
-        rates.push_back(throughputRun(items));
-    std::printf("throughput, 1 producer -> 2 workers, empty units, counters on: median %.2f M items/s "
-                "(min %.2f, max %.2f, 5 runs of %llu)\n",
-                median(rates) / 1e6, *std::min_element(rates.begin(), rates.end()) / 1e6,
-                *std::max_element(rates.begin(), rates.end()) / 1e6, static_cast<unsigned long long>(items));
+    // Alternate the two configurations so that machine noise hits both alike.
+    std::vector<double> plain, timed, ratios;
+    for (int run = 0; run < 7; ++run) {
+        plain.push_back(throughputRun(items, false));
+        timed.push_back(throughputRun(items, true));
+        ratios.push_back(timed.back() / plain.back());
+    }
+    for (const auto &[label, rates] : {std::pair{"counters on", &plain}, std::pair{"counters + latency histograms", &timed}})
+        std::printf("throughput, 1 producer -> 2 workers, empty units, %s: median %.2f M items/s "
+                    "(min %.2f, max %.2f, 7 runs of %llu)\n",
+                    label, median(*rates) / 1e6, *std::min_element(rates->begin(), rates->end()) / 1e6,
+                    *std::max_element(rates->begin(), rates->end()) / 1e6, static_cast<unsigned long long>(items));
+    std::printf("context switches per unit (last run): %.4f\n", g_switchesPerUnit);
+    std::printf("latency timing keeps %.0f %% of the throughput (median of per-run ratios)\n", 100.0 * median(ratios));
 
     for (auto gap : {std::chrono::microseconds(50), std::chrono::microseconds(1000)}) {
         const auto latencies = wakeLatencies(gap.count() >= 1000 ? samples / 10 : samples, gap);

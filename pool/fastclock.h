@@ -1,0 +1,45 @@
+#pragma once
+// A cheap monotonic nanosecond clock for per-unit latency. On x86-64 it reads the TSC
+// (about 11 ns a read on this machine kind, against 30 ns for steady_clock) and scales it
+// with a factor calibrated once against steady_clock; elsewhere it is steady_clock.
+// Thread-safe: calibrate() once before the first now(); now() from any thread after that.
+
+#include <chrono>
+#include <cstdint>
+
+#if defined(__x86_64__)
+#include <x86intrin.h>
+#endif
+
+namespace poolscope {
+
+class FastClock {
+    __extension__ using Wide = unsigned __int128; // for the 64x64 -> 128 bit scaling
+
+public:
+    // Measures the TSC rate (a few milliseconds, the first time only). Thread-safe.
+    static void calibrate() noexcept;
+
+    // Nanoseconds since an arbitrary origin. Thread-safe after calibrate(). Never blocks.
+    static std::uint64_t now() noexcept
+    {
+#if defined(__x86_64__)
+        if (s_useTsc) {
+            const Wide scaled = static_cast<Wide>(__rdtsc()) * s_multiplier;
+            return static_cast<std::uint64_t>(scaled >> Shift);
+        }
+#endif
+        return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                              std::chrono::steady_clock::now().time_since_epoch())
+                                              .count());
+    }
+
+    static bool usesTsc() noexcept { return s_useTsc; }
+
+private:
+    static constexpr unsigned Shift = 32;
+    static inline std::uint64_t s_multiplier = 0; // nanoseconds per tick << Shift
+    static inline bool s_useTsc = false;
+};
+
+} // namespace poolscope
