@@ -18,6 +18,8 @@ struct PortCounters {
     std::uint32_t concurrency = 0;  // the limit in force (never 0: 0 was resolved to the CPU count)
     std::uint64_t peakQueued = 0;   // since construction or resetPeaks()
     std::uint32_t peakRunning = 0;  // since construction or resetPeaks()
+    std::uint64_t parks = 0;        // times a thread went to sleep in dequeue() (a syscall each)
+    std::uint64_t wakes = 0;        // times a post, close or limit change woke a parked thread (a syscall each)
     bool closed = false;
 };
 

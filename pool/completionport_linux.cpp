@@ -379,6 +379,7 @@ struct CompletionPort::Impl {
         // A woken waiter may return (and its Waiter vanish) as soon as it sees the word; a
         // wake on the dead address is harmless, which is why waking after the store is fine.
         // Keep the addresses only as futex keys from here on.
+        m_wakes.fetch_add(woken.size(), std::memory_order_relaxed);
         for (Waiter *waiter : woken)
             futexWake(waiter->word);
 
@@ -400,6 +401,8 @@ struct CompletionPort::Impl {
         counters.concurrency = limit();
         counters.peakQueued = m_peakQueued.load(std::memory_order_relaxed);
         counters.peakRunning = static_cast<std::uint32_t>(m_peakRunning.load(std::memory_order_relaxed));
+        counters.parks = m_parks.load(std::memory_order_relaxed);
+        counters.wakes = m_wakes.load(std::memory_order_relaxed);
         return counters;
     }
 
@@ -454,8 +457,10 @@ private:
             if (woken != nullptr)
                 woken->word.store(Granted, std::memory_order_release);
         }
-        if (woken != nullptr)
+        if (woken != nullptr) {
+            m_wakes.fetch_add(1, std::memory_order_relaxed);
             futexWake(woken->word);
+        }
         raisePeak(m_peakQueued, queuedAfter);
         return true;
     }
@@ -481,8 +486,10 @@ private:
                     break;
                 }
             }
-            if (claimedWithRunning == 0)
+            if (claimedWithRunning == 0) {
                 pushWaiter(&self);
+                m_parks.fetch_add(1, std::memory_order_relaxed);
+            }
         }
         // Popping waits for the packet's producer, which may need the waiters' lock: outside it.
         if (claimedWithRunning != 0)
@@ -555,6 +562,7 @@ private:
                 }
             }
         }
+        m_wakes.fetch_add(woken.size(), std::memory_order_relaxed);
         for (Waiter *waiter : woken)
             futexWake(waiter->word);
     }
@@ -600,6 +608,8 @@ private:
     std::atomic<std::uint64_t> m_peakQueued{0};
     std::atomic<std::uint64_t> m_peakRunning{0};
     alignas(CacheLine) std::mutex m_waitersMutex;
+    std::atomic<std::uint64_t> m_parks{0}; // slow path only: counted next to the syscall
+    std::atomic<std::uint64_t> m_wakes{0};
     Waiter *m_top = nullptr;
     PacketQueue m_queue;
 };

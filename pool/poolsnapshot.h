@@ -50,6 +50,10 @@ struct PoolSnapshot {
     std::uint64_t peakQueued = 0;
     std::uint32_t peakRunning = 0;
 
+    // Port activity (monotonic): each is one futex syscall, the cost the fast path avoids
+    std::uint64_t parks = 0; // a worker went to sleep waiting for work
+    std::uint64_t wakes = 0; // a post (or a limit change) woke a sleeping worker
+
     // Exceptions
     std::uint64_t exceptionReportsDropped = 0; // the report queue was full; `failed` still counts them
     ExceptionPolicy policy = ExceptionPolicy::LogAndContinue;

@@ -276,6 +276,8 @@ public:
         s.concurrency = port.concurrency;
         s.peakQueued = port.peakQueued;
         s.peakRunning = port.peakRunning;
+        s.parks = port.parks;
+        s.wakes = port.wakes;
         s.exceptionReportsDropped = m_reports.dropped();
         s.policy = m_policy.load(std::memory_order_relaxed);
         s.state = m_state.load(std::memory_order_acquire);

@@ -34,6 +34,7 @@ private slots:
     void backlogBeyondTheRingKeepsEveryPacket();
     void manyProducersManyConsumersLoseNothing();
     void peaksAndReset();
+    void fastPathMakesNoSyscall();
 };
 
 void TestCompletionPort::outcomes_data()
@@ -336,6 +337,41 @@ void TestCompletionPort::peaksAndReset()
     port.leave();
     port.resetPeaks();
     QCOMPARE(port.counters().peakRunning, 0u);
+}
+
+// A post and a dequeue with no parked thread take no lock and make no syscall: the port
+// counts every park and wake (each is one futex call) and neither may move.
+void TestCompletionPort::fastPathMakesNoSyscall()
+{
+    CompletionPort port(2);
+    for (std::uintptr_t i = 0; i < 100'000; ++i) {
+        port.post({i, nullptr, 0, 0});
+        port.dequeue(0ns);
+    }
+    // The same with a second, awake (running) thread taking the packets.
+    std::atomic<bool> stop{false};
+    std::atomic<std::uint64_t> taken{0};
+    std::thread consumer([&] {
+        while (!stop.load()) {
+            if (port.dequeue(0ns).hasPacket())
+                taken.fetch_add(1);
+        }
+    });
+    for (std::uintptr_t i = 0; i < 100'000; ++i)
+        port.post({i, nullptr, 0, 0});
+    QTRY_COMPARE(taken.load(), std::uint64_t(100'000));
+    stop = true;
+    consumer.join();
+    QCOMPARE(port.counters().parks, std::uint64_t(0));
+    QCOMPARE(port.counters().wakes, std::uint64_t(0));
+
+    // The slow path does count: one park, one wake.
+    std::thread sleeper([&] { port.dequeue(10s); });
+    QTRY_COMPARE(port.counters().parked, 1u);
+    port.post({1, nullptr, 0, 0});
+    sleeper.join();
+    QCOMPARE(port.counters().parks, std::uint64_t(1));
+    QCOMPARE(port.counters().wakes, std::uint64_t(1));
 }
 
 QTEST_GUILESS_MAIN(TestCompletionPort)

@@ -1,6 +1,6 @@
 // Random resizes, concurrency changes, policy switches and exception bursts under load,
 // then an exact check: the counter identity, and every unit destroyed exactly once.
-// Bounded: each round stops after POOLSCOPE_STRESS_SECONDS (default 8) or its operation
+// Bounded: each round stops after POOLSCOPE_STRESS_SECONDS (default 6) or its operation
 // budget, whichever comes first.
 
 #include "testprinters.h"
@@ -68,7 +68,7 @@ std::chrono::seconds stressDuration()
     const QByteArray value = qgetenv("POOLSCOPE_STRESS_SECONDS");
     bool ok = false;
     const int seconds = value.toInt(&ok);
-    return std::chrono::seconds(ok && seconds > 0 ? seconds : 8);
+    return std::chrono::seconds(ok && seconds > 0 ? seconds : 6);
 }
 
 } // namespace
