@@ -251,18 +251,19 @@ struct CompletionPort::Impl {
 
     bool post(const CompletionPacket &packet)
     {
-        std::uint64_t state = m_state.load(std::memory_order_relaxed);
-        for (;;) {
-            if (StateWord::closed(state))
-                return false;
-            if (StateWord::parked(state) != 0 && StateWord::running(state) < limit())
-                return postWithHandoff(packet);
-            if (m_state.compare_exchange_weak(state, state + 1, std::memory_order_acq_rel,
-                                              std::memory_order_relaxed))
-                break;
+        // An unconditional add, not a compare-exchange loop: under contention with the
+        // dequeuers it never retries.
+        const std::uint64_t before = m_state.fetch_add(1, std::memory_order_acq_rel);
+        if (StateWord::closed(before)) {
+            // close() came first and did not count this packet: take the count back.
+            m_state.fetch_sub(1, std::memory_order_acq_rel);
+            return false;
         }
         m_queue.push(packet);
-        raisePeak(m_peakQueued, StateWord::queued(state) + 1);
+        raisePeak(m_peakQueued, StateWord::queued(before) + 1);
+        // A parked waiter may take it (or another queued packet) if the limit allows.
+        if (StateWord::parked(before) != 0 && StateWord::running(before) < limit())
+            wakeWhileRoom();
         return true;
     }
 
@@ -303,9 +304,12 @@ struct CompletionPort::Impl {
             return {DequeueOutcome::Timeout, {}};
 
         // Step 2: spin a little before sleeping: a packet often follows within microseconds,
-        // and taking it without a futex round trip is the point of the fast path.
+        // and taking it without a futex round trip is the point of the fast path. The pauses
+        // between looks grow, so that spinners do not keep the state word's cache line away
+        // from the posting thread.
         for (int spin = 0; spin < SpinIterations; ++spin) {
-            cpuRelax();
+            for (int pause = 0; pause < (1 << std::min(spin / 8, 5)); ++pause)
+                cpuRelax();
             state = m_state.load(std::memory_order_relaxed);
             if (StateWord::closed(state)) {
                 association.port = nullptr;
@@ -417,7 +421,7 @@ struct CompletionPort::Impl {
     bool isClosed() const noexcept { return StateWord::closed(m_state.load(std::memory_order_acquire)); }
 
 private:
-    static constexpr int SpinIterations = 200;
+    static constexpr int SpinIterations = 64;
 
     DequeueResult takeClaimed(ThreadAssociation &association, std::uint32_t runningNow)
     {
@@ -425,44 +429,6 @@ private:
         raisePeak(m_peakRunning, runningNow);
         const CompletionPacket packet = m_queue.pop();
         return {classifyPacket(packet), packet};
-    }
-
-    // The slow post: a waiter may be woken. Under the waiters' lock, so that the parked
-    // count in the state word and the waiter stack agree.
-    bool postWithHandoff(const CompletionPacket &packet)
-    {
-        Waiter *woken = nullptr;
-        std::uint64_t queuedAfter = 0;
-        {
-            std::lock_guard lock(m_waitersMutex);
-            std::uint64_t state = m_state.load(std::memory_order_relaxed);
-            for (;;) {
-                if (StateWord::closed(state))
-                    return false;
-                const bool handOff = StateWord::parked(state) != 0 && StateWord::running(state) < limit();
-                // A handed-off packet is never claimable: it is the woken waiter's already.
-                const std::uint64_t next =
-                    handOff ? state - StateWord::OneParked + StateWord::OneRunning : state + 1;
-                if (m_state.compare_exchange_weak(state, next, std::memory_order_acq_rel,
-                                                  std::memory_order_relaxed)) {
-                    if (handOff) {
-                        woken = popTopWaiter();
-                        raisePeak(m_peakRunning, StateWord::running(next));
-                    }
-                    queuedAfter = StateWord::queued(next);
-                    break;
-                }
-            }
-            m_queue.push(packet);
-            if (woken != nullptr)
-                woken->word.store(Granted, std::memory_order_release);
-        }
-        if (woken != nullptr) {
-            m_wakes.fetch_add(1, std::memory_order_relaxed);
-            futexWake(woken->word);
-        }
-        raisePeak(m_peakQueued, queuedAfter);
-        return true;
     }
 
     DequeueResult park(ThreadAssociation &association, std::chrono::nanoseconds timeout)
