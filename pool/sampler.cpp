@@ -1,0 +1,178 @@
+#include "sampler.h"
+
+#include "workerpool.h"
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+
+namespace poolscope {
+
+struct Sampler::State {
+    mutable std::mutex ringMutex; // the ring and its bookkeeping
+    std::vector<Sample> ring;     // fixed capacity, written round
+    std::size_t next = 0;         // where the next sample goes
+    std::size_t count = 0;
+    std::uint64_t sequence = 0;
+
+    std::mutex sourceMutex; // held while the source is called, so setSource waits for it
+    Source source;
+    PoolSnapshot previous;
+    bool hasPrevious = false;
+    LatencyHistogram previousWait, previousService;
+
+    std::mutex runMutex;
+    std::condition_variable wake;
+    bool stopping = false;
+    std::thread thread;
+    std::atomic<double> rateHz{20};
+};
+
+Sampler::Sampler(SamplerOptions options) : m_capacity(options.capacity), m_state(std::make_unique<State>())
+{
+    if (options.capacity == 0)
+        throw std::invalid_argument("sampler capacity must be at least 1");
+    setRate(options.rateHz);
+    m_state->ring.resize(m_capacity);
+}
+
+Sampler::~Sampler() { stop(); }
+
+Sampler::Source Sampler::sourceFor(const WorkerPool &pool)
+{
+    return [&pool](PoolSnapshot &snapshot, LatencyHistogram &wait, LatencyHistogram &service) {
+        snapshot = pool.snapshot();
+        pool.addLatencyHistograms(wait, service);
+    };
+}
+
+void Sampler::setSource(Source source)
+{
+    std::lock_guard lock(m_state->sourceMutex);
+    m_state->source = std::move(source);
+}
+
+void Sampler::start()
+{
+    if (m_state->thread.joinable())
+        return;
+    {
+        std::lock_guard lock(m_state->runMutex);
+        m_state->stopping = false;
+    }
+    m_state->thread = std::thread([this] { run(); });
+}
+
+void Sampler::stop()
+{
+    {
+        std::lock_guard lock(m_state->runMutex);
+        m_state->stopping = true;
+    }
+    m_state->wake.notify_all();
+    if (m_state->thread.joinable())
+        m_state->thread.join();
+}
+
+bool Sampler::isRunning() const noexcept { return m_state->thread.joinable(); }
+
+void Sampler::setRate(double hz)
+{
+    if (!(hz >= 1 && hz <= 100))
+        throw std::invalid_argument("sample rate must be 1..100 Hz (got " + std::to_string(hz) + ")");
+    m_state->rateHz.store(hz, std::memory_order_relaxed);
+    m_state->wake.notify_all();
+}
+
+double Sampler::rateHz() const { return m_state->rateHz.load(std::memory_order_relaxed); }
+
+void Sampler::run()
+{
+    using Clock = std::chrono::steady_clock;
+    auto next = Clock::now();
+    std::unique_lock lock(m_state->runMutex);
+    while (!m_state->stopping) {
+        lock.unlock();
+        sampleNow();
+        lock.lock();
+        // Keep the schedule (no drift), but never try to catch up on missed samples.
+        const auto period = std::chrono::duration_cast<Clock::duration>(
+            std::chrono::duration<double>(1.0 / m_state->rateHz.load(std::memory_order_relaxed)));
+        next = std::max(next + period, Clock::now());
+        m_state->wake.wait_until(lock, next, [this] { return m_state->stopping; });
+    }
+}
+
+void Sampler::sampleNow()
+{
+    Sample sample;
+    {
+        std::lock_guard lock(m_state->sourceMutex);
+        if (!m_state->source)
+            return;
+        LatencyHistogram wait, service;
+        m_state->source(sample.pool, wait, service);
+
+        State &s = *m_state;
+        const PoolSnapshot &now = sample.pool;
+        const bool wentBack = s.hasPrevious && (now.posted < s.previous.posted || now.completed < s.previous.completed ||
+                                                now.failed < s.previous.failed || wait.count() < s.previousWait.count());
+        if (s.hasPrevious && !wentBack && now.timestampNs > s.previous.timestampNs) {
+            const double seconds = static_cast<double>(now.timestampNs - s.previous.timestampNs) / 1e9;
+            sample.postsPerSecond = static_cast<double>(now.posted - s.previous.posted) / seconds;
+            sample.completionsPerSecond = static_cast<double>(now.completed - s.previous.completed) / seconds;
+            sample.failuresPerSecond = static_cast<double>(now.failed - s.previous.failed) / seconds;
+            sample.queueWait = (wait - s.previousWait).summary();
+            sample.serviceTime = (service - s.previousService).summary();
+        } else if (!s.hasPrevious) {
+            sample.queueWait = wait.summary();
+            sample.serviceTime = service.summary();
+        }
+        s.previous = now;
+        s.previousWait = wait;
+        s.previousService = service;
+        s.hasPrevious = true;
+    }
+    std::lock_guard lock(m_state->ringMutex);
+    State &s = *m_state;
+    sample.sequence = ++s.sequence;
+    s.ring[s.next] = sample;
+    s.next = (s.next + 1) % m_capacity;
+    s.count = std::min(s.count + 1, m_capacity);
+}
+
+std::uint64_t Sampler::copySince(std::uint64_t afterSequence, std::vector<Sample> &out) const
+{
+    std::lock_guard lock(m_state->ringMutex);
+    const State &s = *m_state;
+    if (s.count == 0)
+        return 0;
+    const std::uint64_t oldest = s.sequence - s.count + 1;
+    const std::uint64_t first = std::max(oldest, afterSequence + 1);
+    for (std::uint64_t sequence = first; sequence <= s.sequence; ++sequence) {
+        const std::size_t back = static_cast<std::size_t>(s.sequence - sequence); // 0 = newest
+        out.push_back(s.ring[(s.next + m_capacity - 1 - back) % m_capacity]);
+    }
+    return s.sequence;
+}
+
+bool Sampler::latest(Sample &out) const
+{
+    std::lock_guard lock(m_state->ringMutex);
+    const State &s = *m_state;
+    if (s.count == 0)
+        return false;
+    out = s.ring[(s.next + m_capacity - 1) % m_capacity];
+    return true;
+}
+
+std::size_t Sampler::size() const
+{
+    std::lock_guard lock(m_state->ringMutex);
+    return m_state->count;
+}
+
+} // namespace poolscope

@@ -1,0 +1,84 @@
+#pragma once
+
+#include "latencyhistogram.h"
+#include "poolsnapshot.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <vector>
+
+namespace poolscope {
+
+class WorkerPool;
+
+// One point of the pool's history: its counters, the rates since the previous sample and
+// the latency of the units that started or finished in between.
+struct Sample {
+    std::uint64_t sequence = 0; // 1, 2, 3 ... never reused, also across a wrap of the ring
+    PoolSnapshot pool;
+    double postsPerSecond = 0;
+    double completionsPerSecond = 0;
+    double failuresPerSecond = 0;
+    LatencySummary queueWait;   // over the interval since the previous sample
+    LatencySummary serviceTime; // over the interval since the previous sample
+};
+
+struct SamplerOptions {
+    double rateHz = 20;              // 1..100 samples per second
+    std::size_t capacity = 72'000;   // samples kept: one hour at 20 Hz
+};
+
+// Samples a pool at a steady rate on a thread of its own, never a pool worker, so that
+// the history keeps moving when every worker is blocked, into a ring buffer of fixed size:
+// memory stays the same however long it runs.
+//
+// Threading: start/stop/setRate/setSource belong to the owner's thread; copySince(),
+// latest(), rateHz() and the cumulative latency may be called from any thread and hold the
+// sampler's lock only to copy.
+class Sampler {
+public:
+    // Fills a snapshot and adds the latency histograms since the start (cumulative).
+    using Source = std::function<void(PoolSnapshot &, LatencyHistogram &queueWait, LatencyHistogram &serviceTime)>;
+
+    explicit Sampler(SamplerOptions options = {});
+    ~Sampler(); // stops
+    Sampler(const Sampler &) = delete;
+    Sampler &operator=(const Sampler &) = delete;
+
+    static Source sourceFor(const WorkerPool &pool);
+
+    // What to sample. After it returns the previous source is no longer called, so the pool
+    // behind it may be destroyed. Counters that go backwards (a new pool) give rates of 0 for
+    // one sample instead of negative ones; the history is kept. Owner thread only.
+    void setSource(Source source);
+
+    void start(); // Owner thread only.
+    void stop();  // Owner thread only. Joins the thread.
+    bool isRunning() const noexcept;
+
+    // 1..100 Hz; throws std::invalid_argument otherwise. Takes effect at the next sample.
+    void setRate(double hz); // Thread-safe.
+    double rateHz() const;   // Thread-safe.
+
+    // Appends the samples newer than `afterSequence` (oldest first) that are still in the
+    // ring, and returns the newest sequence number in it (0 when empty). Pass 0 for all.
+    std::uint64_t copySince(std::uint64_t afterSequence, std::vector<Sample> &out) const; // Thread-safe.
+    bool latest(Sample &out) const;                // Thread-safe. False when nothing was sampled yet.
+    std::size_t size() const;                      // Thread-safe. Samples in the ring.
+    std::size_t capacity() const noexcept { return m_capacity; }
+
+    // Takes one sample now, on the calling thread (for tests and for a final sample before
+    // an export). Thread-safe.
+    void sampleNow();
+
+private:
+    void run();
+
+    const std::size_t m_capacity;
+    struct State;
+    std::unique_ptr<State> m_state;
+};
+
+} // namespace poolscope

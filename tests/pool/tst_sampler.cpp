@@ -1,0 +1,142 @@
+// The sampler: a fixed-size ring, rates from deltas, sampling on its own thread while every
+// worker is blocked, live rate changes, a source swapped for a new pool.
+
+#include "sampler.h"
+#include "workerpool.h"
+
+#include <QtTest>
+
+#include <atomic>
+#include <latch>
+
+using namespace poolscope;
+using namespace std::chrono_literals;
+
+class TestSampler : public QObject {
+    Q_OBJECT
+
+private slots:
+    void ringKeepsItsSizeAfterWrapping();
+    void ratesComeFromDeltas();
+    void countersGoingBackGiveZeroRates();
+    void keepsSamplingWhileEveryWorkerIsBlocked();
+    void rateChangesLive();
+    void badRateIsRejected();
+};
+
+namespace {
+// A synthetic pool: `completed` grows by 100 per sample, 1 ms of "time" apart.
+struct SyntheticSource {
+    std::uint64_t step = 0;
+    void operator()(PoolSnapshot &snapshot, LatencyHistogram &wait, LatencyHistogram &)
+    {
+        ++step;
+        snapshot.timestampNs = step * 1'000'000;
+        snapshot.posted = step * 200;
+        snapshot.completed = step * 100;
+        snapshot.failed = step * 10;
+        for (std::uint64_t i = 0; i < step; ++i)
+            wait.record(1000);
+    }
+};
+} // namespace
+
+void TestSampler::ringKeepsItsSizeAfterWrapping()
+{
+    Sampler sampler({.rateHz = 20, .capacity = 10});
+    auto source = std::make_shared<SyntheticSource>();
+    sampler.setSource([source](PoolSnapshot &s, LatencyHistogram &w, LatencyHistogram &v) { (*source)(s, w, v); });
+    for (int i = 0; i < 25; ++i)
+        sampler.sampleNow();
+    QCOMPARE(sampler.size(), std::size_t(10));
+    std::vector<Sample> all;
+    QCOMPARE(sampler.copySince(0, all), std::uint64_t(25));
+    QCOMPARE(all.size(), std::size_t(10));
+    for (std::size_t i = 0; i < all.size(); ++i)
+        QCOMPARE(all[i].sequence, std::uint64_t(16 + i)); // oldest first, sequences continue
+    std::vector<Sample> newer;
+    QCOMPARE(sampler.copySince(22, newer), std::uint64_t(25));
+    QCOMPARE(newer.size(), std::size_t(3));
+    QCOMPARE(newer.front().sequence, std::uint64_t(23));
+    std::vector<Sample> none;
+    sampler.copySince(25, none);
+    QVERIFY(none.empty());
+    Sample last;
+    QVERIFY(sampler.latest(last));
+    QCOMPARE(last.sequence, std::uint64_t(25));
+}
+
+void TestSampler::ratesComeFromDeltas()
+{
+    Sampler sampler;
+    auto source = std::make_shared<SyntheticSource>();
+    sampler.setSource([source](PoolSnapshot &s, LatencyHistogram &w, LatencyHistogram &v) { (*source)(s, w, v); });
+    sampler.sampleNow();
+    sampler.sampleNow();
+    Sample sample;
+    QVERIFY(sampler.latest(sample));
+    QCOMPARE(sample.completionsPerSecond, 100'000.0); // 100 per 1 ms
+    QCOMPARE(sample.postsPerSecond, 200'000.0);
+    QCOMPARE(sample.failuresPerSecond, 10'000.0);
+    QCOMPARE(sample.queueWait.count, std::uint64_t(1)); // cumulative 2 minus the 1 of the sample before
+}
+
+void TestSampler::countersGoingBackGiveZeroRates()
+{
+    Sampler sampler;
+    auto source = std::make_shared<SyntheticSource>();
+    source->step = 50;
+    sampler.setSource([source](PoolSnapshot &s, LatencyHistogram &w, LatencyHistogram &v) { (*source)(s, w, v); });
+    sampler.sampleNow();
+    source->step = 0; // a new pool: counters start again
+    sampler.sampleNow();
+    Sample sample;
+    QVERIFY(sampler.latest(sample));
+    QCOMPARE(sample.completionsPerSecond, 0.0);
+    QCOMPARE(sampler.size(), std::size_t(2)); // the history is kept
+}
+
+void TestSampler::keepsSamplingWhileEveryWorkerIsBlocked()
+{
+    WorkerPool pool({.workers = 2, .concurrency = 2});
+    std::latch release(1);
+    for (int i = 0; i < 2; ++i)
+        pool.post([&] { release.wait(); });
+    QTRY_COMPARE(pool.snapshot().inFlight, std::uint64_t(2));
+    Sampler sampler({.rateHz = 100, .capacity = 1000});
+    sampler.setSource(Sampler::sourceFor(pool));
+    sampler.start();
+    QTRY_VERIFY(sampler.size() >= 10);
+    Sample sample;
+    QVERIFY(sampler.latest(sample));
+    QCOMPARE(sample.pool.inFlight, std::uint64_t(2));
+    QCOMPARE(sample.pool.idleWorkers, 0u);
+    release.count_down();
+    sampler.stop();
+    QVERIFY(!sampler.isRunning());
+}
+
+void TestSampler::rateChangesLive()
+{
+    Sampler sampler({.rateHz = 1, .capacity = 1000});
+    auto source = std::make_shared<SyntheticSource>();
+    sampler.setSource([source](PoolSnapshot &s, LatencyHistogram &w, LatencyHistogram &v) { (*source)(s, w, v); });
+    sampler.start();
+    QTRY_COMPARE(sampler.size(), std::size_t(1));
+    sampler.setRate(100); // was one per second: now the next sample comes within ~10 ms
+    QCOMPARE(sampler.rateHz(), 100.0);
+    QTRY_VERIFY_WITH_TIMEOUT(sampler.size() >= 20, 3000);
+    sampler.stop();
+}
+
+void TestSampler::badRateIsRejected()
+{
+    Sampler sampler;
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, sampler.setRate(0));
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, sampler.setRate(101));
+    QCOMPARE(sampler.rateHz(), 20.0);
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, Sampler({.rateHz = 20, .capacity = 0}));
+}
+
+QTEST_GUILESS_MAIN(TestSampler)
+#include "tst_sampler.moc"
