@@ -1,0 +1,52 @@
+#include "commandline.h"
+
+#include <QCommandLineParser>
+#include <QFileInfo>
+
+bool parseCommandLine(const QStringList &arguments, AppOptions &options, QString &error)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        QStringLiteral("Poolscope: a live monitor for an IOCP-style worker pool."));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    const QCommandLineOption reset(QStringLiteral("reset-settings"), QStringLiteral("Forget the saved settings and start from the defaults."));
+    const QCommandLineOption startLoad(QStringLiteral("start-load"), QStringLiteral("Start the load generator at once."));
+    const QCommandLineOption screenshot(QStringLiteral("screenshot"),
+                                        QStringLiteral("Start the load, grab the window to <file> (PNG) after the delay, and quit."),
+                                        QStringLiteral("file"));
+    const QCommandLineOption delay(QStringLiteral("screenshot-delay"),
+                                   QStringLiteral("Seconds of load before the screenshot (0.5..600, default 5)."),
+                                   QStringLiteral("seconds"), QStringLiteral("5"));
+    parser.addOptions({reset, startLoad, screenshot, delay});
+    if (!parser.parse(arguments)) {
+        error = parser.errorText();
+        return false;
+    }
+    if (parser.isSet(QStringLiteral("help")))
+        parser.showHelp(0);
+    if (parser.isSet(QStringLiteral("version")))
+        parser.showVersion();
+    if (!parser.positionalArguments().isEmpty()) {
+        error = QStringLiteral("unexpected argument '%1' (see --help)").arg(parser.positionalArguments().first());
+        return false;
+    }
+    options.resetSettings = parser.isSet(reset);
+    options.startLoad = parser.isSet(startLoad);
+    if (parser.isSet(screenshot)) {
+        options.screenshotFile = parser.value(screenshot);
+        const QFileInfo target(options.screenshotFile);
+        if (!QFileInfo(target.absolutePath()).isDir()) {
+            error = QStringLiteral("--screenshot: the folder of '%1' does not exist").arg(options.screenshotFile);
+            return false;
+        }
+        options.startLoad = true;
+    }
+    bool ok = false;
+    options.screenshotDelay = parser.value(delay).toDouble(&ok);
+    if (!ok || options.screenshotDelay < 0.5 || options.screenshotDelay > 600) {
+        error = QStringLiteral("--screenshot-delay must be a number of seconds in 0.5..600 (got '%1')").arg(parser.value(delay));
+        return false;
+    }
+    return true;
+}

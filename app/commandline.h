@@ -1,0 +1,17 @@
+#pragma once
+
+#include <QString>
+#include <QStringList>
+
+// What the command line asks of the app. Parsed in one place so that a headless mode can
+// grow here without touching main().
+struct AppOptions {
+    bool resetSettings = false;
+    bool startLoad = false;
+    QString screenshotFile;   // non-empty: grab the window after screenshotDelay and quit
+    double screenshotDelay = 5; // seconds
+};
+
+// Parses `arguments` (argv as QStringList). Returns false with a one-line `error` naming the
+// option for bad input. --help and --version print and exit inside, like every Qt program.
+bool parseCommandLine(const QStringList &arguments, AppOptions &options, QString &error);

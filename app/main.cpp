@@ -1,0 +1,67 @@
+// Poolscope: wires the pool session, the window and the settings together. No logic here.
+
+#include "commandline.h"
+#include "chartspanel.h"
+#include "mainwindow.h"
+#include "poolsession.h"
+#include "settingsstore.h"
+
+#include <QApplication>
+#include <QSettings>
+#include <QTimer>
+
+#include <cstdio>
+
+int main(int argc, char **argv)
+{
+    QApplication app(argc, argv);
+    QApplication::setOrganizationName(QStringLiteral("Poolscope"));
+    QApplication::setApplicationName(QStringLiteral("Poolscope"));
+    QApplication::setApplicationVersion(QStringLiteral(POOLSCOPE_VERSION));
+    QApplication::setWindowIcon(QIcon(QStringLiteral(":/poolscope.png")));
+
+    AppOptions options;
+    QString error;
+    if (!parseCommandLine(QApplication::arguments(), options, error)) {
+        std::fprintf(stderr, "poolscope: %s\n", qPrintable(error));
+        return 2;
+    }
+
+    QSettings settings;
+    SettingsStore store(settings);
+    if (options.resetSettings)
+        store.clear();
+    const ControlState controls = store.loadControls();
+
+    poolscope::PoolSession session({.workers = static_cast<unsigned>(controls.workers),
+                                    .concurrency = static_cast<unsigned>(controls.concurrency),
+                                    .policy = controls.policy});
+    MainWindow window(session);
+    window.applyControlState(controls);
+    if (const QByteArray geometry = store.loadGeometry(); !geometry.isEmpty())
+        window.restoreGeometry(geometry);
+    window.charts()->setWindowSeconds(store.loadChartWindow());
+    window.show();
+
+    if (options.startLoad)
+        window.toggleLoad();
+    if (!options.screenshotFile.isEmpty()) {
+        QTimer::singleShot(static_cast<int>(options.screenshotDelay * 1000), &window, [&] {
+            if (!window.grab().save(options.screenshotFile)) {
+                std::fprintf(stderr, "poolscope: could not write the screenshot to %s\n", qPrintable(options.screenshotFile));
+                QApplication::exit(1);
+                return;
+            }
+            std::fprintf(stderr, "poolscope: screenshot written to %s\n", qPrintable(options.screenshotFile));
+            QApplication::quit();
+        });
+    }
+
+    const int status = QApplication::exec();
+    if (options.screenshotFile.isEmpty()) { // a scripted screenshot run leaves the user's settings alone
+        store.saveControls(window.controlState());
+        store.saveGeometry(window.saveGeometry());
+        store.saveChartWindow(window.charts()->windowSeconds());
+    }
+    return status;
+}

@@ -1,0 +1,58 @@
+#pragma once
+
+#include "sampler.h"
+
+#include <QWidget>
+
+#include <array>
+#include <vector>
+
+class QCustomPlot;
+class QCPGraph;
+class QComboBox;
+class QPushButton;
+class QLabel;
+
+// The live charts: queue depth; threads stacked as running / blocked / idle with target and
+// concurrency limit as lines; completions, failures and posts per second; latency
+// percentiles (log scale). One time axis for all four, a window of 30 s, 5 min or 1 h that
+// follows the present, or is paused to scroll back (drag) and zoom (wheel).
+// Fed by PoolMonitor::samplesArrived; replots at most once per batch. GUI thread only.
+class ChartsPanel : public QWidget {
+    Q_OBJECT
+
+public:
+    explicit ChartsPanel(QWidget *parent = nullptr);
+    ~ChartsPanel() override;
+
+    static constexpr double KeptSeconds = 3600; // history the charts hold, the longest window
+
+    void appendSamples(const std::vector<poolscope::Sample> &samples);
+    void setWindowSeconds(double seconds); // 30, 300 or 3600 from the selector; any > 0 works
+    double windowSeconds() const { return m_window; }
+    void setFollowing(bool following);     // false: paused, the x range stays where the user puts it
+    bool isFollowing() const { return m_following; }
+
+    int pointCount() const;                // points in the queue-depth chart (for tests)
+    std::vector<QCustomPlot *> plots() const;
+
+signals:
+    void windowChanged(double seconds);
+
+private:
+    struct Chart;
+    void replot();
+    void followPresent();
+    void setSharedRange(double lower, double upper);
+    void fitValueAxes();
+
+    std::vector<Chart *> m_charts;
+    QComboBox *m_windowSelector;
+    QPushButton *m_followButton;
+    QLabel *m_hint;
+    double m_window = 30;
+    bool m_following = true;
+    bool m_settingRange = false;
+    double m_origin = -1;  // steady-clock seconds of the first sample
+    double m_latestKey = 0;
+};

@@ -1,0 +1,77 @@
+#pragma once
+
+#include "controlstate.h"
+#include "loadgenerator.h"
+
+#include <QWidget>
+
+class QComboBox;
+class QDoubleSpinBox;
+class QLabel;
+class QPushButton;
+class QSlider;
+class QSpinBox;
+
+// The sliders, spin boxes and pickers that steer the pool and the load. It only emits what
+// the user asked for; MainWindow applies it. GUI thread only.
+class ControlPanel : public QWidget {
+    Q_OBJECT
+
+public:
+    explicit ControlPanel(QWidget *parent = nullptr);
+
+    ControlState state() const;
+    void setState(const ControlState &state); // updates the widgets without emitting
+    void setLoadState(poolscope::LoadState state);
+    void setPoolStopped(bool stopped);        // while stopped only Restart is offered
+
+    QSlider *workerSlider() const { return m_workerSlider; }
+    QSpinBox *workerSpin() const { return m_workerSpin; }
+    QPushButton *startButton() const { return m_start; }
+    QPushButton *stopButton() const { return m_stop; }
+
+signals:
+    void workerCountChanged(int count);
+    void concurrencyChanged(int concurrency);
+    void policyChanged(poolscope::ExceptionPolicy policy);
+    void loadSettingsChanged(const poolscope::LoadSettings &settings);
+    void startPauseRequested();
+    void stopRequested();
+    void shutdownRequested(bool graceful);
+    void restartRequested();
+
+private:
+    void emitLoadSettings();
+    void updateEnabledFields();
+
+    bool m_updating = false;
+    QSlider *m_workerSlider;
+    QSpinBox *m_workerSpin;
+    QSlider *m_concurrencySlider;
+    QSpinBox *m_concurrencySpin;
+    QComboBox *m_policy;
+    QPushButton *m_graceful;
+    QPushButton *m_fast;
+    QPushButton *m_restart;
+
+    QPushButton *m_start;
+    QPushButton *m_stop;
+    QComboBox *m_pattern;
+    QSlider *m_rateSlider; // logarithmic: 0..1000 -> 1..10^7
+    QSpinBox *m_rateSpin;
+    QSpinBox *m_producers;
+    QSpinBox *m_burstSize;
+    QSpinBox *m_burstInterval;
+    QSpinBox *m_period;
+
+    QSlider *m_costSlider; // logarithmic: 0..1000 -> 0..100,000 us
+    QSpinBox *m_costSpin;
+    QComboBox *m_distribution;
+    QSlider *m_blockingSlider; // percent
+    QSpinBox *m_blockingSpin;
+    QSpinBox *m_blockingTime;
+    QSlider *m_exceptionSlider; // per mille
+    QDoubleSpinBox *m_exceptionSpin;
+    QComboBox *m_exceptionType;
+    QSpinBox *m_queueCap;
+};

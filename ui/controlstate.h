@@ -1,0 +1,14 @@
+#pragma once
+
+#include "exceptionreport.h"
+#include "loadsettings.h"
+
+// Everything the control panel sets: what is saved in the settings and restored at start.
+struct ControlState {
+    int workers = 4;
+    int concurrency = 2;
+    poolscope::ExceptionPolicy policy = poolscope::ExceptionPolicy::LogAndContinue;
+    poolscope::LoadSettings load;
+
+    friend bool operator==(const ControlState &, const ControlState &) = default;
+};

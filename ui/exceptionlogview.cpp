@@ -1,0 +1,117 @@
+#include "exceptionlogview.h"
+
+#include "exceptionlogmodel.h"
+
+#include <QApplication>
+#include <QClipboard>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QItemSelectionModel>
+#include <QLabel>
+#include <QLineEdit>
+#include <QLocale>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QSortFilterProxyModel>
+#include <QSplitter>
+#include <QTableView>
+#include <QVBoxLayout>
+
+ExceptionLogView::ExceptionLogView(ExceptionLogModel *model, QWidget *parent)
+    : QWidget(parent), m_model(model), m_proxy(new QSortFilterProxyModel(this)), m_filter(new QLineEdit(this)),
+      m_table(new QTableView(this)), m_details(new QPlainTextEdit(this)), m_dropped(new QLabel(this))
+{
+    m_proxy->setSourceModel(model);
+    m_proxy->setFilterKeyColumn(-1);
+    m_proxy->setFilterCaseSensitivity(Qt::CaseInsensitive);
+    m_proxy->setSortRole(Qt::UserRole);
+
+    m_filter->setPlaceholderText(tr("Filter by type, message or worker…"));
+    m_filter->setClearButtonEnabled(true);
+    connect(m_filter, &QLineEdit::textChanged, m_proxy, &QSortFilterProxyModel::setFilterFixedString);
+
+    auto *copyButton = new QPushButton(tr("Copy"), this);
+    copyButton->setToolTip(tr("Copy the selected rows (all rows if none) as tab-separated text"));
+    connect(copyButton, &QPushButton::clicked, this, &ExceptionLogView::copySelection);
+    auto *clearButton = new QPushButton(tr("Clear"), this);
+    connect(clearButton, &QPushButton::clicked, m_model, &ExceptionLogModel::clear);
+    m_dropped->setObjectName(QStringLiteral("droppedLabel"));
+
+    auto *bar = new QHBoxLayout;
+    bar->addWidget(m_filter, 1);
+    bar->addWidget(m_dropped);
+    bar->addWidget(copyButton);
+    bar->addWidget(clearButton);
+
+    m_table->setModel(m_proxy);
+    m_table->setSortingEnabled(true);
+    m_table->sortByColumn(ExceptionLogModel::CountColumn, Qt::DescendingOrder);
+    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_table->setAlternatingRowColors(true);
+    m_table->verticalHeader()->hide();
+    m_table->verticalHeader()->setDefaultSectionSize(22);
+    m_table->horizontalHeader()->setSectionResizeMode(ExceptionLogModel::MessageColumn, QHeaderView::Stretch);
+    m_table->horizontalHeader()->setSectionResizeMode(ExceptionLogModel::FirstSeenColumn, QHeaderView::ResizeToContents);
+    m_table->horizontalHeader()->setSectionResizeMode(ExceptionLogModel::LastSeenColumn, QHeaderView::ResizeToContents);
+    m_table->setColumnWidth(ExceptionLogModel::CountColumn, 70);
+    m_table->setColumnWidth(ExceptionLogModel::TypeColumn, 170);
+    m_table->setColumnWidth(ExceptionLogModel::WorkersColumn, 80);
+    connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this, &ExceptionLogView::showDetails);
+    connect(m_model, &QAbstractItemModel::dataChanged, this, &ExceptionLogView::showDetails);
+
+    m_details->setReadOnly(true);
+    m_details->setPlaceholderText(tr("Select an exception to see its details."));
+
+    auto *splitter = new QSplitter(Qt::Horizontal, this);
+    splitter->addWidget(m_table);
+    splitter->addWidget(m_details);
+    splitter->setStretchFactor(0, 3);
+    splitter->setStretchFactor(1, 1);
+
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(6, 6, 6, 6);
+    layout->addLayout(bar);
+    layout->addWidget(splitter, 1);
+    setDroppedCount(0);
+}
+
+void ExceptionLogView::setDroppedCount(quint64 dropped)
+{
+    m_dropped->setVisible(dropped > 0);
+    m_dropped->setText(tr("%1 reports dropped (queue full); the failed counter still counts them")
+                           .arg(QLocale().toString(dropped)));
+}
+
+void ExceptionLogView::copySelection()
+{
+    QList<int> rows;
+    const QModelIndexList selected = m_table->selectionModel()->selectedRows();
+    for (const QModelIndex &index : selected)
+        rows << m_proxy->mapToSource(index).row();
+    if (rows.isEmpty())
+        for (int row = 0; row < m_proxy->rowCount(); ++row)
+            rows << m_proxy->mapToSource(m_proxy->index(row, 0)).row();
+    QApplication::clipboard()->setText(m_model->toText(rows));
+}
+
+void ExceptionLogView::showDetails()
+{
+    const QModelIndex current = m_proxy->mapToSource(m_table->currentIndex());
+    if (!current.isValid()) {
+        m_details->clear();
+        return;
+    }
+    const ExceptionLogModel::Entry &entry = m_model->entry(current.row());
+    QStringList workers;
+    for (quint32 worker : entry.workers)
+        workers << QString::number(worker);
+    workers.sort();
+    m_details->setPlainText(tr("Type: %1\nMessage: %2\nCount: %3\nFirst: %4\nLast: %5\nWorkers: %6\n"
+                               "Last thread: %7\nLast unit: #%8 (%9)\nLast report: #%10")
+                                .arg(entry.typeName, entry.message, QLocale().toString(entry.count),
+                                     entry.firstSeen.toString(Qt::ISODateWithMs), entry.lastSeen.toString(Qt::ISODateWithMs),
+                                     workers.join(QStringLiteral(", ")), entry.lastThreadName)
+                                .arg(entry.lastUnitId)
+                                .arg(entry.lastUnitTag.isEmpty() ? tr("no tag") : entry.lastUnitTag)
+                                .arg(entry.lastSequence));
+}

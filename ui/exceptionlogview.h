@@ -1,0 +1,35 @@
+#pragma once
+
+#include <QWidget>
+
+class ExceptionLogModel;
+class QLabel;
+class QLineEdit;
+class QPlainTextEdit;
+class QSortFilterProxyModel;
+class QTableView;
+
+// The exception log as the user sees it: a filter box, the coalesced table (sortable), the
+// details of the selected row, Copy and Clear. GUI thread only.
+class ExceptionLogView : public QWidget {
+    Q_OBJECT
+
+public:
+    explicit ExceptionLogView(ExceptionLogModel *model, QWidget *parent = nullptr);
+
+    QTableView *table() const { return m_table; }
+    void setDroppedCount(quint64 dropped);
+
+public slots:
+    void copySelection();
+
+private:
+    void showDetails();
+
+    ExceptionLogModel *m_model;
+    QSortFilterProxyModel *m_proxy;
+    QLineEdit *m_filter;
+    QTableView *m_table;
+    QPlainTextEdit *m_details;
+    QLabel *m_dropped;
+};

@@ -1,0 +1,93 @@
+#include "settingsstore.h"
+
+#include <QString>
+
+#include <cmath>
+
+namespace {
+
+template <typename Parse, typename Value>
+void readName(const QSettings &settings, const char *key, Parse parse, Value &value)
+{
+    const QString text = settings.value(QLatin1String(key)).toString();
+    if (const auto parsed = parse(text.toStdString()))
+        value = *parsed;
+}
+
+QString nameText(std::string_view name) { return QString::fromUtf8(name.data(), static_cast<qsizetype>(name.size())); }
+
+} // namespace
+
+ControlState SettingsStore::loadControls() const
+{
+    ControlState state;
+    const ControlState defaults;
+    state.workers = m_settings.value(QStringLiteral("pool/workers"), defaults.workers).toInt();
+    if (state.workers < 0 || state.workers > 1024)
+        state.workers = defaults.workers;
+    state.concurrency = m_settings.value(QStringLiteral("pool/concurrency"), defaults.concurrency).toInt();
+    if (state.concurrency < 0 || state.concurrency > 1024)
+        state.concurrency = defaults.concurrency;
+    poolscope::ExceptionPolicy policy = defaults.policy;
+    if (poolscope::parseExceptionPolicy(m_settings.value(QStringLiteral("pool/policy")).toString().toStdString(), policy))
+        state.policy = policy;
+
+    poolscope::LoadSettings &load = state.load;
+    const poolscope::LoadSettings loadDefaults;
+    load.producers = m_settings.value(QStringLiteral("load/producers"), loadDefaults.producers).toUInt();
+    readName(m_settings, "load/pattern", poolscope::parseLoadPattern, load.pattern);
+    load.ratePerSecond = m_settings.value(QStringLiteral("load/rate"), loadDefaults.ratePerSecond).toDouble();
+    load.burstSize = m_settings.value(QStringLiteral("load/burstSize"), loadDefaults.burstSize).toUInt();
+    load.burstInterval = std::chrono::milliseconds(
+        m_settings.value(QStringLiteral("load/burstIntervalMs"), qlonglong(loadDefaults.burstInterval.count())).toLongLong());
+    load.period = std::chrono::milliseconds(
+        m_settings.value(QStringLiteral("load/periodMs"), qlonglong(loadDefaults.period.count())).toLongLong());
+    readName(m_settings, "load/costDistribution", poolscope::parseCostDistribution, load.costDistribution);
+    load.meanCost = std::chrono::microseconds(
+        m_settings.value(QStringLiteral("load/meanCostUs"), qlonglong(loadDefaults.meanCost.count())).toLongLong());
+    load.blockingShare = m_settings.value(QStringLiteral("load/blockingShare"), loadDefaults.blockingShare).toDouble();
+    load.blockingTime = std::chrono::microseconds(
+        m_settings.value(QStringLiteral("load/blockingTimeUs"), qlonglong(loadDefaults.blockingTime.count())).toLongLong());
+    load.exceptionProbability =
+        m_settings.value(QStringLiteral("load/exceptionProbability"), loadDefaults.exceptionProbability).toDouble();
+    readName(m_settings, "load/exceptionType", poolscope::parseThrownType, load.exceptionType);
+    load.queueCap = m_settings.value(QStringLiteral("load/queueCap"), qulonglong(loadDefaults.queueCap)).toULongLong();
+    if (!load.validate().empty())
+        load = loadDefaults; // a hand-edited file with a bad value: start from the defaults
+    return state;
+}
+
+void SettingsStore::saveControls(const ControlState &state)
+{
+    m_settings.setValue(QStringLiteral("pool/workers"), state.workers);
+    m_settings.setValue(QStringLiteral("pool/concurrency"), state.concurrency);
+    m_settings.setValue(QStringLiteral("pool/policy"), nameText(poolscope::nameOf(state.policy)));
+    const poolscope::LoadSettings &load = state.load;
+    m_settings.setValue(QStringLiteral("load/producers"), load.producers);
+    m_settings.setValue(QStringLiteral("load/pattern"), nameText(poolscope::nameOf(load.pattern)));
+    m_settings.setValue(QStringLiteral("load/rate"), load.ratePerSecond);
+    m_settings.setValue(QStringLiteral("load/burstSize"), load.burstSize);
+    m_settings.setValue(QStringLiteral("load/burstIntervalMs"), qlonglong(load.burstInterval.count()));
+    m_settings.setValue(QStringLiteral("load/periodMs"), qlonglong(load.period.count()));
+    m_settings.setValue(QStringLiteral("load/costDistribution"), nameText(poolscope::nameOf(load.costDistribution)));
+    m_settings.setValue(QStringLiteral("load/meanCostUs"), qlonglong(load.meanCost.count()));
+    m_settings.setValue(QStringLiteral("load/blockingShare"), load.blockingShare);
+    m_settings.setValue(QStringLiteral("load/blockingTimeUs"), qlonglong(load.blockingTime.count()));
+    m_settings.setValue(QStringLiteral("load/exceptionProbability"), load.exceptionProbability);
+    m_settings.setValue(QStringLiteral("load/exceptionType"), nameText(poolscope::nameOf(load.exceptionType)));
+    m_settings.setValue(QStringLiteral("load/queueCap"), qulonglong(load.queueCap));
+}
+
+QByteArray SettingsStore::loadGeometry() const { return m_settings.value(QStringLiteral("window/geometry")).toByteArray(); }
+
+void SettingsStore::saveGeometry(const QByteArray &geometry) { m_settings.setValue(QStringLiteral("window/geometry"), geometry); }
+
+double SettingsStore::loadChartWindow() const
+{
+    const double seconds = m_settings.value(QStringLiteral("charts/windowSeconds"), 30.0).toDouble();
+    return std::isfinite(seconds) && seconds >= 1 && seconds <= 3600 ? seconds : 30.0;
+}
+
+void SettingsStore::saveChartWindow(double seconds) { m_settings.setValue(QStringLiteral("charts/windowSeconds"), seconds); }
+
+void SettingsStore::clear() { m_settings.clear(); }
