@@ -54,7 +54,8 @@ ExceptionLogView::ExceptionLogView(ExceptionLogModel *model, QWidget *parent)
     m_table->horizontalHeader()->setSectionResizeMode(ExceptionLogModel::FirstSeenColumn, QHeaderView::ResizeToContents);
     m_table->horizontalHeader()->setSectionResizeMode(ExceptionLogModel::LastSeenColumn, QHeaderView::ResizeToContents);
     m_table->setColumnWidth(ExceptionLogModel::CountColumn, 70);
-    m_table->setColumnWidth(ExceptionLogModel::TypeColumn, 170);
+    m_table->setColumnWidth(ExceptionLogModel::TypeColumn, 160);
+    m_table->horizontalHeader()->setMinimumSectionSize(60);
     m_table->setColumnWidth(ExceptionLogModel::WorkersColumn, 80);
     connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this, &ExceptionLogView::showDetails);
     connect(m_model, &QAbstractItemModel::dataChanged, this, &ExceptionLogView::showDetails);
@@ -65,8 +66,9 @@ ExceptionLogView::ExceptionLogView(ExceptionLogModel *model, QWidget *parent)
     auto *splitter = new QSplitter(Qt::Horizontal, this);
     splitter->addWidget(m_table);
     splitter->addWidget(m_details);
-    splitter->setStretchFactor(0, 3);
+    splitter->setStretchFactor(0, 4);
     splitter->setStretchFactor(1, 1);
+    splitter->setSizes({800, 230});
 
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(6, 6, 6, 6);
