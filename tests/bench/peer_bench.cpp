@@ -1,0 +1,359 @@
+// peer_bench: Poolscope's pool side by side with the pools users would pick instead, in one
+// process, on the same machine, same scenarios, contender order rotated per repetition.
+// Prints a Markdown table and writes a JSON file of medians and ratios to Poolscope.
+// Usage: peer_bench [--quick] [--reps N] [--only NAME] [--json FILE] [--markdown FILE]
+
+#include "peers.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <latch>
+#include <map>
+#include <sstream>
+
+#include <sched.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::uint64_t nowNs()
+{
+    return static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count());
+}
+
+double median(std::vector<double> values)
+{
+    if (values.empty())
+        return NAN;
+    std::sort(values.begin(), values.end());
+    const std::size_t middle = values.size() / 2;
+    return values.size() % 2 ? values[middle] : (values[middle - 1] + values[middle]) / 2;
+}
+
+double percentile(std::vector<double> values, double p)
+{
+    std::sort(values.begin(), values.end());
+    return values.empty() ? NAN : values[static_cast<std::size_t>(p * static_cast<double>(values.size() - 1))];
+}
+
+struct ProcessUsage {
+    double cpuSeconds = 0;
+    long switches = 0;
+    static ProcessUsage now()
+    {
+        rusage usage{};
+        getrusage(RUSAGE_SELF, &usage);
+        return {static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+                    static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6,
+                usage.ru_nvcsw + usage.ru_nivcsw};
+    }
+};
+
+// CPU seconds the whole machine spent busy, from /proc/stat.
+double machineBusySeconds()
+{
+    std::ifstream stat("/proc/stat");
+    std::string cpu;
+    unsigned long long user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0;
+    stat >> cpu >> user >> nice >> system >> idle >> iowait >> irq >> softirq >> steal;
+    return static_cast<double>(user + nice + system + irq + softirq) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+// Waits (up to 5 s) until other processes use less than 10 % of one core.
+void waitUntilQuiet()
+{
+    for (int attempt = 0; attempt < 25; ++attempt) {
+        const double machine = machineBusySeconds();
+        const ProcessUsage self = ProcessUsage::now();
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        const double foreign = (machineBusySeconds() - machine) - (ProcessUsage::now().cpuSeconds - self.cpuSeconds);
+        if (foreign < 0.02)
+            return;
+    }
+}
+
+// The units. Each counts itself done and releases the waiting producer at the last one.
+struct Completion {
+    std::atomic<std::uint64_t> done{0};
+    std::uint64_t target = 0;
+    std::atomic<bool> finished{false};
+};
+
+void countUnit(void *context)
+{
+    auto *completion = static_cast<Completion *>(context);
+    if (completion->done.fetch_add(1, std::memory_order_relaxed) + 1 == completion->target)
+        completion->finished.store(true, std::memory_order_release);
+}
+
+void waitFor(const Completion &completion)
+{
+    while (!completion.finished.load(std::memory_order_acquire))
+        std::this_thread::sleep_for(std::chrono::microseconds(50));
+}
+
+struct Probe {
+    std::atomic<std::uint64_t> startedAt{0};
+    std::atomic<int> cpu{-1};
+};
+
+void probeUnit(void *context)
+{
+    auto *probe = static_cast<Probe *>(context);
+    probe->cpu.store(sched_getcpu(), std::memory_order_relaxed);
+    probe->startedAt.store(nowNs(), std::memory_order_release);
+}
+
+using Metrics = std::map<std::string, double>;
+
+struct Options {
+    bool quick = false;
+    int reps = 3;
+    std::string only;
+    std::string jsonFile = "peer_bench.json";
+    std::string markdownFile = "peer_bench.md";
+};
+
+// --- scenarios -------------------------------------------------------------------------
+
+void throughputOneProducer(Contender &contender, const Options &options, Metrics &metrics)
+{
+    const std::uint64_t units = options.quick ? 200'000 : 2'000'000;
+    Completion completion;
+    completion.target = units;
+    contender.start(2);
+    const ProcessUsage before = ProcessUsage::now();
+    const auto start = Clock::now();
+    for (std::uint64_t i = 0; i < units; ++i)
+        contender.post({&countUnit, &completion});
+    waitFor(completion);
+    const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    const ProcessUsage after = ProcessUsage::now();
+    contender.stop();
+    metrics["1p items/s"] = static_cast<double>(units) / seconds;
+    metrics["1p cpu ns/unit"] = (after.cpuSeconds - before.cpuSeconds) * 1e9 / static_cast<double>(units);
+    metrics["1p switches/unit"] = static_cast<double>(after.switches - before.switches) / static_cast<double>(units);
+}
+
+void throughputFourProducers(Contender &contender, const Options &options, Metrics &metrics)
+{
+    const std::uint64_t perProducer = options.quick ? 50'000 : 500'000;
+    Completion completion;
+    completion.target = 4 * perProducer;
+    contender.start(2);
+    std::latch go(1);
+    std::vector<std::thread> producers;
+    for (int p = 0; p < 4; ++p)
+        producers.emplace_back([&] {
+            go.wait();
+            for (std::uint64_t i = 0; i < perProducer; ++i)
+                contender.post({&countUnit, &completion});
+        });
+    const auto start = Clock::now();
+    go.count_down();
+    for (auto &producer : producers)
+        producer.join();
+    waitFor(completion);
+    const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    contender.stop();
+    metrics["4p items/s"] = static_cast<double>(4 * perProducer) / seconds;
+}
+
+void bursty(Contender &contender, const Options &options, Metrics &metrics)
+{
+    const int bursts = options.quick ? 100 : 500;
+    Completion completion;
+    completion.target = std::uint64_t(bursts) * 1000;
+    contender.start(2);
+    std::vector<double> drainNsPerUnit;
+    const ProcessUsage before = ProcessUsage::now();
+    for (int burst = 1; burst <= bursts; ++burst) {
+        const auto start = Clock::now();
+        for (int i = 0; i < 1000; ++i)
+            contender.post({&countUnit, &completion});
+        while (completion.done.load(std::memory_order_acquire) < std::uint64_t(burst) * 1000)
+            std::this_thread::yield();
+        drainNsPerUnit.push_back(std::chrono::duration<double, std::nano>(Clock::now() - start).count() / 1000);
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    const ProcessUsage after = ProcessUsage::now();
+    contender.stop();
+    const double units = bursts * 1000.0;
+    metrics["burst drain ns/unit"] = median(drainNsPerUnit);
+    metrics["burst cpu ns/unit"] = (after.cpuSeconds - before.cpuSeconds) * 1e9 / units;
+    metrics["burst switches/unit"] = static_cast<double>(after.switches - before.switches) / units;
+}
+
+void wakeLatency(Contender &contender, const Options &options, Metrics &metrics, std::chrono::microseconds gap,
+                 const std::string &label)
+{
+    const int samples = gap >= std::chrono::milliseconds(1) ? (options.quick ? 300 : 2000) : (options.quick ? 2000 : 20'000);
+    contender.start(2);
+    Probe probe;
+    std::vector<double> latencies;
+    latencies.reserve(static_cast<std::size_t>(samples));
+    int onProducerCpu = 0;
+    for (int i = 0; i < samples; ++i) {
+        std::this_thread::sleep_for(gap);
+        probe.startedAt.store(0, std::memory_order_relaxed);
+        const int producerCpu = sched_getcpu();
+        const std::uint64_t postedAt = nowNs();
+        contender.post({&probeUnit, &probe});
+        while (probe.startedAt.load(std::memory_order_acquire) == 0)
+            std::this_thread::yield();
+        latencies.push_back(static_cast<double>(probe.startedAt.load() - postedAt) / 1000.0);
+        onProducerCpu += probe.cpu.load() == producerCpu;
+    }
+    contender.stop();
+    metrics[label + " p50 us"] = percentile(latencies, 0.50);
+    metrics[label + " p99 us"] = percentile(latencies, 0.99);
+    metrics[label + " p99.9 us"] = percentile(latencies, 0.999);
+    metrics[label + " on producer cpu %"] = 100.0 * onProducerCpu / samples;
+}
+
+// One contender through every scenario; reruns once if other processes disturbed it.
+Metrics runContender(const std::function<std::unique_ptr<Contender>()> &make, const Options &options)
+{
+    Metrics metrics;
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        waitUntilQuiet();
+        metrics.clear();
+        const double machineBefore = machineBusySeconds();
+        const ProcessUsage selfBefore = ProcessUsage::now();
+        const auto start = Clock::now();
+        auto contender = make();
+        throughputOneProducer(*contender, options, metrics);
+        throughputFourProducers(*contender, options, metrics);
+        bursty(*contender, options, metrics);
+        wakeLatency(*contender, options, metrics, std::chrono::microseconds(50), "wake 50us");
+        wakeLatency(*contender, options, metrics, std::chrono::microseconds(1000), "wake 1ms");
+        const double wall = std::chrono::duration<double>(Clock::now() - start).count();
+        const double foreign = (machineBusySeconds() - machineBefore) - (ProcessUsage::now().cpuSeconds - selfBefore.cpuSeconds);
+        metrics["foreign cpu %"] = std::max(0.0, 100.0 * foreign / wall);
+        if (metrics["foreign cpu %"] < 10)
+            break;
+        std::fprintf(stderr, "  %s was disturbed (%.0f %% of a core used by other processes): running it again\n",
+                     contender->name().c_str(), metrics["foreign cpu %"]);
+    }
+    return metrics;
+}
+
+bool higherIsBetter(const std::string &metric) { return metric.find("items/s") != std::string::npos; }
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    Options options;
+    for (int i = 1; i < argc; ++i) {
+        const std::string arg = argv[i];
+        if (arg == "--quick")
+            options.quick = true;
+        else if (arg == "--reps" && i + 1 < argc)
+            options.reps = std::max(1, std::atoi(argv[++i]));
+        else if (arg == "--only" && i + 1 < argc)
+            options.only = argv[++i];
+        else if (arg == "--json" && i + 1 < argc)
+            options.jsonFile = argv[++i];
+        else if (arg == "--markdown" && i + 1 < argc)
+            options.markdownFile = argv[++i];
+        else {
+            std::fprintf(stderr, "usage: peer_bench [--quick] [--reps N] [--only NAME] [--json FILE] [--markdown FILE]\n");
+            return 2;
+        }
+    }
+
+    std::vector<std::pair<std::string, std::function<std::unique_ptr<Contender>()>>> contenders = {
+        {"poolscope", [] { return std::make_unique<PoolscopeContender>(false, false); }},
+        {"poolscope +latency", [] { return std::make_unique<PoolscopeContender>(true, false); }},
+        {"poolscope (callable)", [] { return std::make_unique<PoolscopeContender>(false, true); }},
+        {"asio::thread_pool", [] { return std::make_unique<AsioContender>(); }},
+        {"oneTBB task_arena", [] { return std::make_unique<TbbContender>(); }},
+        {"moodycamel blocking queue", [] { return std::make_unique<MoodycamelContender>(); }},
+        {"mutex+condvar", [] { return std::make_unique<CondvarContender>(); }},
+        {"busy-poll limit", [] { return std::make_unique<BusyPollContender>(); }},
+    };
+    if (!options.only.empty()) {
+        std::erase_if(contenders, [&](const auto &c) {
+            return c.first.find(options.only) == std::string::npos && c.first != "poolscope";
+        });
+    }
+
+    // results[contender][metric] = one value per repetition
+    std::map<std::string, std::map<std::string, std::vector<double>>> results;
+    for (int rep = 0; rep < options.reps; ++rep) { // each repetition starts one contender later
+        for (std::size_t k = 0; k < contenders.size(); ++k) {
+            const auto &[name, make] = contenders[(k + static_cast<std::size_t>(rep)) % contenders.size()];
+            std::fprintf(stderr, "repetition %d/%d: %s\n", rep + 1, options.reps, name.c_str());
+            for (const auto &[metric, value] : runContender(make, options))
+                results[name][metric].push_back(value);
+        }
+    }
+
+    // Medians, and each contender's ratio to Poolscope as the median of per-repetition ratios
+    // (for "lower is better" metrics, Poolscope / contender, so that > 1 always means Poolscope wins).
+    std::vector<std::string> metricOrder;
+    for (const auto &[metric, values] : results["poolscope"])
+        metricOrder.push_back(metric);
+    const auto ratioOf = [&](const std::string &name, const std::string &metric) {
+        std::vector<double> ratios;
+        const auto &ours = results["poolscope"][metric];
+        const auto &theirs = results[name][metric];
+        for (std::size_t i = 0; i < std::min(ours.size(), theirs.size()); ++i)
+            if (ours[i] > 0 && theirs[i] > 0)
+                ratios.push_back(higherIsBetter(metric) ? ours[i] / theirs[i] : theirs[i] / ours[i]);
+        return median(ratios);
+    };
+
+    std::ostringstream markdown;
+    markdown << "| metric |";
+    for (const auto &[name, make] : contenders)
+        markdown << ' ' << name << " |";
+    markdown << "\n|---|";
+    for (std::size_t i = 0; i < contenders.size(); ++i)
+        markdown << "---|";
+    markdown << '\n';
+    std::ostringstream json;
+    json << "{\n  \"format\": 1,\n  \"repetitions\": " << options.reps << ",\n  \"quick\": " << (options.quick ? "true" : "false")
+         << ",\n  \"processors\": " << std::thread::hardware_concurrency() << ",\n  \"contenders\": {\n";
+    for (std::size_t c = 0; c < contenders.size(); ++c) {
+        const std::string &name = contenders[c].first;
+        json << "    \"" << name << "\": {";
+        for (std::size_t m = 0; m < metricOrder.size(); ++m) {
+            const std::string &metric = metricOrder[m];
+            json << (m ? ", " : "") << "\"" << metric << "\": {\"median\": " << median(results[name][metric])
+                 << ", \"ratio_poolscope_advantage\": " << ratioOf(name, metric) << "}";
+        }
+        json << "}" << (c + 1 < contenders.size() ? "," : "") << "\n";
+    }
+    json << "  }\n}\n";
+    for (const std::string &metric : metricOrder) {
+        markdown << "| " << metric << (higherIsBetter(metric) ? " (higher is better)" : "") << " |";
+        for (const auto &[name, make] : contenders) {
+            char cell[96];
+            const double value = median(results[name][metric]);
+            if (name == "poolscope" || metric.find("foreign") != std::string::npos || metric.find("producer cpu") != std::string::npos)
+                std::snprintf(cell, sizeof cell, " %.4g |", value);
+            else
+                std::snprintf(cell, sizeof cell, " %.4g (%.2fx) |", value, ratioOf(name, metric));
+            markdown << cell;
+        }
+        markdown << '\n';
+    }
+    markdown << "\nRatios in brackets: Poolscope's advantage over that contender, the median of per-repetition ratios "
+                "(> 1: Poolscope is better; for times and counts it is theirs / ours).\n";
+    std::printf("%s", markdown.str().c_str());
+    std::ofstream(options.markdownFile) << markdown.str();
+    std::ofstream(options.jsonFile) << json.str();
+    std::fprintf(stderr, "wrote %s and %s\n", options.markdownFile.c_str(), options.jsonFile.c_str());
+    return 0;
+}
