@@ -24,6 +24,20 @@
 
 using namespace poolscope;
 
+namespace {
+// A side column that scrolls when the window is short, never sideways.
+QScrollArea *verticalScroller(QWidget *content)
+{
+    auto *scroll = new QScrollArea;
+    scroll->setWidget(content);
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    scroll->setMinimumWidth(content->sizeHint().width() + 20);
+    scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    return scroll;
+}
+} // namespace
+
 MainWindow::MainWindow(PoolSession &session, QWidget *parent)
     : QMainWindow(parent), m_session(session), m_monitor(new PoolMonitor(session, this)),
       m_controls(new ControlPanel), m_charts(new ChartsPanel), m_counters(new CountersPanel),
@@ -34,19 +48,8 @@ MainWindow::MainWindow(PoolSession &session, QWidget *parent)
     setWindowTitle(tr("Poolscope"));
     setWindowIcon(QIcon(QStringLiteral(":/poolscope.png")));
 
-    auto *controlScroll = new QScrollArea;
-    controlScroll->setWidget(m_controls);
-    controlScroll->setWidgetResizable(true);
-    controlScroll->setFrameShape(QFrame::NoFrame);
-    controlScroll->setMinimumWidth(m_controls->sizeHint().width() + 20);
-    controlScroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
-
-    auto *counterScroll = new QScrollArea;
-    counterScroll->setWidget(m_counters);
-    counterScroll->setWidgetResizable(true);
-    counterScroll->setFrameShape(QFrame::NoFrame);
-    counterScroll->setMinimumWidth(m_counters->sizeHint().width() + 20);
-    counterScroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    QScrollArea *controlScroll = verticalScroller(m_controls);
+    QScrollArea *counterScroll = verticalScroller(m_counters);
 
     m_bottomTabs->addTab(m_exceptionView, tr("Exceptions"));
 
