@@ -130,7 +130,13 @@ MainWindow::MainWindow(PoolSession &session, QWidget *parent)
     statusTimer->start(500);
     m_uptime.start();
     m_monitor->start();
-    applyControlState(controlState());
+    // The controls start out showing the session as it is; nothing is pushed into it.
+    ControlState current;
+    current.workers = static_cast<int>(session.options().workers);
+    current.concurrency = static_cast<int>(session.options().concurrency);
+    current.policy = session.options().policy;
+    current.load = session.load().settings();
+    m_controls->setState(current);
     resize(1560, 960);
 }
 

@@ -1,0 +1,43 @@
+#pragma once
+// The data formats Poolscope exports, written by the Qt-free core so that the GUI, the
+// headless mode and the /metrics endpoint write the same bytes:
+//  - OpenMetrics text (Prometheus' exposition format, with "# EOF");
+//  - a time series as CSV (RFC 4180), one row per sample;
+// Pure functions of plain values: call them from any thread.
+
+#include "latencyhistogram.h"
+#include "poolsnapshot.h"
+#include "sampler.h"
+
+#include <functional>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+namespace poolscope {
+
+struct MetricsView {
+    PoolSnapshot snapshot;
+    LatencyHistogram queueWait;   // since the start
+    LatencyHistogram serviceTime; // since the start
+    std::string backend;
+};
+
+enum class MetricsFormat {
+    OpenMetrics,    // application/openmetrics-text; version=1.0.0: families named without _total, "# EOF"
+    PrometheusText, // text/plain; version=0.0.4: what `promtool check metrics` validates
+};
+
+// Counters as `poolscope_*_total`, gauges in base units, the latency histograms as
+// histogram families with `_seconds` buckets, HELP and TYPE for each.
+void writeMetrics(std::ostream &out, const MetricsView &view, MetricsFormat format);
+
+// Header row, then one row per sample: every counter, rate and latency percentile.
+void writeCsv(std::ostream &out, const std::vector<Sample> &samples);
+
+// Writes through `write` into "<path>.tmp-<pid>" and renames it over `path`, so that a
+// reader never sees half a file and a failure leaves nothing behind. Returns false with
+// a message naming the path on any error (the temporary file is removed).
+bool writeFileAtomically(const std::string &path, const std::function<void(std::ostream &)> &write, std::string &error);
+
+} // namespace poolscope
