@@ -258,12 +258,17 @@ void MainWindow::onShutdownFinished(bool graceful, const ShutdownResult &result)
     m_monitor->refresh();
     updateStatus();
     emit shutdownFinished(summary);
+    if (m_restartWhenStopped)
+        restartPool();
 }
 
 void MainWindow::restartPool()
 {
-    if (m_shuttingDown)
+    if (m_shuttingDown) {
+        m_restartWhenStopped = true; // e.g. Restart in the fail-fast dialog while threads still finish
         return;
+    }
+    m_restartWhenStopped = false;
     if (m_shutdownThread.joinable())
         m_shutdownThread.join();
     if (m_failureDialog)

@@ -78,4 +78,5 @@ private:
     QElapsedTimer m_uptime;
     std::thread m_shutdownThread; // a drain may take long: never on the GUI thread
     bool m_shuttingDown = false;
+    bool m_restartWhenStopped = false;
 };

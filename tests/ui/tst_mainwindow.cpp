@@ -20,6 +20,9 @@
 #include <QSlider>
 #include <QtTest>
 
+#include <atomic>
+#include <latch>
+
 using namespace poolscope;
 
 namespace {
@@ -51,6 +54,7 @@ private slots:
     void loadStartAndStopMoveTheCounters();
     void exceptionsReachTheLogAndBadge();
     void failFastShowsDialogAndStopsPool();
+    void restartWaitsForTheStoppingPool();
     void fastShutdownReportsWhatItCancelled();
     void windowGrabIsARealPicture();
 };
@@ -166,6 +170,31 @@ void TestMainWindow::failFastShowsDialogAndStopsPool()
     QTRY_COMPARE(session.pool().snapshot().state, PoolState::Running);
     QTRY_COMPARE(session.pool().snapshot().liveWorkers, 4u);
     QCOMPARE(session.pool().exceptionPolicy(), ExceptionPolicy::FailFast);
+}
+
+// Restart pressed while the failed pool's threads still finish a long unit: the restart
+// happens when they are done, not never, and the window stays responsive meanwhile.
+void TestMainWindow::restartWaitsForTheStoppingPool()
+{
+    PoolSession session({.workers = 2, .concurrency = 2, .policy = ExceptionPolicy::FailFast});
+    MainWindow window(session);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    std::latch release(1);
+    std::atomic<bool> blockerStarted{false};
+    session.pool().post([&] {
+        blockerStarted = true;
+        release.wait();
+    });
+    QTRY_VERIFY(blockerStarted.load());
+    session.pool().post([] { throw 7; });
+    QTRY_VERIFY(window.failureDialog() != nullptr && window.failureDialog()->isVisible());
+    window.restartPool(); // what the dialog's Restart button calls
+    QTest::qWait(100);
+    QCOMPARE(session.pool().snapshot().state, PoolState::Failed); // still finishing the blocked unit
+    release.count_down();
+    QTRY_COMPARE(session.pool().snapshot().state, PoolState::Running);
+    QTRY_COMPARE(session.pool().snapshot().liveWorkers, 2u);
 }
 
 void TestMainWindow::fastShutdownReportsWhatItCancelled()
