@@ -1,0 +1,56 @@
+#pragma once
+// A whole run as one value, and its JSON form (the "snapshot" export): what a colleague
+// opens to see the configuration, the counters, the rates, the latency, the history and the
+// exceptions of a run. The schema is docs/snapshot-format.md; `format` counts its versions.
+
+#include "latencyhistogram.h"
+#include "loadsettings.h"
+#include "sampler.h"
+#include "workerpool.h"
+
+#include <chrono>
+#include <cstdint>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+namespace poolscope {
+
+// Identical exceptions (type + message) coalesced, as the exception log shows them.
+struct ExceptionSummary {
+    std::string typeName;
+    std::string message;
+    std::uint64_t count = 0;
+    std::chrono::system_clock::time_point first;
+    std::chrono::system_clock::time_point last;
+    std::vector<std::uint32_t> workers; // ascending, each once
+};
+
+struct RunReport {
+    static constexpr int Format = 1;
+
+    std::string poolscopeVersion;
+    std::chrono::system_clock::time_point exportedAt;
+    double durationSeconds = 0; // how long the run had been going at export time
+    std::string backend;
+    unsigned processors = 0;
+    std::string operatingSystem;
+
+    WorkerPoolOptions pool;
+    LoadSettings load;
+    std::string loadState;
+    double sampleRateHz = 0;
+
+    PoolSnapshot counters;
+    double postsPerSecond = 0, completionsPerSecond = 0, failuresPerSecond = 0; // the latest sample's
+    LatencySummary queueWaitSinceStart, serviceTimeSinceStart;
+    std::vector<Sample> history;
+    std::vector<ExceptionSummary> exceptions;
+};
+
+// Host facts for a report: processor count and "Linux 6.1.0 x86_64" from uname.
+std::string operatingSystemName();
+
+void writeJson(std::ostream &out, const RunReport &report); // Thread-safe: a pure function.
+
+} // namespace poolscope

@@ -1,0 +1,85 @@
+// The JSON snapshot: it parses as JSON, carries its format version, and reads back with the
+// values that went in, including awkward strings.
+
+#include "runreport.h"
+
+#include <QtTest>
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+
+#include <sstream>
+
+using namespace poolscope;
+
+class TestRunReport : public QObject {
+    Q_OBJECT
+
+private slots:
+    void roundTripsThroughJson();
+};
+
+void TestRunReport::roundTripsThroughJson()
+{
+    WorkerPool pool({.workers = 2, .concurrency = 1});
+    Sampler sampler({.rateHz = 20, .capacity = 100});
+    sampler.setSource(Sampler::sourceFor(pool));
+    sampler.sampleNow();
+    for (int i = 0; i < 100; ++i)
+        pool.post([i] {
+            if (i % 10 == 0)
+                throw std::runtime_error("boom");
+        });
+    QTRY_COMPARE(pool.snapshot().completed + pool.snapshot().failed, std::uint64_t(100));
+    sampler.sampleNow();
+
+    RunReport report;
+    report.poolscopeVersion = "0.1.0";
+    report.exportedAt = std::chrono::system_clock::now();
+    report.durationSeconds = 1.5;
+    report.backend = WorkerPool::backendName();
+    report.processors = 2;
+    report.operatingSystem = operatingSystemName();
+    report.pool = {.workers = 2, .concurrency = 1};
+    report.load.pattern = LoadPattern::Bursts;
+    report.loadState = "stopped";
+    report.sampleRateHz = 20;
+    report.counters = pool.snapshot();
+    LatencyHistogram wait, service;
+    pool.addLatencyHistograms(wait, service);
+    report.queueWaitSinceStart = wait.summary();
+    report.serviceTimeSinceStart = service.summary();
+    sampler.copySince(0, report.history);
+    report.exceptions.push_back({"std::runtime_error", "a \"quoted\"\nline\twith\\tabs \x01", 10, report.exportedAt,
+                                 report.exportedAt, {0, 1}});
+
+    std::ostringstream out;
+    writeJson(out, report);
+    QJsonParseError error;
+    const QJsonDocument document = QJsonDocument::fromJson(QByteArray::fromStdString(out.str()), &error);
+    QVERIFY2(error.error == QJsonParseError::NoError, qPrintable(error.errorString()));
+    const QJsonObject root = document.object();
+    QCOMPARE(root[QStringLiteral("format")].toInt(), RunReport::Format);
+    QCOMPARE(root[QStringLiteral("host")][QStringLiteral("backend")].toString(), QStringLiteral("linux-futex"));
+    QVERIFY(root[QStringLiteral("host")][QStringLiteral("os")].toString().startsWith(QStringLiteral("Linux")));
+    const QJsonObject counters = root[QStringLiteral("counters")].toObject();
+    QCOMPARE(counters[QStringLiteral("posted")].toInteger(), 100);
+    QCOMPARE(counters[QStringLiteral("failed")].toInteger(), 10);
+    QCOMPARE(counters[QStringLiteral("posted")].toInteger(),
+             counters[QStringLiteral("queued")].toInteger() + counters[QStringLiteral("in_flight")].toInteger() +
+                 counters[QStringLiteral("completed")].toInteger() + counters[QStringLiteral("failed")].toInteger() +
+                 counters[QStringLiteral("cancelled")].toInteger());
+    QCOMPARE(root[QStringLiteral("configuration")][QStringLiteral("load")][QStringLiteral("pattern")].toString(),
+             QStringLiteral("bursts"));
+    QCOMPARE(root[QStringLiteral("configuration")][QStringLiteral("pool")][QStringLiteral("concurrency")].toInt(), 1);
+    QCOMPARE(root[QStringLiteral("latency_since_start")][QStringLiteral("service")][QStringLiteral("count")].toInteger(), 100);
+    QCOMPARE(root[QStringLiteral("history")].toArray().size(), 2);
+    QCOMPARE(root[QStringLiteral("history")][1][QStringLiteral("completed")].toInteger(), 90);
+    const QJsonObject exception = root[QStringLiteral("exceptions")][0].toObject();
+    QCOMPARE(exception[QStringLiteral("message")].toString(), QStringLiteral("a \"quoted\"\nline\twith\\tabs \x01"));
+    QCOMPARE(exception[QStringLiteral("workers")].toArray().size(), 2);
+}
+
+QTEST_GUILESS_MAIN(TestRunReport)
+#include "tst_runreport.moc"
