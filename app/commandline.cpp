@@ -7,7 +7,8 @@ bool parseCommandLine(const QStringList &arguments, AppOptions &options, QString
 {
     QCommandLineParser parser;
     parser.setApplicationDescription(
-        QStringLiteral("Poolscope: a live monitor for an IOCP-style worker pool."));
+        QStringLiteral("Poolscope: a live monitor for an IOCP-style worker pool.\n"
+                       "Without a window: poolscope --headless --help"));
     parser.addHelpOption();
     parser.addVersionOption();
     const QCommandLineOption reset(QStringLiteral("reset-settings"), QStringLiteral("Forget the saved settings and start from the defaults."));

@@ -1,7 +1,8 @@
 // Poolscope: wires the pool session, the window and the settings together. No logic here.
 
-#include "commandline.h"
 #include "chartspanel.h"
+#include "commandline.h"
+#include "headlessrun.h"
 #include "mainwindow.h"
 #include "poolsession.h"
 #include "settingsstore.h"
@@ -12,8 +13,26 @@
 
 #include <cstdio>
 
+namespace {
+int headlessMain(int argc, char **argv)
+{
+    QCoreApplication app(argc, argv); // no display needed
+    QCoreApplication::setApplicationName(QStringLiteral("Poolscope"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(POOLSCOPE_VERSION));
+    HeadlessOptions options;
+    QString error;
+    if (!parseHeadlessOptions(QCoreApplication::arguments(), options, error)) {
+        std::fprintf(stderr, "poolscope: %s\n", qPrintable(error));
+        return 2;
+    }
+    return runHeadless(options);
+}
+} // namespace
+
 int main(int argc, char **argv)
 {
+    if (wantsHeadless(argc, argv))
+        return headlessMain(argc, argv);
     QApplication app(argc, argv);
     QApplication::setOrganizationName(QStringLiteral("Poolscope"));
     QApplication::setApplicationName(QStringLiteral("Poolscope"));

@@ -1,0 +1,274 @@
+#include "headlessrun.h"
+
+#include "metricsexport.h"
+#include "poolsession.h"
+#include "runreport.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QFileInfo>
+
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <map>
+#include <set>
+#include <thread>
+
+using namespace poolscope;
+
+bool wantsHeadless(int argc, char **argv)
+{
+    for (int i = 1; i < argc; ++i)
+        if (std::strcmp(argv[i], "--headless") == 0)
+            return true;
+    return false;
+}
+
+namespace {
+
+struct NumberOption {
+    const char *name;
+    const char *range;
+    double low, high;
+    double *target;
+};
+
+bool exportPathUsable(const QString &path, const char *option, QString &error)
+{
+    if (path.isEmpty() || path == QStringLiteral("-"))
+        return true;
+    const QFileInfo file(path);
+    const QFileInfo folder(file.absolutePath());
+    if (!folder.isDir() || !folder.isWritable() || (file.exists() && !file.isWritable())) {
+        error = QStringLiteral("--%1: cannot write '%2' (the folder must exist and be writable)").arg(QLatin1String(option), path);
+        return false;
+    }
+    return true;
+}
+
+bool writeExport(const QString &path, const std::function<void(std::ostream &)> &write)
+{
+    if (path.isEmpty())
+        return true;
+    if (path == QStringLiteral("-")) {
+        write(std::cout);
+        std::cout.flush();
+        return bool(std::cout);
+    }
+    std::string error;
+    if (!writeFileAtomically(path.toStdString(), write, error)) {
+        std::fprintf(stderr, "poolscope: %s\n", error.c_str());
+        return false;
+    }
+    return true;
+}
+
+} // namespace
+
+bool parseHeadlessOptions(const QStringList &arguments, HeadlessOptions &options, QString &error)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral("Poolscope headless: run a scenario and export what happened."));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    parser.addOption({QStringLiteral("headless"), QStringLiteral("Run without a window.")});
+    const auto add = [&parser](const char *name, const char *help, const char *value) {
+        parser.addOption({QLatin1String(name), QLatin1String(help), QLatin1String(value)});
+    };
+    add("workers", "Worker threads, 0..1024 (default 2).", "n");
+    add("concurrency", "Concurrency limit, 0..1024, 0 = processors (default 0).", "n");
+    add("policy", "log-and-continue, retire-worker or fail-fast.", "name");
+    add("producers", "Producer threads, 1..8.", "n");
+    add("pattern", "steady, bursts, ramp, sine or as-fast-as-possible.", "name");
+    add("rate", "Units per second, 1..10000000 (peak for ramp and sine).", "n");
+    add("burst-size", "Units per burst, 1..1000000.", "n");
+    add("burst-interval", "Milliseconds between bursts, 1..60000.", "ms");
+    add("period", "Ramp and sine period in milliseconds, 100..600000.", "ms");
+    add("cost", "Mean CPU time per unit in microseconds, 0..100000.", "us");
+    add("distribution", "constant, uniform or exponential.", "name");
+    add("blocking-share", "Share of units that block, 0..1.", "fraction");
+    add("blocking-time", "Microseconds a blocking unit blocks, 0..10000000.", "us");
+    add("exception-probability", "Probability that a unit throws, 0..1.", "p");
+    add("exception-type", "runtime-error, custom-exception, non-std-class or int.", "name");
+    add("queue-cap", "Queued units at which producers wait, 1..10000000.", "n");
+    add("duration", "Seconds to run, 0.1..86400 (default 10).", "s");
+    add("sample-rate", "Samples per second, 1..100 (default 20).", "hz");
+    add("export-json", "Write the snapshot (JSON) to <file>, or - for standard output.", "file");
+    add("export-csv", "Write the time series (CSV) to <file>, or -.", "file");
+    add("export-openmetrics", "Write the final metrics (OpenMetrics text) to <file>, or -.", "file");
+    parser.addOption({QStringLiteral("quiet"), QStringLiteral("No progress line on standard error.")});
+    if (!parser.parse(arguments)) {
+        error = parser.errorText();
+        return false;
+    }
+    if (parser.isSet(QStringLiteral("help")))
+        parser.showHelp(0);
+    if (parser.isSet(QStringLiteral("version")))
+        parser.showVersion();
+
+    double workers = 2, concurrency = 0, producers = options.load.producers, rate = options.load.ratePerSecond,
+           burstSize = options.load.burstSize, burstInterval = double(options.load.burstInterval.count()),
+           period = double(options.load.period.count()), cost = double(options.load.meanCost.count()),
+           blockingShare = options.load.blockingShare, blockingTime = double(options.load.blockingTime.count()),
+           exceptionProbability = options.load.exceptionProbability, queueCap = double(options.load.queueCap);
+    const NumberOption numbers[] = {
+        {"workers", "0..1024", 0, 1024, &workers},
+        {"concurrency", "0..1024", 0, 1024, &concurrency},
+        {"producers", "1..8", 1, 8, &producers},
+        {"rate", "1..10000000", 1, 1e7, &rate},
+        {"burst-size", "1..1000000", 1, 1e6, &burstSize},
+        {"burst-interval", "1..60000", 1, 60000, &burstInterval},
+        {"period", "100..600000", 100, 600000, &period},
+        {"cost", "0..100000", 0, 100000, &cost},
+        {"blocking-share", "0..1", 0, 1, &blockingShare},
+        {"blocking-time", "0..10000000", 0, 1e7, &blockingTime},
+        {"exception-probability", "0..1", 0, 1, &exceptionProbability},
+        {"queue-cap", "1..10000000", 1, 1e7, &queueCap},
+        {"duration", "0.1..86400", 0.1, 86400, &options.durationSeconds},
+        {"sample-rate", "1..100", 1, 100, &options.sampleRateHz},
+    };
+    for (const NumberOption &number : numbers) {
+        const QString name = QLatin1String(number.name);
+        if (!parser.isSet(name))
+            continue;
+        bool ok = false;
+        const double value = parser.value(name).toDouble(&ok);
+        if (!ok || !std::isfinite(value) || value < number.low || value > number.high) {
+            error = QStringLiteral("--%1 must be %2 (got '%3')").arg(name, QLatin1String(number.range), parser.value(name));
+            return false;
+        }
+        *number.target = value;
+    }
+    options.pool.workers = static_cast<unsigned>(workers);
+    options.pool.concurrency = static_cast<unsigned>(concurrency);
+    options.load.producers = static_cast<unsigned>(producers);
+    options.load.ratePerSecond = rate;
+    options.load.burstSize = static_cast<unsigned>(burstSize);
+    options.load.burstInterval = std::chrono::milliseconds(static_cast<long long>(burstInterval));
+    options.load.period = std::chrono::milliseconds(static_cast<long long>(period));
+    options.load.meanCost = std::chrono::microseconds(static_cast<long long>(cost));
+    options.load.blockingShare = blockingShare;
+    options.load.blockingTime = std::chrono::microseconds(static_cast<long long>(blockingTime));
+    options.load.exceptionProbability = exceptionProbability;
+    options.load.queueCap = static_cast<std::uint64_t>(queueCap);
+
+    const auto named = [&](const char *name, auto parse, auto &target, const char *choices) {
+        const QString option = QLatin1String(name);
+        if (!parser.isSet(option))
+            return true;
+        const auto parsed = parse(parser.value(option).toStdString());
+        if (!parsed) {
+            error = QStringLiteral("--%1 must be one of %2 (got '%3')").arg(option, QLatin1String(choices), parser.value(option));
+            return false;
+        }
+        target = *parsed;
+        return true;
+    };
+    const auto parsePolicy = [](const std::string &text) {
+        ExceptionPolicy policy{};
+        return parseExceptionPolicy(text, policy) ? std::optional(policy) : std::nullopt;
+    };
+    if (!named("policy", parsePolicy, options.pool.policy, "log-and-continue, retire-worker, fail-fast") ||
+        !named("pattern", [](const std::string &t) { return parseLoadPattern(t); }, options.load.pattern,
+               "steady, bursts, ramp, sine, as-fast-as-possible") ||
+        !named("distribution", [](const std::string &t) { return parseCostDistribution(t); },
+               options.load.costDistribution, "constant, uniform, exponential") ||
+        !named("exception-type", [](const std::string &t) { return parseThrownType(t); }, options.load.exceptionType,
+               "runtime-error, custom-exception, non-std-class, int"))
+        return false;
+
+    options.exportJson = parser.value(QStringLiteral("export-json"));
+    options.exportCsv = parser.value(QStringLiteral("export-csv"));
+    options.exportOpenMetrics = parser.value(QStringLiteral("export-openmetrics"));
+    options.quiet = parser.isSet(QStringLiteral("quiet"));
+    return exportPathUsable(options.exportJson, "export-json", error) &&
+           exportPathUsable(options.exportCsv, "export-csv", error) &&
+           exportPathUsable(options.exportOpenMetrics, "export-openmetrics", error);
+}
+
+int runHeadless(const HeadlessOptions &options)
+{
+    using Clock = std::chrono::steady_clock;
+    PoolSession session(options.pool, {.rateHz = options.sampleRateHz, .capacity = 72'000});
+    session.load().applySettings(options.load);
+    const auto started = Clock::now();
+    const auto systemStart = std::chrono::system_clock::now();
+    session.load().start();
+
+    // Coalesce exceptions as the GUI's log does: type + message, count, first/last, workers.
+    std::map<std::pair<std::string, std::string>, ExceptionSummary> exceptions;
+    std::vector<ExceptionReport> reports;
+    const auto drain = [&] {
+        reports.clear();
+        session.pool().drainExceptionReports(reports);
+        for (const ExceptionReport &report : reports) {
+            ExceptionSummary &summary = exceptions[{report.typeName, report.message}];
+            if (summary.count++ == 0) {
+                summary.typeName = report.typeName;
+                summary.message = report.message;
+                summary.first = report.time;
+            }
+            summary.last = report.time;
+            if (std::find(summary.workers.begin(), summary.workers.end(), report.workerIndex) == summary.workers.end())
+                summary.workers.insert(std::upper_bound(summary.workers.begin(), summary.workers.end(), report.workerIndex),
+                                       report.workerIndex);
+        }
+    };
+
+    const auto until = started + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(options.durationSeconds));
+    while (Clock::now() < until && session.pool().snapshot().state == PoolState::Running) {
+        std::this_thread::sleep_until(std::min(until, Clock::now() + std::chrono::milliseconds(250)));
+        drain();
+        if (!options.quiet) {
+            const PoolSnapshot s = session.pool().snapshot();
+            std::fprintf(stderr, "\r[%6.1f / %.1f s] posted %llu  completed %llu  failed %llu  queued %llu  workers %u/%u   ",
+                         std::chrono::duration<double>(Clock::now() - started).count(), options.durationSeconds,
+                         static_cast<unsigned long long>(s.posted), static_cast<unsigned long long>(s.completed),
+                         static_cast<unsigned long long>(s.failed), static_cast<unsigned long long>(s.queued),
+                         s.liveWorkers, s.targetWorkers);
+        }
+    }
+    session.load().stop();
+    // Let what is queued finish (bounded), so that the exports describe a quiescent pool.
+    const ShutdownResult result = session.pool().shutdown(ShutdownMode::Graceful, std::chrono::seconds(30));
+    drain();
+    session.sampler().sampleNow();
+    if (!options.quiet)
+        std::fprintf(stderr, "\npoolscope: done: %llu drained at the end%s\n", static_cast<unsigned long long>(result.drained),
+                     result.deadlineMissed ? " (deadline missed: exports show units still running)" : "");
+
+    RunReport report;
+    report.poolscopeVersion = QCoreApplication::applicationVersion().toStdString();
+    report.exportedAt = std::chrono::system_clock::now();
+    report.durationSeconds = std::chrono::duration<double>(report.exportedAt - systemStart).count();
+    report.backend = WorkerPool::backendName();
+    report.processors = CompletionPort::processorCount();
+    report.operatingSystem = operatingSystemName();
+    report.pool = options.pool;
+    report.load = options.load;
+    report.loadState = "stopped";
+    report.sampleRateHz = options.sampleRateHz;
+    report.counters = session.pool().snapshot();
+    MetricsView view;
+    view.snapshot = report.counters;
+    view.backend = report.backend;
+    session.pool().addLatencyHistograms(view.queueWait, view.serviceTime);
+    report.queueWaitSinceStart = view.queueWait.summary();
+    report.serviceTimeSinceStart = view.serviceTime.summary();
+    session.sampler().copySince(0, report.history);
+    if (!report.history.empty()) {
+        report.postsPerSecond = report.history.back().postsPerSecond;
+        report.completionsPerSecond = report.history.back().completionsPerSecond;
+        report.failuresPerSecond = report.history.back().failuresPerSecond;
+    }
+    for (auto &[key, summary] : exceptions)
+        report.exceptions.push_back(summary);
+
+    bool written = writeExport(options.exportJson, [&](std::ostream &out) { writeJson(out, report); });
+    written = writeExport(options.exportCsv, [&](std::ostream &out) { writeCsv(out, report.history); }) && written;
+    written = writeExport(options.exportOpenMetrics,
+                          [&](std::ostream &out) { writeMetrics(out, view, MetricsFormat::OpenMetrics); }) && written;
+    return written ? 0 : 1;
+}

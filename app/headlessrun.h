@@ -1,0 +1,28 @@
+#pragma once
+
+#include "loadsettings.h"
+#include "workerpool.h"
+
+#include <QString>
+#include <QStringList>
+
+// A scenario run without a window, for scripts and CI: every control of the GUI as a
+// command-line option, exports written at the end.
+struct HeadlessOptions {
+    poolscope::WorkerPoolOptions pool;
+    poolscope::LoadSettings load;
+    double durationSeconds = 10;
+    double sampleRateHz = 20;
+    QString exportJson, exportCsv, exportOpenMetrics; // "-" is standard output
+    bool quiet = false;
+};
+
+// True when the arguments ask for --headless (checked before any QApplication exists).
+bool wantsHeadless(int argc, char **argv);
+
+// Parses the headless options; false with a one-line error naming the option and its range.
+// Export paths are checked here too, so that nothing runs when a file could not be written.
+bool parseHeadlessOptions(const QStringList &arguments, HeadlessOptions &options, QString &error);
+
+// Runs the scenario and writes the exports. Returns the process exit status.
+int runHeadless(const HeadlessOptions &options);
