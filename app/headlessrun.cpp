@@ -231,12 +231,14 @@ int runHeadless(const HeadlessOptions &options)
         }
     }
     session.load().stop();
-    // Let what is queued finish (bounded), so that the exports describe a quiescent pool.
-    const ShutdownResult result = session.pool().shutdown(ShutdownMode::Graceful, std::chrono::seconds(30));
+    // The run ends at --duration: what is still queued is cancelled (and counted), running
+    // units finish, so that the exports describe a quiescent pool.
+    const ShutdownResult result = session.pool().shutdown(ShutdownMode::Fast, std::chrono::seconds(30));
     drain();
     session.sampler().sampleNow();
     if (!options.quiet)
-        std::fprintf(stderr, "\npoolscope: done: %llu drained at the end%s\n", static_cast<unsigned long long>(result.drained),
+        std::fprintf(stderr, "\npoolscope: done: %llu queued units cancelled at the end%s\n",
+                     static_cast<unsigned long long>(result.cancelled),
                      result.deadlineMissed ? " (deadline missed: exports show units still running)" : "");
 
     RunReport report;
