@@ -244,14 +244,14 @@ public:
         // Read in the reverse of the order a unit moves through them (posted, started,
         // finished), with acquire loads: every unit counted as finished is then counted as
         // started, and every started one as posted, so the derived values are never negative.
+        // Each slot's finished and started counts are read back to back, so a slot's share
+        // of inFlight is off by at most the units its worker ran while the reader was between
+        // two loads (more only if the reader is preempted there).
         std::uint32_t retiringThreads = 0;
         for (unsigned i = 0; i < slotCount; ++i) {
             const WorkerSlot &slot = m_slots[i];
             s.completed += slot.completed.load(std::memory_order_acquire);
             s.failed += slot.failed.load(std::memory_order_acquire);
-        }
-        for (unsigned i = 0; i < slotCount; ++i) {
-            const WorkerSlot &slot = m_slots[i];
             s.started += slot.started.load(std::memory_order_acquire);
             switch (slot.activity.load(std::memory_order_relaxed)) {
             case Activity::Idle: ++s.idleWorkers; break;

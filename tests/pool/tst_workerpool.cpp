@@ -368,8 +368,9 @@ void TestWorkerPool::snapshotIdentityUnderLoad()
     for (int i = 0; i < 2000 || (pool.snapshot().failed < 10 && std::chrono::steady_clock::now() < until); ++i) {
         const PoolSnapshot s = pool.snapshot();
         identityHeld = identityHeld && s.identityError() == 0;
-        neverWrapped = neverWrapped && s.queued <= s.posted && s.inFlight <= s.started && s.started <= s.posted &&
-                       s.inFlight <= 3;
+        // No bound on inFlight beyond this: a reader preempted mid-snapshot may see a worker's
+        // later starts and earlier finishes (the snapshot promises consistency, not a moment).
+        neverWrapped = neverWrapped && s.queued <= s.posted && s.inFlight <= s.started && s.started <= s.posted;
     }
     stop = true;
     producer.join();
