@@ -3,6 +3,19 @@
 #include <QCommandLineParser>
 #include <QFileInfo>
 
+bool parseArguments(QCommandLineParser &parser, const QStringList &arguments, QString &error)
+{
+    if (!parser.parse(arguments)) {
+        error = parser.errorText();
+        return false;
+    }
+    if (parser.isSet(QStringLiteral("help")))
+        parser.showHelp(0); // exits
+    if (parser.isSet(QStringLiteral("version")))
+        parser.showVersion(); // exits
+    return true;
+}
+
 bool parseCommandLine(const QStringList &arguments, AppOptions &options, QString &error)
 {
     QCommandLineParser parser;
@@ -20,14 +33,8 @@ bool parseCommandLine(const QStringList &arguments, AppOptions &options, QString
                                    QStringLiteral("Seconds of load before the screenshot (0.5..600, default 5)."),
                                    QStringLiteral("seconds"), QStringLiteral("5"));
     parser.addOptions({reset, startLoad, screenshot, delay});
-    if (!parser.parse(arguments)) {
-        error = parser.errorText();
+    if (!parseArguments(parser, arguments, error))
         return false;
-    }
-    if (parser.isSet(QStringLiteral("help")))
-        parser.showHelp(0);
-    if (parser.isSet(QStringLiteral("version")))
-        parser.showVersion();
     if (!parser.positionalArguments().isEmpty()) {
         error = QStringLiteral("unexpected argument '%1' (see --help)").arg(parser.positionalArguments().first());
         return false;

@@ -12,6 +12,12 @@ struct AppOptions {
     double screenshotDelay = 5; // seconds
 };
 
+class QCommandLineParser;
+
+// Parses with `parser` (options already added); prints and exits for --help and --version,
+// like every Qt program. False with the parser's message for an unknown option.
+bool parseArguments(QCommandLineParser &parser, const QStringList &arguments, QString &error);
+
 // Parses `arguments` (argv as QStringList). Returns false with a one-line `error` naming the
 // option for bad input. --help and --version print and exit inside, like every Qt program.
 bool parseCommandLine(const QStringList &arguments, AppOptions &options, QString &error);

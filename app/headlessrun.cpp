@@ -1,5 +1,7 @@
 #include "headlessrun.h"
 
+#include "commandline.h"
+
 #include "metricsexport.h"
 #include "poolsession.h"
 #include "runreport.h"
@@ -99,14 +101,8 @@ bool parseHeadlessOptions(const QStringList &arguments, HeadlessOptions &options
     add("export-csv", "Write the time series (CSV) to <file>, or -.", "file");
     add("export-openmetrics", "Write the final metrics (OpenMetrics text) to <file>, or -.", "file");
     parser.addOption({QStringLiteral("quiet"), QStringLiteral("No progress line on standard error.")});
-    if (!parser.parse(arguments)) {
-        error = parser.errorText();
+    if (!parseArguments(parser, arguments, error))
         return false;
-    }
-    if (parser.isSet(QStringLiteral("help")))
-        parser.showHelp(0);
-    if (parser.isSet(QStringLiteral("version")))
-        parser.showVersion();
 
     double workers = 2, concurrency = 0, producers = options.load.producers, rate = options.load.ratePerSecond,
            burstSize = options.load.burstSize, burstInterval = double(options.load.burstInterval.count()),
