@@ -49,5 +49,5 @@ echo
 if [ ${#failed_runs[@]} -gt 0 ]; then
   echo "Failed: ${failed_runs[*]}"
 fi
-echo "all suites: $total_passed passed, $total_failed failed"
+echo "suites: $total_passed passed, $total_failed failed"
 [ ${#failed_runs[@]} -eq 0 ]
