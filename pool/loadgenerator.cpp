@@ -30,6 +30,10 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 constexpr auto Tick = std::chrono::milliseconds(1);
+// Units a producer posts between two looks at the queue: large enough that the look (a pool
+// snapshot) and the lock cost little per unit, small enough that stop() and the cap answer
+// within a fraction of a millisecond. The cap may be overshot by one batch per producer.
+constexpr std::uint64_t MaxBatch = 4096;
 
 // What one generated unit does, packed into 64 bits so that the function-pointer and notify
 // kinds carry it in their context/tag without an allocation:
@@ -318,6 +322,7 @@ private:
         std::uint64_t version = ~0ull;
         auto lastTick = Clock::now();
         std::uint64_t lastBurst = 0; // index of the last burst this producer posted
+        bool refusedLast = false;    // the pool refused this producer's last post
 
         std::unique_lock lock(m_mutex);
         while (!m_stopping) {
@@ -339,7 +344,7 @@ private:
 
             std::uint64_t due = 0;
             if (settings.pattern == LoadPattern::AsFastAsPossible) {
-                due = 1024;
+                due = MaxBatch;
             } else if (settings.pattern == LoadPattern::Bursts) {
                 const auto burst = static_cast<std::uint64_t>(
                     sinceEpoch / std::chrono::duration<double>(settings.burstInterval).count()) + 1;
@@ -365,7 +370,8 @@ private:
                 const std::uint64_t room = roomUnderCap(lock, settings.queueCap);
                 if (room == 0)
                     break;
-                const std::uint64_t batch = std::min<std::uint64_t>({due, room, 4096});
+                // After a refusal, probe with one unit rather than have a batch refused.
+                const std::uint64_t batch = refusedLast ? 1 : std::min<std::uint64_t>({due, room, MaxBatch});
                 lock.unlock(); // post without holding the generator's lock: controls stay responsive
                 std::uint64_t accepted = 0, refused = 0;
                 for (std::uint64_t i = 0; i < batch; ++i) {
@@ -379,8 +385,13 @@ private:
                 m_refused.fetch_add(refused, std::memory_order_relaxed);
                 lock.lock();
                 due -= batch;
+                refusedLast = accepted == 0; // shutting down or failed fast: no use retrying at once
+                if (refusedLast)
+                    break;
             }
-            if (settings.pattern != LoadPattern::AsFastAsPossible)
+            // As fast as possible goes straight on, unless the pool refuses: a stopped pool
+            // must not cost a core spinning on refused posts.
+            if (settings.pattern != LoadPattern::AsFastAsPossible || refusedLast)
                 m_changed.wait_for(lock, Tick);
         }
     }

@@ -21,11 +21,12 @@ struct SimulatedFault {
 };
 
 enum class LoadState : std::uint8_t { Stopped, Running, Paused };
-std::string_view nameOf(LoadState state) noexcept;
+std::string_view nameOf(LoadState state) noexcept; // "stopped", "running", "paused". Thread-safe.
 
 struct LoadStats {
     std::uint64_t posted = 0;            // units the pool accepted from the generator
-    std::uint64_t refused = 0;           // units the pool refused (it was shutting down)
+    std::uint64_t refused = 0;           // units the pool refused (shutting down or failed fast); once
+                                         // refused, a producer tries one unit per 1 ms until accepted
     std::uint64_t throttledNs = 0;       // producer time spent waiting at the queue cap
     double offeredRatePerSecond = 0;     // what the pattern asks for now (0 when stopped or as fast as possible)
     bool atQueueCap = false;             // a producer is waiting at the cap right now
@@ -33,9 +34,11 @@ struct LoadStats {
 
 // Generates work for a WorkerPool from producer threads of its own (never pool workers),
 // following LoadSettings: a pattern of posting rates and a mix of units that spin the CPU,
-// block inside a BlockingScope, or throw. Units rotate through the pool's three kinds
-// (callable, function + context, notify target); none of them refers to the generator, so
-// units still queued may outlive it.
+// block inside a BlockingScope, or throw. Each unit is tagged with what it does ("cpu",
+// "blocking", "throwing"). Units rotate through the pool's three kinds (callable,
+// function + context, notify target; blocking units are always callables); none of them
+// refers to the generator, so units still queued may outlive it. The random draws use a
+// fixed seed per producer, so a run's mix of costs is repeatable.
 //
 // Threading: all methods are for one controlling thread (the owner's), except stats() and
 // state(), which any thread may call. Producers post in batches per 1 ms tick, so rates up

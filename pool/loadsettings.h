@@ -39,23 +39,26 @@ struct LoadSettings {
     std::chrono::milliseconds period{10'000};           // ramp and sine: 100 ms..10 min
     CostDistribution costDistribution = CostDistribution::Exponential;
     std::chrono::microseconds meanCost{200};            // CPU spin per unit: 0..100 ms (the maximum for uniform: 2x mean)
-    double blockingShare = 0.0;                         // 0..1: share of units that block
+    double blockingShare = 0.0;                         // 0..1: share of the non-throwing units that block
     std::chrono::microseconds blockingTime{2000};       // 0..10 s, inside a BlockingScope
     double exceptionProbability = 0.0;                  // 0..1
     ThrownType exceptionType = ThrownType::RuntimeError;
     std::uint64_t queueCap = 1'000'000;                 // 1..10,000,000 queued units
 
     // Empty when every field is in range; otherwise one sentence naming the first bad field
-    // and its accepted range, e.g. "producers must be 1..8 (got 9)".
+    // and its accepted range, e.g. "producers must be 1..8 (got 9)". NaN is out of every
+    // range. Thread-safe (a const read of a value).
     std::string validate() const;
 
     friend bool operator==(const LoadSettings &, const LoadSettings &) = default;
 };
 
+// Stable lower-case names ("as-fast-as-possible", "exponential", "runtime-error") for the
+// command line, scenario files and exports. Thread-safe.
 std::string_view nameOf(LoadPattern pattern) noexcept;
 std::string_view nameOf(CostDistribution distribution) noexcept;
 std::string_view nameOf(ThrownType type) noexcept;
-// Inverse of nameOf(); std::nullopt for an unknown name.
+// Inverse of nameOf() (exact, case-sensitive); std::nullopt for an unknown name. Thread-safe.
 std::optional<LoadPattern> parseLoadPattern(std::string_view name) noexcept;
 std::optional<CostDistribution> parseCostDistribution(std::string_view name) noexcept;
 std::optional<ThrownType> parseThrownType(std::string_view name) noexcept;

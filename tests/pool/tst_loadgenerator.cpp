@@ -8,6 +8,9 @@
 #include <QtTest>
 
 #include <chrono>
+#include <cmath>
+#include <ctime>
+#include <limits>
 #include <thread>
 
 using namespace poolscope;
@@ -21,6 +24,8 @@ private slots:
     void validationNamesTheField();
     void namesRoundTrip();
     void steadyRateIsRoughlyHonoured();
+    void unitCostFollowsTheDistribution_data();
+    void unitCostFollowsTheDistribution();
     void burstsPostExactlyTheBurst();
     void everyUnitThrowsTheChosenType_data();
     void everyUnitThrowsTheChosenType();
@@ -28,6 +33,7 @@ private slots:
     void queueCapHoldsProducersBack();
     void pauseResumeAndStopPromptly();
     void settingsChangeWhileRunning();
+    void refusedPostsAreCountedWithoutSpinning();
     void needsAPool();
 };
 
@@ -43,6 +49,12 @@ void TestLoadGenerator::validationNamesTheField_data()
     QTest::newRow("exceptions") << 5 << "exception probability must be 0..1";
     QTest::newRow("cap") << 6 << "queue cap must be 1..10000000";
     QTest::newRow("interval") << 7 << "burst interval must be 1..60000 ms";
+    QTest::newRow("period") << 8 << "period must be 100..600000 ms";
+    QTest::newRow("blocking time") << 9 << "blocking time must be 0..10000000 us";
+    QTest::newRow("rate NaN") << 10 << "rate must be 1..10000000";
+    QTest::newRow("producers 0") << 11 << "producers must be 1..8 (got 0)";
+    QTest::newRow("rate 0") << 12 << "rate must be 1..10000000";
+    QTest::newRow("negative cost") << 13 << "unit cost must be 0..100000 us";
 }
 
 void TestLoadGenerator::validationNamesTheField()
@@ -60,6 +72,12 @@ void TestLoadGenerator::validationNamesTheField()
     case 5: settings.exceptionProbability = -0.1; break;
     case 6: settings.queueCap = 20'000'000; break;
     case 7: settings.burstInterval = 0ms; break;
+    case 8: settings.period = 50ms; break;
+    case 9: settings.blockingTime = 20s; break;
+    case 10: settings.ratePerSecond = std::numeric_limits<double>::quiet_NaN(); break;
+    case 11: settings.producers = 0; break;
+    case 12: settings.ratePerSecond = 0; break;
+    case 13: settings.meanCost = -1us; break;
     }
     const QString error = QString::fromStdString(settings.validate());
     QVERIFY2(error.startsWith(expected), qPrintable(error));
@@ -76,8 +94,13 @@ void TestLoadGenerator::namesRoundTrip()
         QCOMPARE(parseLoadPattern(nameOf(pattern)), std::optional(pattern));
     for (auto type : {ThrownType::RuntimeError, ThrownType::CustomException, ThrownType::NonStdClass, ThrownType::Int})
         QCOMPARE(parseThrownType(nameOf(type)), std::optional(type));
+    for (auto distribution : {CostDistribution::Constant, CostDistribution::Uniform, CostDistribution::Exponential})
+        QCOMPARE(parseCostDistribution(nameOf(distribution)), std::optional(distribution));
     QCOMPARE(parseCostDistribution("uniform"), std::optional(CostDistribution::Uniform));
     QVERIFY(!parseLoadPattern("zigzag").has_value());
+    QVERIFY(!parseThrownType("").has_value());
+    QVERIFY(!parseCostDistribution("Uniform").has_value()); // names are exact
+    QCOMPARE(nameOf(LoadState::Paused), std::string_view("paused"));
 }
 
 void TestLoadGenerator::steadyRateIsRoughlyHonoured()
@@ -95,6 +118,54 @@ void TestLoadGenerator::steadyRateIsRoughlyHonoured()
     const std::uint64_t posted = generator.stats().posted;
     QVERIFY2(posted > 10'000 && posted < 30'000, qPrintable(QString::number(posted)));
     QCOMPARE(pool.snapshot().posted, posted);
+}
+
+void TestLoadGenerator::unitCostFollowsTheDistribution_data()
+{
+    QTest::addColumn<int>("distribution");
+    QTest::newRow("constant") << int(CostDistribution::Constant);
+    QTest::newRow("uniform") << int(CostDistribution::Uniform);
+    QTest::newRow("exponential") << int(CostDistribution::Exponential);
+}
+
+// Forty units of 5 ms mean on one worker. A unit spins until its wall-clock deadline, so the
+// pool's service time bounds the cost from below; process CPU time bounds it from above (a
+// machine shared with other builds may preempt the spinner, which lowers CPU, never raises it).
+void TestLoadGenerator::unitCostFollowsTheDistribution()
+{
+    QFETCH(int, distribution);
+    constexpr int Units = 40;
+    constexpr double MeanMs = 5;
+    WorkerPool pool({.workers = 1});
+    LoadGenerator generator(&pool);
+    LoadSettings settings;
+    settings.pattern = LoadPattern::Bursts;
+    settings.burstSize = Units;
+    settings.burstInterval = 60'000ms;
+    settings.costDistribution = static_cast<CostDistribution>(distribution);
+    settings.meanCost = 5ms;
+    generator.applySettings(settings);
+    const std::clock_t cpuBefore = std::clock();
+    generator.start();
+    QTRY_COMPARE_WITH_TIMEOUT(pool.snapshot().completed, std::uint64_t(Units), 10'000);
+    const double cpuMs = 1000.0 * static_cast<double>(std::clock() - cpuBefore) / CLOCKS_PER_SEC;
+    generator.stop();
+
+    LatencyHistogram wait, service;
+    pool.addLatencyHistograms(wait, service);
+    const LatencySummary summary = service.summary();
+    QCOMPARE(summary.count, std::uint64_t(Units));
+    const double meanMs = summary.mean / 1e6;
+    const double expectedTotalMs = Units * MeanMs;
+    QVERIFY2(meanMs * Units >= 0.5 * expectedTotalMs, qPrintable(QString::number(meanMs)));
+    QVERIFY2(cpuMs <= 2 * expectedTotalMs + 100, qPrintable(QString::number(cpuMs)));
+    if (settings.costDistribution == CostDistribution::Constant) {
+        QVERIFY2(summary.p50 >= 4'900'000, qPrintable(QString::number(summary.p50))); // 1% histogram error
+        QVERIFY2(meanMs < 4 * MeanMs, qPrintable(QString::number(meanMs)));
+    } else {
+        // Not constant: the draws differ (uniform 0..10 ms, exponential unbounded but for the cap).
+        QVERIFY2(summary.max > summary.p50 + 500'000, qPrintable(QString::number(summary.max)));
+    }
 }
 
 void TestLoadGenerator::burstsPostExactlyTheBurst()
@@ -179,11 +250,16 @@ void TestLoadGenerator::queueCapHoldsProducersBack()
     generator.applySettings(settings);
     generator.start();
     QTRY_VERIFY(generator.stats().atQueueCap);
-    QTest::qWait(50);
-    const PoolSnapshot s = pool.snapshot();
-    // Each producer checks the room before a batch, so the cap holds up to one batch per producer.
-    QVERIFY2(s.queued >= 5000 && s.queued <= 5000 + 2 * 4096, qPrintable(QString::number(s.queued)));
-    QVERIFY(generator.stats().throttledNs > 0);
+    QTRY_VERIFY(generator.stats().throttledNs > 0); // counted when a wait at the cap ends
+    // Each producer checks the room before a batch, so the cap holds up to one batch per
+    // producer. Watch it for 50 ms (and a bounded number of reads), not only once.
+    std::uint64_t most = 0;
+    const auto until = std::chrono::steady_clock::now() + 50ms;
+    for (int i = 0; i < 1'000'000 && std::chrono::steady_clock::now() < until; ++i) {
+        most = std::max(most, pool.snapshot().queued);
+        std::this_thread::yield();
+    }
+    QVERIFY2(most >= 5000 && most <= 5000 + 2 * 4096, qPrintable(QString::number(most)));
     const auto before = std::chrono::steady_clock::now();
     generator.stop();
     QVERIFY(std::chrono::steady_clock::now() - before < 1s);
@@ -233,6 +309,28 @@ void TestLoadGenerator::settingsChangeWhileRunning()
     QCOMPARE(generator.settings().producers, 4u);
     const std::uint64_t before = generator.stats().posted;
     QTRY_VERIFY(generator.stats().posted > before);
+    generator.stop();
+}
+
+void TestLoadGenerator::refusedPostsAreCountedWithoutSpinning()
+{
+    WorkerPool pool({.workers = 1});
+    LoadGenerator generator(&pool);
+    LoadSettings settings;
+    settings.pattern = LoadPattern::AsFastAsPossible;
+    settings.meanCost = 0us;
+    generator.applySettings(settings);
+    generator.start();
+    QTRY_VERIFY(generator.stats().posted > 1000);
+    pool.shutdown(ShutdownMode::Fast);
+    QTRY_VERIFY(generator.stats().refused > 0);
+    const LoadStats before = generator.stats();
+    QTest::qWait(200); // the rate of refused posts is the behaviour under test
+    const LoadStats after = generator.stats();
+    QCOMPARE(after.posted, before.posted);
+    // One probe per 1 ms tick, not a batch of 1,024 (or a spinning core) per tick.
+    QVERIFY2(after.refused - before.refused < 1000, qPrintable(QString::number(after.refused - before.refused)));
+    QCOMPARE(generator.state(), LoadState::Running);
     generator.stop();
 }
 
