@@ -24,9 +24,10 @@ struct Sampler::State {
     bool hasPrevious = false;
     LatencyHistogram previousWait, previousService;
 
-    std::mutex runMutex;
+    std::mutex runMutex;          // stopping and rateChanges
     std::condition_variable wake;
     bool stopping = false;
+    std::uint64_t rateChanges = 0; // tells a waiting sampler to re-plan its next sample
     std::thread thread;
     std::atomic<double> rateHz{20};
 };
@@ -53,6 +54,9 @@ void Sampler::setSource(Source source)
 {
     std::lock_guard lock(m_state->sourceMutex);
     m_state->source = std::move(source);
+    // Deltas against another pool's counters would be meaningless, even when they happen
+    // not to go backwards.
+    m_state->hasPrevious = false;
 }
 
 void Sampler::start()
@@ -83,7 +87,11 @@ void Sampler::setRate(double hz)
 {
     if (!(hz >= 1 && hz <= 100))
         throw std::invalid_argument("sample rate must be 1..100 Hz (got " + std::to_string(hz) + ")");
-    m_state->rateHz.store(hz, std::memory_order_relaxed);
+    {
+        std::lock_guard lock(m_state->runMutex);
+        m_state->rateHz.store(hz, std::memory_order_relaxed);
+        ++m_state->rateChanges;
+    }
     m_state->wake.notify_all();
 }
 
@@ -92,17 +100,29 @@ double Sampler::rateHz() const { return m_state->rateHz.load(std::memory_order_r
 void Sampler::run()
 {
     using Clock = std::chrono::steady_clock;
-    auto next = Clock::now();
-    std::unique_lock lock(m_state->runMutex);
-    while (!m_state->stopping) {
+    State &s = *m_state;
+    const auto periodNow = [&s] {
+        return std::chrono::duration_cast<Clock::duration>(
+            std::chrono::duration<double>(1.0 / s.rateHz.load(std::memory_order_relaxed)));
+    };
+    auto due = Clock::now(); // when the sample just taken was due
+    std::unique_lock lock(s.runMutex);
+    while (!s.stopping) {
         lock.unlock();
         sampleNow();
         lock.lock();
-        // Keep the schedule (no drift), but never try to catch up on missed samples.
-        const auto period = std::chrono::duration_cast<Clock::duration>(
-            std::chrono::duration<double>(1.0 / m_state->rateHz.load(std::memory_order_relaxed)));
-        next = std::max(next + period, Clock::now());
-        m_state->wake.wait_until(lock, next, [this] { return m_state->stopping; });
+        // Keep the schedule (no drift), but never catch up on missed samples. A rate change
+        // while waiting re-plans from the same sample, so 1 Hz -> 100 Hz does not wait 1 s.
+        for (;;) {
+            const std::uint64_t changes = s.rateChanges;
+            const auto next = std::max(due + periodNow(), Clock::now());
+            if (!s.wake.wait_until(lock, next, [&] { return s.stopping || s.rateChanges != changes; })) {
+                due = next;
+                break;
+            }
+            if (s.stopping)
+                break;
+        }
     }
 }
 
@@ -144,6 +164,25 @@ void Sampler::sampleNow()
     s.count = std::min(s.count + 1, m_capacity);
 }
 
+namespace {
+
+// Appends the samples from sequence `first` to the newest, oldest first. Caller holds the
+// ring's lock.
+void appendFrom(const std::vector<Sample> &ring, std::size_t next, std::uint64_t newest, std::uint64_t first,
+                std::vector<Sample> &out)
+{
+    const std::size_t capacity = ring.size();
+    if (first > newest)
+        return;
+    out.reserve(out.size() + static_cast<std::size_t>(newest - first + 1));
+    for (std::uint64_t sequence = first; sequence <= newest; ++sequence) {
+        const auto back = static_cast<std::size_t>(newest - sequence); // 0 = newest
+        out.push_back(ring[(next + capacity - 1 - back) % capacity]);
+    }
+}
+
+} // namespace
+
 std::uint64_t Sampler::copySince(std::uint64_t afterSequence, std::vector<Sample> &out) const
 {
     std::lock_guard lock(m_state->ringMutex);
@@ -151,11 +190,17 @@ std::uint64_t Sampler::copySince(std::uint64_t afterSequence, std::vector<Sample
     if (s.count == 0)
         return 0;
     const std::uint64_t oldest = s.sequence - s.count + 1;
-    const std::uint64_t first = std::max(oldest, afterSequence + 1);
-    for (std::uint64_t sequence = first; sequence <= s.sequence; ++sequence) {
-        const std::size_t back = static_cast<std::size_t>(s.sequence - sequence); // 0 = newest
-        out.push_back(s.ring[(s.next + m_capacity - 1 - back) % m_capacity]);
-    }
+    appendFrom(s.ring, s.next, s.sequence, std::max(oldest, afterSequence + 1), out);
+    return s.sequence;
+}
+
+std::uint64_t Sampler::copyLast(std::size_t count, std::vector<Sample> &out) const
+{
+    std::lock_guard lock(m_state->ringMutex);
+    const State &s = *m_state;
+    const std::size_t taken = std::min(count, s.count);
+    if (taken > 0)
+        appendFrom(s.ring, s.next, s.sequence, s.sequence - taken + 1, out);
     return s.sequence;
 }
 

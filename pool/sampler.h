@@ -34,9 +34,10 @@ struct SamplerOptions {
 // the history keeps moving when every worker is blocked, into a ring buffer of fixed size:
 // memory stays the same however long it runs.
 //
-// Threading: start/stop/setRate/setSource belong to the owner's thread; copySince(),
-// latest(), rateHz() and the cumulative latency may be called from any thread and hold the
-// sampler's lock only to copy.
+// Threading: start/stop/setSource belong to the owner's thread; setRate(), sampleNow(),
+// copySince(), copyLast(), latest(), size() and rateHz() may be called from any thread. Readers
+// hold the ring's lock only to copy, and the sampler holds it only to store one sample, so
+// neither waits on the pool. The ring is allocated once, at construction (capacity samples).
 class Sampler {
 public:
     // Fills a snapshot and adds the latency histograms since the start (cumulative).
@@ -50,24 +51,30 @@ public:
     static Source sourceFor(const WorkerPool &pool);
 
     // What to sample. After it returns the previous source is no longer called, so the pool
-    // behind it may be destroyed. Counters that go backwards (a new pool) give rates of 0 for
-    // one sample instead of negative ones; the history is kept. Owner thread only.
+    // behind it may be destroyed. The history and the sequence numbers carry on across the
+    // swap; the first sample from the new source has rates of 0 (it has no baseline yet) and
+    // its latency is the new source's cumulative one. Counters that go backwards without a
+    // swap also give rates of 0 for one sample, never negative ones. Owner thread only.
     void setSource(Source source);
 
-    void start(); // Owner thread only.
-    void stop();  // Owner thread only. Joins the thread.
-    bool isRunning() const noexcept;
+    void start(); // Owner thread only. Does nothing when already running.
+    void stop();  // Owner thread only. Joins the thread; the ring is kept.
+    bool isRunning() const noexcept; // Owner thread only.
 
-    // 1..100 Hz; throws std::invalid_argument otherwise. Takes effect at the next sample.
+    // 1..100 Hz; throws std::invalid_argument otherwise. A sampler waiting on the old
+    // period re-plans at once: the next sample comes one new period after the last one.
     void setRate(double hz); // Thread-safe.
     double rateHz() const;   // Thread-safe.
 
     // Appends the samples newer than `afterSequence` (oldest first) that are still in the
     // ring, and returns the newest sequence number in it (0 when empty). Pass 0 for all.
     std::uint64_t copySince(std::uint64_t afterSequence, std::vector<Sample> &out) const; // Thread-safe.
+    // Appends the newest `count` samples (fewer when the ring holds fewer), oldest first, and
+    // returns the newest sequence number (0 when empty). Thread-safe.
+    std::uint64_t copyLast(std::size_t count, std::vector<Sample> &out) const;
     bool latest(Sample &out) const;                // Thread-safe. False when nothing was sampled yet.
     std::size_t size() const;                      // Thread-safe. Samples in the ring.
-    std::size_t capacity() const noexcept { return m_capacity; }
+    std::size_t capacity() const noexcept { return m_capacity; } // Thread-safe. Fixed at construction.
 
     // Takes one sample now, on the calling thread (for tests and for a final sample before
     // an export). Thread-safe.

@@ -1,5 +1,5 @@
 // The sampler: a fixed-size ring, rates from deltas, sampling on its own thread while every
-// worker is blocked, live rate changes, a source swapped for a new pool.
+// worker is blocked, live rate changes, a source swapped for a new pool, destruction joins.
 
 #include "sampler.h"
 #include "workerpool.h"
@@ -19,6 +19,9 @@ private slots:
     void ringKeepsItsSizeAfterWrapping();
     void ratesComeFromDeltas();
     void countersGoingBackGiveZeroRates();
+    void swappedSourceKeepsTheHistory();
+    void copyLastTakesTheNewest();
+    void destructionJoinsTheThread();
     void keepsSamplingWhileEveryWorkerIsBlocked();
     void rateChangesLive();
     void badRateIsRejected();
@@ -96,6 +99,72 @@ void TestSampler::countersGoingBackGiveZeroRates()
     QCOMPARE(sampler.size(), std::size_t(2)); // the history is kept
 }
 
+void TestSampler::swappedSourceKeepsTheHistory()
+{
+    Sampler sampler;
+    auto first = std::make_shared<SyntheticSource>();
+    sampler.setSource([first](PoolSnapshot &s, LatencyHistogram &w, LatencyHistogram &v) { (*first)(s, w, v); });
+    sampler.sampleNow();
+    sampler.sampleNow();
+    // The new pool's counters happen to be higher: still no delta against the old pool.
+    auto second = std::make_shared<SyntheticSource>();
+    second->step = 1000;
+    sampler.setSource([second](PoolSnapshot &s, LatencyHistogram &w, LatencyHistogram &v) { (*second)(s, w, v); });
+    sampler.sampleNow();
+    Sample sample;
+    QVERIFY(sampler.latest(sample));
+    QCOMPARE(sample.sequence, std::uint64_t(3));
+    QCOMPARE(sample.completionsPerSecond, 0.0);
+    QCOMPARE(sample.postsPerSecond, 0.0);
+    QCOMPARE(sample.pool.completed, std::uint64_t(100'100));
+    QCOMPARE(sample.queueWait.count, std::uint64_t(1001)); // the new pool's cumulative latency
+    QCOMPARE(first->step, std::uint64_t(2));              // the old source is no longer called
+    sampler.sampleNow();
+    QVERIFY(sampler.latest(sample));
+    QCOMPARE(sample.completionsPerSecond, 100'000.0); // deltas resume against the new pool
+    QCOMPARE(sampler.size(), std::size_t(4));
+}
+
+void TestSampler::copyLastTakesTheNewest()
+{
+    Sampler sampler({.rateHz = 20, .capacity = 10});
+    std::vector<Sample> out;
+    QCOMPARE(sampler.copyLast(5, out), std::uint64_t(0));
+    QVERIFY(out.empty());
+    auto source = std::make_shared<SyntheticSource>();
+    sampler.setSource([source](PoolSnapshot &s, LatencyHistogram &w, LatencyHistogram &v) { (*source)(s, w, v); });
+    for (int i = 0; i < 25; ++i)
+        sampler.sampleNow();
+    QCOMPARE(sampler.copyLast(3, out), std::uint64_t(25));
+    QCOMPARE(out.size(), std::size_t(3));
+    QCOMPARE(out.front().sequence, std::uint64_t(23));
+    QCOMPARE(out.back().sequence, std::uint64_t(25));
+    out.clear();
+    sampler.copyLast(100, out); // more than the ring holds: all of it
+    QCOMPARE(out.size(), std::size_t(10));
+    QCOMPARE(out.front().sequence, std::uint64_t(16));
+    out.clear();
+    QCOMPARE(sampler.copyLast(0, out), std::uint64_t(25));
+    QVERIFY(out.empty());
+}
+
+void TestSampler::destructionJoinsTheThread()
+{
+    auto calls = std::make_shared<std::atomic<int>>(0);
+    {
+        Sampler sampler({.rateHz = 100, .capacity = 100});
+        sampler.setSource([calls](PoolSnapshot &s, LatencyHistogram &, LatencyHistogram &) {
+            s.timestampNs = static_cast<std::uint64_t>(calls->fetch_add(1) + 1);
+        });
+        sampler.start();
+        QTRY_VERIFY(calls->load() >= 3);
+    } // destroyed while running
+    QCOMPARE(calls.use_count(), 1L); // the source, and the thread that called it, are gone
+    const int after = calls->load();
+    QTest::qWait(50); // two periods at 100 Hz: a thread left behind would have sampled
+    QCOMPARE(calls->load(), after);
+}
+
 void TestSampler::keepsSamplingWhileEveryWorkerIsBlocked()
 {
     WorkerPool pool({.workers = 2, .concurrency = 2});
@@ -123,9 +192,14 @@ void TestSampler::rateChangesLive()
     sampler.setSource([source](PoolSnapshot &s, LatencyHistogram &w, LatencyHistogram &v) { (*source)(s, w, v); });
     sampler.start();
     QTRY_COMPARE(sampler.size(), std::size_t(1));
-    sampler.setRate(100); // was one per second: now the next sample comes within ~10 ms
+    const auto changed = std::chrono::steady_clock::now();
+    sampler.setRate(100); // was one per second: the waiting sampler re-plans, no 1 s wait
     QCOMPARE(sampler.rateHz(), 100.0);
+    QTRY_VERIFY_WITH_TIMEOUT(sampler.size() >= 2, 3000);
+    const auto secondSample = std::chrono::steady_clock::now() - changed;
+    QVERIFY2(secondSample < 700ms, qPrintable(QString::number(secondSample.count())));
     QTRY_VERIFY_WITH_TIMEOUT(sampler.size() >= 20, 3000);
+    sampler.setRate(1);
     sampler.stop();
 }
 
