@@ -164,6 +164,15 @@ void writeCsv(std::ostream &out, const std::vector<Sample> &samples)
     }
 }
 
+MetricsView metricsOf(const WorkerPool &pool)
+{
+    MetricsView view;
+    view.snapshot = pool.snapshot();
+    pool.addLatencyHistograms(view.queueWait, view.serviceTime);
+    view.backend = WorkerPool::backendName();
+    return view;
+}
+
 bool writeFileAtomically(const std::string &path, const std::function<void(std::ostream &)> &write, std::string &error)
 {
     const std::string temporary = path + ".tmp-" + std::to_string(::getpid());

@@ -8,6 +8,7 @@
 #include "latencyhistogram.h"
 #include "poolsnapshot.h"
 #include "sampler.h"
+#include "workerpool.h"
 
 #include <functional>
 #include <iosfwd>
@@ -22,6 +23,10 @@ struct MetricsView {
     LatencyHistogram serviceTime; // since the start
     std::string backend;
 };
+
+// The pool's counters and its latency since the start, read now. Thread-safe; costs a pass
+// over each worker's histogram buckets, so call it per scrape or export, not per unit.
+MetricsView metricsOf(const WorkerPool &pool);
 
 enum class MetricsFormat {
     OpenMetrics,    // application/openmetrics-text; version=1.0.0: families named without _total, "# EOF"

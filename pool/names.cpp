@@ -52,4 +52,12 @@ std::string_view nameOf(PoolState state) noexcept
     return "unknown";
 }
 
+std::optional<PoolState> parsePoolState(std::string_view name) noexcept
+{
+    for (PoolState state : {PoolState::Running, PoolState::Draining, PoolState::Failed, PoolState::Stopped})
+        if (nameOf(state) == name)
+            return state;
+    return std::nullopt;
+}
+
 } // namespace poolscope

@@ -5,6 +5,7 @@
 #include "exceptionreport.h"
 
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
 namespace poolscope {
@@ -17,6 +18,7 @@ enum class PoolState : std::uint8_t {
 };
 
 std::string_view nameOf(PoolState state) noexcept;
+std::optional<PoolState> parsePoolState(std::string_view name) noexcept; // inverse of nameOf()
 
 // Plain values, cheap to copy, no Qt. Fields are read from relaxed counters and may disagree
 // by the few units in transition; they are never negative, and the identity

@@ -1,5 +1,7 @@
 #include "runreport.h"
 
+#include "poolsession.h"
+
 #include <cmath>
 #include <iomanip>
 #include <ostream>
@@ -151,6 +153,36 @@ void counters(Json &json, const PoolSnapshot &s)
 }
 
 } // namespace
+
+RunReport captureRunReport(PoolSession &session, ReportContext context, MetricsView *metrics)
+{
+    RunReport report;
+    report.poolscopeVersion = std::move(context.poolscopeVersion);
+    report.exportedAt = std::chrono::system_clock::now();
+    report.durationSeconds = std::chrono::duration<double>(report.exportedAt - context.runStarted).count();
+    report.backend = WorkerPool::backendName();
+    report.processors = CompletionPort::processorCount();
+    report.operatingSystem = operatingSystemName();
+    report.pool = session.options();
+    report.load = session.load().settings();
+    report.loadState = std::string(nameOf(session.load().state()));
+    report.sampleRateHz = session.sampler().rateHz();
+
+    MetricsView view = metricsOf(session.pool());
+    report.counters = view.snapshot;
+    report.queueWaitSinceStart = view.queueWait.summary();
+    report.serviceTimeSinceStart = view.serviceTime.summary();
+    if (metrics)
+        *metrics = std::move(view);
+    session.sampler().copyLast(context.historySamples, report.history);
+    if (!report.history.empty()) {
+        report.postsPerSecond = report.history.back().postsPerSecond;
+        report.completionsPerSecond = report.history.back().completionsPerSecond;
+        report.failuresPerSecond = report.history.back().failuresPerSecond;
+    }
+    report.exceptions = std::move(context.exceptions);
+    return report;
+}
 
 std::string operatingSystemName()
 {

@@ -5,10 +5,12 @@
 
 #include "latencyhistogram.h"
 #include "loadsettings.h"
+#include "metricsexport.h"
 #include "sampler.h"
 #include "workerpool.h"
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <iosfwd>
 #include <string>
@@ -47,6 +49,22 @@ struct RunReport {
     std::vector<Sample> history;
     std::vector<ExceptionSummary> exceptions;
 };
+
+class PoolSession;
+
+// What a report holds that the session does not know.
+struct ReportContext {
+    std::string poolscopeVersion;
+    std::chrono::system_clock::time_point runStarted;
+    std::size_t historySamples = SIZE_MAX; // the newest N samples of the ring; all by default
+    std::vector<ExceptionSummary> exceptions;
+};
+
+// Reads the session now: configuration, counters, latency since the start, the history and
+// host facts. Owner thread of the session (it reads the load generator's settings); copies
+// the ring under the sampler's lock without stopping the pool. `metrics`, when given, gets
+// the same counters and histograms for an OpenMetrics export of the same instant.
+RunReport captureRunReport(PoolSession &session, ReportContext context, MetricsView *metrics = nullptr);
 
 // Host facts for a report: processor count and "Linux 6.1.0 x86_64" from uname.
 std::string operatingSystemName();

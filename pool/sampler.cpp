@@ -23,6 +23,7 @@ struct Sampler::State {
     PoolSnapshot previous;
     bool hasPrevious = false;
     LatencyHistogram previousWait, previousService;
+    LatencySummary sinceStartWait, sinceStartService; // of the newest sample; under ringMutex
 
     std::mutex runMutex;          // stopping and rateChanges
     std::condition_variable wake;
@@ -129,6 +130,7 @@ void Sampler::run()
 void Sampler::sampleNow()
 {
     Sample sample;
+    LatencySummary sinceStartWait, sinceStartService;
     {
         std::lock_guard lock(m_state->sourceMutex);
         if (!m_state->source)
@@ -151,6 +153,8 @@ void Sampler::sampleNow()
             sample.queueWait = wait.summary();
             sample.serviceTime = service.summary();
         }
+        sinceStartWait = wait.summary();
+        sinceStartService = service.summary();
         s.previous = now;
         s.previousWait = wait;
         s.previousService = service;
@@ -160,6 +164,8 @@ void Sampler::sampleNow()
     State &s = *m_state;
     sample.sequence = ++s.sequence;
     s.ring[s.next] = sample;
+    s.sinceStartWait = sinceStartWait;
+    s.sinceStartService = sinceStartService;
     s.next = (s.next + 1) % m_capacity;
     s.count = std::min(s.count + 1, m_capacity);
 }
@@ -192,6 +198,16 @@ std::uint64_t Sampler::copySince(std::uint64_t afterSequence, std::vector<Sample
     const std::uint64_t oldest = s.sequence - s.count + 1;
     appendFrom(s.ring, s.next, s.sequence, std::max(oldest, afterSequence + 1), out);
     return s.sequence;
+}
+
+bool Sampler::latestSinceStart(LatencySummary &queueWait, LatencySummary &serviceTime) const
+{
+    std::lock_guard lock(m_state->ringMutex);
+    if (m_state->count == 0)
+        return false;
+    queueWait = m_state->sinceStartWait;
+    serviceTime = m_state->sinceStartService;
+    return true;
 }
 
 std::uint64_t Sampler::copyLast(std::size_t count, std::vector<Sample> &out) const

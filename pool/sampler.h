@@ -73,6 +73,9 @@ public:
     // returns the newest sequence number (0 when empty). Thread-safe.
     std::uint64_t copyLast(std::size_t count, std::vector<Sample> &out) const;
     bool latest(Sample &out) const;                // Thread-safe. False when nothing was sampled yet.
+    // The latency since the source's start, as of the newest sample. Thread-safe. False when
+    // nothing was sampled yet.
+    bool latestSinceStart(LatencySummary &queueWait, LatencySummary &serviceTime) const;
     std::size_t size() const;                      // Thread-safe. Samples in the ring.
     std::size_t capacity() const noexcept { return m_capacity; } // Thread-safe. Fixed at construction.
 

@@ -1,6 +1,7 @@
 // The JSON snapshot: it parses as JSON, carries its format version, and reads back with the
 // values that went in, including awkward strings.
 
+#include "poolsession.h"
 #include "runreport.h"
 
 #include <QtTest>
@@ -18,6 +19,7 @@ class TestRunReport : public QObject {
 
 private slots:
     void roundTripsThroughJson();
+    void captureReadsTheSessionAndAWindowOfHistory();
 };
 
 void TestRunReport::roundTripsThroughJson()
@@ -79,6 +81,45 @@ void TestRunReport::roundTripsThroughJson()
     const QJsonObject exception = root[QStringLiteral("exceptions")][0].toObject();
     QCOMPARE(exception[QStringLiteral("message")].toString(), QStringLiteral("a \"quoted\"\nline\twith\\tabs \x01"));
     QCOMPARE(exception[QStringLiteral("workers")].toArray().size(), 2);
+}
+
+void TestRunReport::captureReadsTheSessionAndAWindowOfHistory()
+{
+    PoolSession session({.workers = 3, .concurrency = 2}, {.rateHz = 50, .capacity = 100});
+    session.sampler().stop(); // only the samples taken here
+    LoadSettings load;
+    load.pattern = LoadPattern::Sine;
+    load.ratePerSecond = 1234;
+    session.load().applySettings(load);
+    for (int i = 0; i < 50; ++i)
+        session.pool().post([] {});
+    QTRY_COMPARE(session.pool().snapshot().completed, std::uint64_t(50));
+    for (int i = 0; i < 5; ++i)
+        session.sampler().sampleNow();
+
+    const auto started = std::chrono::system_clock::now() - std::chrono::seconds(3);
+    MetricsView metrics;
+    const RunReport report = captureRunReport(
+        session, {.poolscopeVersion = "9.9", .runStarted = started, .historySamples = 3,
+                  .exceptions = {{"int", "42", 7, started, started, {1}}}}, &metrics);
+    QCOMPARE(report.poolscopeVersion, std::string("9.9"));
+    QVERIFY(report.durationSeconds >= 3 && report.durationSeconds < 60);
+    QCOMPARE(report.pool.workers, 3u);
+    QCOMPARE(report.pool.concurrency, 2u);
+    QCOMPARE(report.load.pattern, LoadPattern::Sine);
+    QCOMPARE(report.load.ratePerSecond, 1234.0);
+    QCOMPARE(report.loadState, std::string("stopped"));
+    QCOMPARE(report.sampleRateHz, 50.0);
+    QCOMPARE(report.counters.completed, std::uint64_t(50));
+    QCOMPARE(report.serviceTimeSinceStart.count, std::uint64_t(50));
+    QCOMPARE(report.history.size(), std::size_t(3)); // the newest three of five
+    QCOMPARE(report.history.back().sequence, std::uint64_t(5));
+    QCOMPARE(report.history.front().sequence, std::uint64_t(3));
+    QCOMPARE(report.exceptions.size(), std::size_t(1));
+    QCOMPARE(report.exceptions.front().count, std::uint64_t(7));
+    QCOMPARE(metrics.snapshot.completed, report.counters.completed); // the same instant
+    QCOMPARE(metrics.serviceTime.count(), std::uint64_t(50));
+    QCOMPARE(metrics.backend, std::string(WorkerPool::backendName()));
 }
 
 QTEST_GUILESS_MAIN(TestRunReport)

@@ -21,6 +21,7 @@ private slots:
     void countersGoingBackGiveZeroRates();
     void swappedSourceKeepsTheHistory();
     void copyLastTakesTheNewest();
+    void latencySinceStartIsCumulative();
     void destructionJoinsTheThread();
     void keepsSamplingWhileEveryWorkerIsBlocked();
     void rateChangesLive();
@@ -146,6 +147,23 @@ void TestSampler::copyLastTakesTheNewest()
     out.clear();
     QCOMPARE(sampler.copyLast(0, out), std::uint64_t(25));
     QVERIFY(out.empty());
+}
+
+void TestSampler::latencySinceStartIsCumulative()
+{
+    Sampler sampler({.rateHz = 20, .capacity = 10});
+    LatencySummary wait, service;
+    QVERIFY(!sampler.latestSinceStart(wait, service)); // nothing sampled yet
+    auto source = std::make_shared<SyntheticSource>();
+    sampler.setSource([source](PoolSnapshot &s, LatencyHistogram &w, LatencyHistogram &v) { (*source)(s, w, v); });
+    for (int i = 0; i < 4; ++i)
+        sampler.sampleNow();
+    QVERIFY(sampler.latestSinceStart(wait, service));
+    QCOMPARE(wait.count, std::uint64_t(4)); // the source's cumulative histogram at step 4
+    Sample latest;
+    QVERIFY(sampler.latest(latest));
+    QCOMPARE(latest.queueWait.count, std::uint64_t(1)); // the interval's: one more than before
+    QCOMPARE(service.count, std::uint64_t(0));
 }
 
 void TestSampler::destructionJoinsTheThread()
