@@ -16,6 +16,28 @@ bool parseArguments(QCommandLineParser &parser, const QStringList &arguments, QS
     return true;
 }
 
+QCommandLineOption serveMetricsOption()
+{
+    return {QStringLiteral("serve-metrics"),
+            QStringLiteral("Serve the live metrics for Prometheus at http://<address>/metrics; <address> is PORT "
+                           "(on 127.0.0.1), HOST:PORT or [IPv6]:PORT. Port 0 picks a free one."),
+            QStringLiteral("address")};
+}
+
+bool readServeMetrics(const QCommandLineParser &parser, std::optional<ListenAddress> &out, QString &error)
+{
+    const QString name = QStringLiteral("serve-metrics");
+    if (!parser.isSet(name))
+        return true;
+    ListenAddress address;
+    if (!parseListenAddress(parser.value(name), address, error)) {
+        error = QStringLiteral("--serve-metrics: ") + error;
+        return false;
+    }
+    out = address;
+    return true;
+}
+
 bool parseCommandLine(const QStringList &arguments, AppOptions &options, QString &error)
 {
     QCommandLineParser parser;
@@ -32,13 +54,20 @@ bool parseCommandLine(const QStringList &arguments, AppOptions &options, QString
     const QCommandLineOption delay(QStringLiteral("screenshot-delay"),
                                    QStringLiteral("Seconds of load before the screenshot (0.5..600, default 5)."),
                                    QStringLiteral("seconds"), QStringLiteral("5"));
-    parser.addOptions({reset, startLoad, screenshot, delay});
+    parser.addOptions({reset, startLoad, screenshot, delay, serveMetricsOption()});
+    parser.addPositionalArgument(QStringLiteral("snapshot"), QStringLiteral("Saved runs (JSON snapshots) to open read-only beside the live one."),
+                                 QStringLiteral("[snapshot.json...]"));
     if (!parseArguments(parser, arguments, error))
         return false;
-    if (!parser.positionalArguments().isEmpty()) {
-        error = QStringLiteral("unexpected argument '%1' (see --help)").arg(parser.positionalArguments().first());
-        return false;
+    for (const QString &snapshot : parser.positionalArguments()) {
+        if (!QFileInfo(snapshot).isFile()) {
+            error = QStringLiteral("'%1' is not a snapshot file (the app opens saved JSON snapshots given as arguments; see --help)").arg(snapshot);
+            return false;
+        }
+        options.snapshots.append(snapshot);
     }
+    if (!readServeMetrics(parser, options.serveMetrics, error))
+        return false;
     options.resetSettings = parser.isSet(reset);
     options.startLoad = parser.isSet(startLoad);
     if (parser.isSet(screenshot)) {

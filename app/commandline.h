@@ -1,7 +1,11 @@
 #pragma once
 
+#include "metricsserver.h"
+
 #include <QString>
 #include <QStringList>
+
+#include <optional>
 
 // What the command line asks of the app. Parsed in one place so that a headless mode can
 // grow here without touching main().
@@ -10,13 +14,21 @@ struct AppOptions {
     bool startLoad = false;
     QString screenshotFile;   // non-empty: grab the window after screenshotDelay and quit
     double screenshotDelay = 5; // seconds
+    std::optional<ListenAddress> serveMetrics;
+    QStringList snapshots; // saved runs to open beside the live one
 };
 
+class QCommandLineOption;
 class QCommandLineParser;
 
 // Parses with `parser` (options already added); prints and exits for --help and --version,
 // like every Qt program. False with the parser's message for an unknown option.
 bool parseArguments(QCommandLineParser &parser, const QStringList &arguments, QString &error);
+
+// The --serve-metrics option, shared by the window and the headless mode.
+QCommandLineOption serveMetricsOption();
+// Reads --serve-metrics when set; false with a one-line error naming the option.
+bool readServeMetrics(const QCommandLineParser &parser, std::optional<ListenAddress> &out, QString &error);
 
 // Parses `arguments` (argv as QStringList). Returns false with a one-line `error` naming the
 // option for bad input. --help and --version print and exit inside, like every Qt program.

@@ -3,22 +3,42 @@
 #include "commandline.h"
 
 #include "metricsexport.h"
+#include "metricsserver.h"
 #include "poolsession.h"
 #include "runreport.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QEventLoop>
+#include <QFile>
 #include <QFileInfo>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTimer>
 
+#include <csignal>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <set>
 #include <thread>
 
 using namespace poolscope;
+
+namespace {
+// Set by SIGINT or SIGTERM: end the run early and still write the exports. A second signal
+// gets the default action (the handler resets it), so a stuck run can still be killed.
+volatile std::sig_atomic_t stopSignal = 0;
+
+extern "C" void onStopSignal(int signal)
+{
+    stopSignal = signal;
+    std::signal(signal, SIG_DFL);
+}
+} // namespace
 
 bool wantsHeadless(int argc, char **argv)
 {
@@ -67,18 +87,17 @@ bool writeExport(const QString &path, const std::function<void(std::ostream &)> 
     return true;
 }
 
-} // namespace
-
-bool parseHeadlessOptions(const QStringList &arguments, HeadlessOptions &options, QString &error)
+// Every headless option. The scenario file's keys are these names, minus help, version,
+// headless and scenario.
+QList<QCommandLineOption> headlessOptions()
 {
-    QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral("Poolscope headless: run a scenario and export what happened."));
-    parser.addHelpOption();
-    parser.addVersionOption();
-    parser.addOption({QStringLiteral("headless"), QStringLiteral("Run without a window.")});
-    const auto add = [&parser](const char *name, const char *help, const char *value) {
-        parser.addOption({QLatin1String(name), QLatin1String(help), QLatin1String(value)});
+    QList<QCommandLineOption> list;
+    const auto add = [&list](const char *name, const char *help, const char *value) {
+        list.append({QLatin1String(name), QLatin1String(help), QLatin1String(value)});
     };
+    list.append({QStringLiteral("headless"), QStringLiteral("Run without a window.")});
+    add("scenario", "Read options from a JSON file whose keys are these options' names, e.g. "
+                    "{\"workers\": 4, \"pattern\": \"bursts\"}; the command line overrides it.", "file");
     add("workers", "Worker threads, 0..1024 (default 2).", "n");
     add("concurrency", "Concurrency limit, 0..1024, 0 = processors (default 0).", "n");
     add("policy", "log-and-continue, retire-worker or fail-fast.", "name");
@@ -100,14 +119,79 @@ bool parseHeadlessOptions(const QStringList &arguments, HeadlessOptions &options
     add("export-json", "Write the snapshot (JSON) to <file>, or - for standard output.", "file");
     add("export-csv", "Write the time series (CSV) to <file>, or -.", "file");
     add("export-openmetrics", "Write the final metrics (OpenMetrics text) to <file>, or -.", "file");
-    parser.addOption({QStringLiteral("quiet"), QStringLiteral("No progress line on standard error.")});
-    if (!parseArguments(parser, arguments, error))
-        return false;
+    list.append(serveMetricsOption());
+    list.append({QStringLiteral("quiet"), QStringLiteral("No progress line on standard error.")});
+    return list;
+}
 
-    double workers = 2, concurrency = 0, producers = options.load.producers, rate = options.load.ratePerSecond,
-           burstSize = options.load.burstSize, burstInterval = double(options.load.burstInterval.count()),
-           period = double(options.load.period.count()), cost = double(options.load.meanCost.count()),
-           blockingShare = options.load.blockingShare, blockingTime = double(options.load.blockingTime.count()),
+void setUpParser(QCommandLineParser &parser)
+{
+    parser.setApplicationDescription(QStringLiteral("Poolscope headless: run a scenario and export what happened."));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    parser.addOptions(headlessOptions());
+}
+
+// Turns a scenario file into command-line arguments ("--key=value"), so that its values
+// go through the same checks as typed ones.
+bool readScenario(const QString &path, QStringList &arguments, QString &error)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) {
+        error = QStringLiteral("--scenario: cannot read '%1': %2").arg(path, file.errorString());
+        return false;
+    }
+    QJsonParseError parseError;
+    const QJsonDocument document = QJsonDocument::fromJson(file.readAll(), &parseError);
+    if (parseError.error != QJsonParseError::NoError || !document.isObject()) {
+        error = parseError.error != QJsonParseError::NoError
+                    ? QStringLiteral("scenario '%1': not JSON: %2 at offset %3").arg(path, parseError.errorString()).arg(parseError.offset)
+                    : QStringLiteral("scenario '%1': must be a JSON object of option names and values").arg(path);
+        return false;
+    }
+    QStringList known;
+    for (const QCommandLineOption &option : headlessOptions())
+        if (option.names().first() != QLatin1String("headless") && option.names().first() != QLatin1String("scenario"))
+            known.append(option.names().first());
+    const QJsonObject object = document.object();
+    for (auto it = object.begin(); it != object.end(); ++it) {
+        const QString key = it.key();
+        if (!known.contains(key)) {
+            error = QStringLiteral("scenario '%1': unknown key '%2' (the keys are: %3)").arg(path, key, known.join(QStringLiteral(", ")));
+            return false;
+        }
+        const QJsonValue value = it.value();
+        if (key == QLatin1String("quiet")) {
+            if (!value.isBool()) {
+                error = QStringLiteral("scenario '%1': 'quiet' must be true or false").arg(path);
+                return false;
+            }
+            if (value.toBool())
+                arguments.append(QStringLiteral("--quiet"));
+        } else if (value.isDouble()) {
+            arguments.append(QStringLiteral("--%1=%2").arg(key, QString::number(value.toDouble(), 'g', 17)));
+        } else if (value.isString()) {
+            arguments.append(QStringLiteral("--%1=%2").arg(key, value.toString()));
+        } else {
+            error = QStringLiteral("scenario '%1': '%2' must be a number or a string").arg(path, key);
+            return false;
+        }
+    }
+    return true;
+}
+
+// Reads every option of a parsed command line into `options`.
+bool readOptions(const QCommandLineParser &parser, HeadlessOptions &options, QString &error)
+{
+    if (!parser.positionalArguments().isEmpty()) {
+        error = QStringLiteral("unexpected argument '%1' (see --help)").arg(parser.positionalArguments().first());
+        return false;
+    }
+    double workers = options.pool.workers, concurrency = options.pool.concurrency, producers = options.load.producers,
+           rate = options.load.ratePerSecond, burstSize = options.load.burstSize,
+           burstInterval = double(options.load.burstInterval.count()), period = double(options.load.period.count()),
+           cost = double(options.load.meanCost.count()), blockingShare = options.load.blockingShare,
+           blockingTime = double(options.load.blockingTime.count()),
            exceptionProbability = options.load.exceptionProbability, queueCap = double(options.load.queueCap);
     const NumberOption numbers[] = {
         {"workers", "0..1024", 0, 1024, &workers},
@@ -175,6 +259,8 @@ bool parseHeadlessOptions(const QStringList &arguments, HeadlessOptions &options
                "runtime-error, custom-exception, non-std-class, int"))
         return false;
 
+    if (!readServeMetrics(parser, options.serveMetrics, error))
+        return false;
     options.exportJson = parser.value(QStringLiteral("export-json"));
     options.exportCsv = parser.value(QStringLiteral("export-csv"));
     options.exportOpenMetrics = parser.value(QStringLiteral("export-openmetrics"));
@@ -184,11 +270,63 @@ bool parseHeadlessOptions(const QStringList &arguments, HeadlessOptions &options
            exportPathUsable(options.exportOpenMetrics, "export-openmetrics", error);
 }
 
+} // namespace
+
+bool parseHeadlessOptions(const QStringList &arguments, HeadlessOptions &options, QString &error)
+{
+    QCommandLineParser parser;
+    setUpParser(parser);
+    if (!parseArguments(parser, arguments, error))
+        return false;
+    const QString scenario = parser.value(QStringLiteral("scenario"));
+    if (scenario.isEmpty())
+        return readOptions(parser, options, error);
+
+    QStringList fromFile;
+    if (!readScenario(scenario, fromFile, error))
+        return false;
+    const QString program = arguments.value(0, QStringLiteral("poolscope"));
+    {
+        // The file's values alone first, so that a bad one is blamed on the file.
+        QCommandLineParser fileParser;
+        setUpParser(fileParser);
+        HeadlessOptions fileOptions = options;
+        if (!fileParser.parse(QStringList{program} + fromFile)) {
+            error = QStringLiteral("scenario '%1': %2").arg(scenario, fileParser.errorText());
+            return false;
+        }
+        if (!readOptions(fileParser, fileOptions, error)) {
+            error = QStringLiteral("scenario '%1': %2").arg(scenario, error);
+            return false;
+        }
+    }
+    // Then the file with the command line after it: for an option given twice, the last wins.
+    QCommandLineParser combined;
+    setUpParser(combined);
+    if (!combined.parse(QStringList{program} + fromFile + arguments.mid(1))) {
+        error = combined.errorText();
+        return false;
+    }
+    return readOptions(combined, options, error);
+}
+
 int runHeadless(const HeadlessOptions &options)
 {
     using Clock = std::chrono::steady_clock;
     PoolSession session(options.pool, {.rateHz = options.sampleRateHz, .capacity = 72'000});
     session.load().applySettings(options.load);
+
+    std::unique_ptr<MetricsServer> server;
+    if (options.serveMetrics) {
+        server = std::make_unique<MetricsServer>([&session] { return metricsOf(session.pool()); });
+        QString error;
+        if (!server->listen(*options.serveMetrics, error)) {
+            std::fprintf(stderr, "poolscope: --serve-metrics: %s\n", qPrintable(error));
+            return 2; // like any bad value: before any load runs
+        }
+        std::fprintf(stderr, "poolscope: serving metrics at %s\n", qPrintable(server->metricsUrl()));
+    }
+
     const auto started = Clock::now();
     const auto systemStart = std::chrono::system_clock::now();
     session.load().start();
@@ -213,19 +351,37 @@ int runHeadless(const HeadlessOptions &options)
         }
     };
 
+    // An event loop rather than a sleep, so that a scrape of /metrics is answered meanwhile.
     const auto until = started + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(options.durationSeconds));
-    while (Clock::now() < until && session.pool().snapshot().state == PoolState::Running) {
-        std::this_thread::sleep_until(std::min(until, Clock::now() + std::chrono::milliseconds(250)));
+    QEventLoop loop;
+    QTimer tick;
+    tick.setInterval(250);
+    const auto onTick = [&] {
         drain();
-        if (!options.quiet) {
-            const PoolSnapshot s = session.pool().snapshot();
+        const PoolSnapshot s = session.pool().snapshot();
+        if (!options.quiet)
             std::fprintf(stderr, "\r[%6.1f / %.1f s] posted %llu  completed %llu  failed %llu  queued %llu  workers %u/%u   ",
                          std::chrono::duration<double>(Clock::now() - started).count(), options.durationSeconds,
                          static_cast<unsigned long long>(s.posted), static_cast<unsigned long long>(s.completed),
                          static_cast<unsigned long long>(s.failed), static_cast<unsigned long long>(s.queued),
                          s.liveWorkers, s.targetWorkers);
-        }
-    }
+        if (Clock::now() >= until || s.state != PoolState::Running || stopSignal != 0)
+            loop.quit();
+        else
+            tick.start(static_cast<int>(std::clamp<long long>(
+                std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()).count() + 1, 1, 250)));
+    };
+    QObject::connect(&tick, &QTimer::timeout, onTick);
+    tick.setSingleShot(true);
+    std::signal(SIGINT, onStopSignal);
+    std::signal(SIGTERM, onStopSignal);
+    tick.start(static_cast<int>(std::min<double>(250, options.durationSeconds * 1000)));
+    loop.exec();
+
+    std::signal(SIGINT, SIG_DFL);
+    std::signal(SIGTERM, SIG_DFL);
+    if (stopSignal != 0 && !options.quiet)
+        std::fprintf(stderr, "\npoolscope: interrupted: ending the run early and writing the exports");
     session.load().stop();
     // The run ends at --duration: what is still queued is cancelled (and counted), running
     // units finish, so that the exports describe a quiescent pool.
@@ -237,32 +393,13 @@ int runHeadless(const HeadlessOptions &options)
                      static_cast<unsigned long long>(result.cancelled),
                      result.deadlineMissed ? " (deadline missed: exports show units still running)" : "");
 
-    RunReport report;
-    report.poolscopeVersion = QCoreApplication::applicationVersion().toStdString();
-    report.exportedAt = std::chrono::system_clock::now();
-    report.durationSeconds = std::chrono::duration<double>(report.exportedAt - systemStart).count();
-    report.backend = WorkerPool::backendName();
-    report.processors = CompletionPort::processorCount();
-    report.operatingSystem = operatingSystemName();
-    report.pool = options.pool;
-    report.load = options.load;
-    report.loadState = "stopped";
-    report.sampleRateHz = options.sampleRateHz;
-    report.counters = session.pool().snapshot();
-    MetricsView view;
-    view.snapshot = report.counters;
-    view.backend = report.backend;
-    session.pool().addLatencyHistograms(view.queueWait, view.serviceTime);
-    report.queueWaitSinceStart = view.queueWait.summary();
-    report.serviceTimeSinceStart = view.serviceTime.summary();
-    session.sampler().copySince(0, report.history);
-    if (!report.history.empty()) {
-        report.postsPerSecond = report.history.back().postsPerSecond;
-        report.completionsPerSecond = report.history.back().completionsPerSecond;
-        report.failuresPerSecond = report.history.back().failuresPerSecond;
-    }
+    ReportContext context;
+    context.poolscopeVersion = QCoreApplication::applicationVersion().toStdString();
+    context.runStarted = systemStart;
     for (auto &[key, summary] : exceptions)
-        report.exceptions.push_back(summary);
+        context.exceptions.push_back(summary);
+    MetricsView view;
+    const RunReport report = captureRunReport(session, std::move(context), &view);
 
     bool written = writeExport(options.exportJson, [&](std::ostream &out) { writeJson(out, report); });
     written = writeExport(options.exportCsv, [&](std::ostream &out) { writeCsv(out, report.history); }) && written;

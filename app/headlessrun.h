@@ -1,10 +1,13 @@
 #pragma once
 
 #include "loadsettings.h"
+#include "metricsserver.h"
 #include "workerpool.h"
 
 #include <QString>
 #include <QStringList>
+
+#include <optional>
 
 // A scenario run without a window, for scripts and CI: every control of the GUI as a
 // command-line option, exports written at the end.
@@ -15,12 +18,13 @@ struct HeadlessOptions {
     double sampleRateHz = 20;
     QString exportJson, exportCsv, exportOpenMetrics; // "-" is standard output
     bool quiet = false;
+    std::optional<ListenAddress> serveMetrics; // serve /metrics while the run goes
 };
 
 // True when the arguments ask for --headless (checked before any QApplication exists).
 bool wantsHeadless(int argc, char **argv);
 
-// Parses the headless options; false with a one-line error naming the option and its range.
+// Parses the headless options (and the --scenario file's, which the command line overrides); false with a one-line error naming the option and its range.
 // Export paths are checked here too, so that nothing runs when a file could not be written.
 bool parseHeadlessOptions(const QStringList &arguments, HeadlessOptions &options, QString &error);
 

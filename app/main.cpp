@@ -4,6 +4,7 @@
 #include "commandline.h"
 #include "headlessrun.h"
 #include "mainwindow.h"
+#include "metricsserver.h"
 #include "poolsession.h"
 #include "settingsstore.h"
 
@@ -61,6 +62,16 @@ int main(int argc, char **argv)
         window.restoreGeometry(geometry);
     window.charts()->setWindowSeconds(store.loadChartWindow());
     window.show();
+    if (options.serveMetrics) {
+        QString serveError;
+        if (!window.serveMetrics(*options.serveMetrics, serveError)) {
+            std::fprintf(stderr, "poolscope: --serve-metrics: %s\n", qPrintable(serveError));
+            return 2;
+        }
+        std::fprintf(stderr, "poolscope: serving metrics at %s\n", qPrintable(window.metricsServer()->metricsUrl()));
+    }
+    for (const QString &snapshot : options.snapshots)
+        window.openSnapshot(snapshot);
 
     if (options.startLoad)
         window.toggleLoad();

@@ -5,10 +5,12 @@
 # Installs nothing when everything is there, so it is cheap to call every time.
 set -euo pipefail
 
-want=(build-essential cmake qt6-base-dev libqcustomplot-dev xvfb xauth)
+# Qt HttpServer serves /metrics; its CMake package needs the WebSockets one.
+want=(build-essential cmake qt6-base-dev qt6-httpserver-dev qt6-websockets-dev libqcustomplot-dev xvfb xauth)
 case "${1:-build}" in
   build) ;;
-  test) want+=(xdotool x11-utils) ;;
+  # promtool (in prometheus) validates the metrics exports.
+  test) want+=(xdotool x11-utils prometheus) ;;
   *) echo "usage: $0 build|test" >&2; exit 2 ;;
 esac
 

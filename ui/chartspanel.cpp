@@ -3,6 +3,9 @@
 #include <qcustomplot.h>
 
 #include <QComboBox>
+#include <QImage>
+#include <QPageSize>
+#include <QPdfWriter>
 #include <QGridLayout>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -289,6 +292,59 @@ void ChartsPanel::replot()
     fitValueAxes();
     for (Chart *chart : m_charts)
         chart->plot->replot(QCustomPlot::rpQueuedReplot);
+}
+
+void ChartsPanel::showWholeHistory()
+{
+    setFollowing(false);
+    setSharedRange(0, std::max(1.0, m_latestKey));
+    replot();
+}
+
+void ChartsPanel::paintGrid(QCPPainter &painter, QSize size) const
+{
+    // The grid of the window, at any size: two columns, two rows, a small gap.
+    constexpr int Gap = 8;
+    const int width = (size.width() - Gap) / 2, height = (size.height() - Gap) / 2;
+    for (std::size_t i = 0; i < m_charts.size(); ++i) {
+        painter.save();
+        painter.translate(static_cast<int>(i % 2) * (width + Gap), static_cast<int>(i / 2) * (height + Gap));
+        m_charts[i]->plot->toPainter(&painter, width, height);
+        painter.restore();
+    }
+}
+
+QImage ChartsPanel::renderImage(QSize size) const
+{
+    QImage image(size, QImage::Format_ARGB32_Premultiplied);
+    image.fill(Qt::white);
+    QCPPainter painter(&image);
+    painter.setRenderHint(QPainter::Antialiasing);
+    paintGrid(painter, size);
+    return image;
+}
+
+bool ChartsPanel::writePdf(QIODevice *device, QSize size, const QString &title, QString &error) const
+{
+    QPdfWriter writer(device);
+    writer.setCreator(QStringLiteral("Poolscope"));
+    writer.setTitle(title);
+    writer.setResolution(72); // one unit is one point: the page is `size` points
+    if (!writer.setPageSize(QPageSize(QSizeF(size), QPageSize::Point, QString(), QPageSize::ExactMatch)) ||
+        !writer.setPageMargins(QMarginsF(0, 0, 0, 0))) {
+        error = tr("the PDF writer refused a page of %1 x %2 points").arg(size.width()).arg(size.height());
+        return false;
+    }
+    QCPPainter painter;
+    if (!painter.begin(&writer)) {
+        error = tr("could not start the PDF");
+        return false;
+    }
+    painter.setMode(QCPPainter::pmVectorized);
+    painter.setMode(QCPPainter::pmNoCaching);
+    paintGrid(painter, size);
+    painter.end();
+    return true;
 }
 
 int ChartsPanel::pointCount() const { return m_charts.front()->graphs.front()->dataCount(); }

@@ -7,7 +7,9 @@
 #include <array>
 #include <vector>
 
+class QCPPainter;
 class QCustomPlot;
+class QIODevice;
 class QCPGraph;
 class QComboBox;
 class QPushButton;
@@ -33,6 +35,14 @@ public:
     void setFollowing(bool following);     // false: paused, the x range stays where the user puts it
     bool isFollowing() const { return m_following; }
 
+    // A saved run: everything from the first sample to the last in view, not following.
+    void showWholeHistory();
+
+    // The four charts in their 2 x 2 grid, on white, at `size` pixels: the PNG export.
+    QImage renderImage(QSize size) const;
+    // The same as one vector PDF page of `size` points, written to `device`.
+    bool writePdf(QIODevice *device, QSize size, const QString &title, QString &error) const;
+
     int pointCount() const;                // points in the queue-depth chart (for tests)
     std::vector<QCustomPlot *> plots() const;
 
@@ -45,6 +55,7 @@ private:
     void followPresent();
     void setSharedRange(double lower, double upper);
     void fitValueAxes();
+    void paintGrid(QCPPainter &painter, QSize size) const;
 
     std::vector<Chart *> m_charts;
     QComboBox *m_windowSelector;

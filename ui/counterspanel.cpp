@@ -34,13 +34,6 @@ QString duration(std::uint64_t nanoseconds)
     return QStringLiteral("%1 ns").arg(nanoseconds);
 }
 
-QString latency(const poolscope::LatencySummary &s)
-{
-    if (s.count == 0)
-        return QStringLiteral("–");
-    return QStringLiteral("%1 / %2 / %3").arg(duration(s.p50), duration(s.p99), duration(s.max));
-}
-
 } // namespace
 
 CountersPanel::CountersPanel(QWidget *parent) : QWidget(parent)
@@ -79,12 +72,12 @@ CountersPanel::CountersPanel(QWidget *parent) : QWidget(parent)
     addRow(threads, row, QStringLiteral("wakes"), tr("Parks / wakes"), tr("Futex sleeps and wake-ups: the slow path"));
 
     row = 0;
-    QGridLayout *rates = section(tr("Rates and latency"));
+    QGridLayout *rates = section(tr("Rates"));
     addRow(rates, row, QStringLiteral("completionRate"), tr("Completed"), tr("Completions per second"));
     addRow(rates, row, QStringLiteral("failureRate"), tr("Failed"), tr("Failures per second"));
     addRow(rates, row, QStringLiteral("postRate"), tr("Posted"), tr("Posts per second"));
-    addRow(rates, row, QStringLiteral("queueWait"), tr("Wait p50/p99/max"), tr("Post to start, last interval"));
-    addRow(rates, row, QStringLiteral("service"), tr("Service p50/p99/max"), tr("Start to end, last interval"));
+
+    addLatencyTable(section(tr("Latency: last interval · since start")));
 
     row = 0;
     QGridLayout *pool = section(tr("Pool"));
@@ -94,11 +87,67 @@ CountersPanel::CountersPanel(QWidget *parent) : QWidget(parent)
     addRow(pool, row, QStringLiteral("backend"), tr("Backend"), tr("How the completion port is built"));
     m_values[QStringLiteral("backend")]->setText(QString::fromLatin1(poolscope::WorkerPool::backendName()));
 
-    auto *reset = new QPushButton(tr("Reset peaks"), this);
+    m_resetPeaks = new QPushButton(tr("Reset peaks"), this);
+    QPushButton *reset = m_resetPeaks;
     reset->setToolTip(tr("Reset the peaks of queued and running (Ctrl+R)"));
     connect(reset, &QPushButton::clicked, this, &CountersPanel::resetPeaksRequested);
     layout->addWidget(reset);
     layout->addStretch(1);
+}
+
+void CountersPanel::addLatencyTable(QGridLayout *grid)
+{
+    // Columns: queue wait and service time over the last sample interval, then since the
+    // start; one row per percentile.
+    const QString columns[] = {tr("wait"), tr("service"), tr("wait"), tr("service")};
+    const QString columnTips[] = {tr("Post to start, last interval"), tr("Start to end, last interval"),
+                                  tr("Post to start, since the pool started"), tr("Start to end, since the pool started")};
+    for (int c = 0; c < 4; ++c) {
+        auto *heading = new QLabel(columns[c], this);
+        heading->setToolTip(columnTips[c]);
+        heading->setAlignment(Qt::AlignRight | Qt::AlignVCenter);
+        heading->setStyleSheet(c < 2 ? QStringLiteral("color: #555;") : QStringLiteral("color: #555; font-style: italic;"));
+        grid->addWidget(heading, 0, c + 1);
+    }
+    const char *const percentiles[] = {"p50", "p90", "p99", "p99.9", "max"};
+    const char *const scopes[] = {"queueWait", "service", "queueWaitTotal", "serviceTotal"};
+    QFont mono = font();
+    mono.setFamily(QStringLiteral("monospace"));
+    mono.setStyleHint(QFont::Monospace);
+    const int cellWidth = QFontMetrics(mono).horizontalAdvance(QStringLiteral("999.9 ms"));
+    for (int r = 0; r < 5; ++r) {
+        grid->addWidget(new QLabel(QLatin1String(percentiles[r]), this), r + 1, 0);
+        for (int c = 0; c < 4; ++c) {
+            auto *value = new QLabel(QStringLiteral("–"), this);
+            value->setAlignment(Qt::AlignRight | Qt::AlignVCenter);
+            value->setFont(mono);
+            value->setMinimumWidth(cellWidth);
+            value->setTextInteractionFlags(Qt::TextSelectableByMouse);
+            const QString key = QStringLiteral("%1.%2").arg(QLatin1String(scopes[c]), QLatin1String(percentiles[r]));
+            value->setObjectName(key);
+            if (c >= 2)
+                value->setStyleSheet(QStringLiteral("color: #555;"));
+            grid->addWidget(value, r + 1, c + 1);
+            m_values[key] = value;
+        }
+    }
+    grid->setColumnStretch(0, 1);
+}
+
+void CountersPanel::showLatency(const char *scope, const poolscope::LatencySummary &s)
+{
+    const std::uint64_t values[] = {s.p50, s.p90, s.p99, s.p999, s.max};
+    const char *const percentiles[] = {"p50", "p90", "p99", "p99.9", "max"};
+    for (int r = 0; r < 5; ++r)
+        m_values[QStringLiteral("%1.%2").arg(QLatin1String(scope), QLatin1String(percentiles[r]))]->setText(
+            s.count == 0 ? QStringLiteral("–") : duration(values[r]));
+}
+
+void CountersPanel::showLatencySinceStart(const poolscope::LatencySummary &queueWait,
+                                          const poolscope::LatencySummary &serviceTime)
+{
+    showLatency("queueWaitTotal", queueWait);
+    showLatency("serviceTotal", serviceTime);
 }
 
 QLabel *CountersPanel::addRow(QGridLayout *grid, int &row, const QString &key, const QString &label, const QString &tip)
@@ -112,7 +161,7 @@ QLabel *CountersPanel::addRow(QGridLayout *grid, int &row, const QString &key, c
     mono.setFamily(QStringLiteral("monospace"));
     mono.setStyleHint(QFont::Monospace);
     value->setFont(mono);
-    value->setMinimumWidth(QFontMetrics(mono).horizontalAdvance(QStringLiteral("999.9 ms / 999.9 ms / 9.99 s")));
+    value->setMinimumWidth(QFontMetrics(mono).horizontalAdvance(QStringLiteral("99,999,999,999")));
     value->setObjectName(key);
     grid->addWidget(name, row, 0);
     grid->addWidget(value, row, 1);
@@ -142,11 +191,17 @@ void CountersPanel::showSample(const poolscope::Sample &sample)
     set("completionRate", rate(sample.completionsPerSecond));
     set("failureRate", rate(sample.failuresPerSecond));
     set("postRate", rate(sample.postsPerSecond));
-    set("queueWait", latency(sample.queueWait));
-    set("service", latency(sample.serviceTime));
+    showLatency("queueWait", sample.queueWait);
+    showLatency("service", sample.serviceTime);
     set("state", QString::fromUtf8(poolscope::nameOf(s.state).data()));
     set("policy", QString::fromUtf8(poolscope::nameOf(s.policy).data()));
     set("dropped", count(s.exceptionReportsDropped));
+}
+
+void CountersPanel::setReadOnly(const QString &backend)
+{
+    m_resetPeaks->hide();
+    m_values[QStringLiteral("backend")]->setText(backend);
 }
 
 QString CountersPanel::valueText(const QString &key) const

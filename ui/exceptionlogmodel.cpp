@@ -11,6 +11,11 @@ QDateTime toDateTime(std::chrono::system_clock::time_point time)
         std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count());
 }
 
+std::chrono::system_clock::time_point toTimePoint(const QDateTime &time)
+{
+    return std::chrono::system_clock::time_point(std::chrono::milliseconds(time.toMSecsSinceEpoch()));
+}
+
 QString keyOf(const QString &type, const QString &message) { return type + QChar(0x1f) + message; }
 
 QString workersText(const QSet<quint32> &workers)
@@ -152,4 +157,45 @@ QString ExceptionLogModel::toText(const QList<int> &rows) const
         lines << cells.join(QLatin1Char('\t'));
     }
     return lines.join(QLatin1Char('\n'));
+}
+
+std::vector<poolscope::ExceptionSummary> ExceptionLogModel::summaries() const
+{
+    std::vector<poolscope::ExceptionSummary> result;
+    result.reserve(static_cast<std::size_t>(m_entries.size()));
+    for (const Entry &entry : m_entries) {
+        poolscope::ExceptionSummary summary;
+        summary.typeName = entry.typeName.toStdString();
+        summary.message = entry.message.toStdString();
+        summary.count = entry.count;
+        summary.first = toTimePoint(entry.firstSeen);
+        summary.last = toTimePoint(entry.lastSeen);
+        summary.workers.assign(entry.workers.begin(), entry.workers.end());
+        std::sort(summary.workers.begin(), summary.workers.end());
+        result.push_back(std::move(summary));
+    }
+    return result;
+}
+
+void ExceptionLogModel::setSummaries(const std::vector<poolscope::ExceptionSummary> &summaries)
+{
+    beginResetModel();
+    m_entries.clear();
+    m_rowOfKey.clear();
+    m_total = 0;
+    for (const poolscope::ExceptionSummary &summary : summaries) {
+        Entry entry;
+        entry.typeName = QString::fromStdString(summary.typeName);
+        entry.message = QString::fromStdString(summary.message);
+        entry.count = summary.count;
+        entry.firstSeen = toDateTime(summary.first);
+        entry.lastSeen = toDateTime(summary.last);
+        for (std::uint32_t worker : summary.workers)
+            entry.workers.insert(worker);
+        m_rowOfKey.insert(keyOf(entry.typeName, entry.message), static_cast<int>(m_entries.size()));
+        m_entries.push_back(entry);
+        m_total += summary.count;
+    }
+    endResetModel();
+    emit totalCountChanged(m_total);
 }

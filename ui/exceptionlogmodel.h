@@ -1,6 +1,7 @@
 #pragma once
 
 #include "exceptionreport.h"
+#include "runreport.h"
 
 #include <QAbstractTableModel>
 #include <QDateTime>
@@ -44,6 +45,11 @@ public:
     // the batch, not one per report).
     void addReports(const std::vector<poolscope::ExceptionReport> &reports);
     void clear();
+
+    // The rows as a report carries them (for the snapshot export).
+    std::vector<poolscope::ExceptionSummary> summaries() const;
+    // Replaces the rows by a saved run's (File -> Open).
+    void setSummaries(const std::vector<poolscope::ExceptionSummary> &summaries);
 
     const Entry &entry(int row) const { return m_entries.at(row); }
     quint64 totalCount() const noexcept { return m_total; }

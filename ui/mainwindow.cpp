@@ -5,11 +5,20 @@
 #include "counterspanel.h"
 #include "exceptionlogmodel.h"
 #include "exceptionlogview.h"
+#include "exportcontroller.h"
+#include "metricsserver.h"
 #include "poolmonitor.h"
 #include "poolsession.h"
+#include "settingsstore.h"
+#include "snapshotreader.h"
+#include "snapshotwindow.h"
 
 #include <QAction>
 #include <QApplication>
+#include <QDir>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QSettings>
 #include <QKeySequence>
 #include <QLabel>
 #include <QLocale>
@@ -43,7 +52,8 @@ MainWindow::MainWindow(PoolSession &session, QWidget *parent)
       m_controls(new ControlPanel), m_charts(new ChartsPanel), m_counters(new CountersPanel),
       m_exceptionModel(new ExceptionLogModel(this)), m_exceptionView(new ExceptionLogView(m_exceptionModel)),
       m_bottomTabs(new QTabWidget), m_loadLabel(new QLabel), m_uptimeLabel(new QLabel), m_rateLabel(new QLabel),
-      m_poolLabel(new QLabel), m_badge(new QLabel)
+      m_poolLabel(new QLabel), m_metricsLabel(new QLabel), m_badge(new QLabel),
+      m_exports(new ExportController(session, m_charts, m_exceptionModel, this))
 {
     setWindowTitle(tr("Poolscope"));
     setWindowIcon(QIcon(QStringLiteral(":/poolscope.png")));
@@ -76,6 +86,8 @@ MainWindow::MainWindow(PoolSession &session, QWidget *parent)
     m_badge->hide();
     statusBar()->addWidget(m_loadLabel);
     statusBar()->addWidget(m_poolLabel);
+    m_metricsLabel->hide();
+    statusBar()->addPermanentWidget(m_metricsLabel);
     statusBar()->addPermanentWidget(m_rateLabel);
     statusBar()->addPermanentWidget(m_uptimeLabel);
     statusBar()->addPermanentWidget(m_badge);
@@ -85,6 +97,9 @@ MainWindow::MainWindow(PoolSession &session, QWidget *parent)
     connect(m_monitor, &PoolMonitor::samplesArrived, m_charts, &ChartsPanel::appendSamples);
     connect(m_monitor, &PoolMonitor::samplesArrived, this, [this](const std::vector<Sample> &samples) {
         m_counters->showSample(samples.back());
+        LatencySummary wait, service;
+        if (m_session.sampler().latestSinceStart(wait, service))
+            m_counters->showLatencySinceStart(wait, service);
         m_exceptionView->setDroppedCount(samples.back().pool.exceptionReportsDropped);
         updateStatus();
     });
@@ -96,6 +111,13 @@ MainWindow::MainWindow(PoolSession &session, QWidget *parent)
         m_bottomTabs->setTabText(0, total > 0 ? tr("Exceptions (%1)").arg(QLocale().toString(total)) : tr("Exceptions"));
     });
     connect(m_counters, &CountersPanel::resetPeaksRequested, this, &MainWindow::resetPeaks);
+    connect(m_exports, &ExportController::exported, this, [this](const QString &path, qint64 bytes) {
+        statusBar()->showMessage(tr("Exported %1 (%2)").arg(QDir::toNativeSeparators(path), QLocale().formattedDataSize(bytes)), 8000);
+    });
+    connect(m_exports, &ExportController::busyChanged, this, [this](bool busy) {
+        for (QAction *action : std::as_const(m_exportActions))
+            action->setEnabled(!busy);
+    });
 
     connect(m_controls, &ControlPanel::workerCountChanged, this, [this](int count) {
         try {
@@ -149,6 +171,20 @@ MainWindow::~MainWindow()
 void MainWindow::buildMenus()
 {
     QMenu *file = menuBar()->addMenu(tr("&File"));
+    QAction *open = file->addAction(tr("&Open snapshot…"), QKeySequence::Open, this, &MainWindow::chooseSnapshotToOpen);
+    open->setToolTip(tr("View a saved run (JSON snapshot) read-only, beside the live one"));
+    file->addSeparator();
+    using Kind = ExportController::Kind;
+    const auto addExport = [this, file](const QString &text, const QKeySequence &keys, Kind kind) {
+        QAction *action = file->addAction(text, keys, this, [this, kind] { m_exports->chooseFileAndExport(kind); });
+        m_exportActions.append(action);
+    };
+    addExport(tr("Export &snapshot (JSON)…"), QKeySequence(Qt::CTRL | Qt::Key_S), Kind::Snapshot);
+    addExport(tr("Export &time series (CSV)…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E), Kind::TimeSeries);
+    addExport(tr("Export &metrics (OpenMetrics)…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_M), Kind::Metrics);
+    addExport(tr("Export charts as &PNG…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_P), Kind::ChartsPng);
+    addExport(tr("Export charts as P&DF…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_D), Kind::ChartsPdf);
+    file->addSeparator();
     QAction *quit = file->addAction(tr("&Quit"), QKeySequence::Quit, qApp, &QApplication::closeAllWindows);
     quit->setShortcutContext(Qt::ApplicationShortcut);
 
@@ -179,6 +215,56 @@ void MainWindow::buildMenus()
                               "<p>Completion port backend: %2</p>")
                                .arg(QApplication::applicationVersion(), QString::fromLatin1(WorkerPool::backendName())));
     });
+}
+
+bool MainWindow::serveMetrics(const ListenAddress &address, QString &error)
+{
+    if (!m_metricsServer) {
+        m_metricsServer = new MetricsServer([this] { return metricsOf(m_session.pool()); }, this);
+        connect(m_metricsServer, &MetricsServer::scraped, this, [this] {
+            m_metricsLabel->setToolTip(tr("Prometheus can scrape %1 (%2 scrapes so far)")
+                                           .arg(m_metricsServer->metricsUrl(), QLocale().toString(m_metricsServer->scrapesServed())));
+        });
+    }
+    if (!m_metricsServer->listen(address, error))
+        return false;
+    m_metricsLabel->setText(tr("/metrics on %1").arg(m_metricsServer->metricsUrl().section(QLatin1Char('/'), 2, 2)));
+    m_metricsLabel->setToolTip(tr("Prometheus can scrape %1").arg(m_metricsServer->metricsUrl()));
+    m_metricsLabel->show();
+    return true;
+}
+
+void MainWindow::chooseSnapshotToOpen()
+{
+    QSettings settings;
+    SettingsStore store(settings);
+    ExportPreferences preferences = store.loadExportPreferences();
+    const QString path = QFileDialog::getOpenFileName(this, tr("Open a saved run"), preferences.folder,
+                                                      tr("JSON snapshot (*.json);;All files (*)"));
+    if (path.isEmpty())
+        return;
+    preferences.folder = QFileInfo(path).absolutePath();
+    store.saveExportPreferences(preferences);
+    openSnapshot(path);
+}
+
+SnapshotWindow *MainWindow::openSnapshot(const QString &path)
+{
+    RunReport report;
+    QString error;
+    if (!readSnapshot(path, report, error)) {
+        if (m_errorDialog)
+            m_errorDialog->close();
+        m_errorDialog = new QMessageBox(QMessageBox::Warning, tr("Open snapshot"), tr("The snapshot could not be opened."),
+                                        QMessageBox::Ok, this);
+        m_errorDialog->setInformativeText(error);
+        m_errorDialog->setAttribute(Qt::WA_DeleteOnClose);
+        m_errorDialog->open();
+        return nullptr;
+    }
+    auto *window = new SnapshotWindow(path, report, this);
+    window->show();
+    return window;
 }
 
 void MainWindow::applyControlState(const ControlState &state)

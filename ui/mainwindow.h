@@ -14,7 +14,12 @@ class PoolSession;
 struct ShutdownResult;
 } // namespace poolscope
 
+struct ListenAddress;
 class ChartsPanel;
+class ExportController;
+class MetricsServer;
+class QAction;
+class SnapshotWindow;
 class ControlPanel;
 class CountersPanel;
 class ExceptionLogModel;
@@ -43,6 +48,15 @@ public:
     PoolMonitor *monitor() const { return m_monitor; }
     QLabel *exceptionBadge() const { return m_badge; }
     QMessageBox *failureDialog() const { return m_failureDialog; }
+    ExportController *exports() const { return m_exports; }
+    MetricsServer *metricsServer() const { return m_metricsServer; }
+    QMessageBox *errorDialog() const { return m_errorDialog; }
+
+    // Serves /metrics for Prometheus (--serve-metrics); false with a one-line error.
+    bool serveMetrics(const ListenAddress &address, QString &error);
+    // Opens a saved JSON snapshot in a read-only window beside this one; null (and an error
+    // dialog) when it cannot be read.
+    SnapshotWindow *openSnapshot(const QString &path);
 
 public slots:
     void toggleLoad();
@@ -50,6 +64,7 @@ public slots:
     void resetPeaks();
     void shutdownPool(bool graceful);
     void restartPool();
+    void chooseSnapshotToOpen();
 
 signals:
     void shutdownFinished(const QString &summary);
@@ -73,7 +88,12 @@ private:
     QLabel *m_uptimeLabel;
     QLabel *m_rateLabel;
     QLabel *m_poolLabel;
+    QLabel *m_metricsLabel;
     QLabel *m_badge;
+    ExportController *m_exports;
+    QList<QAction *> m_exportActions;
+    MetricsServer *m_metricsServer = nullptr;
+    QPointer<QMessageBox> m_errorDialog;
     QPointer<QMessageBox> m_failureDialog;
     QElapsedTimer m_uptime;
     std::thread m_shutdownThread; // a drain may take long: never on the GUI thread

@@ -90,4 +90,23 @@ double SettingsStore::loadChartWindow() const
 
 void SettingsStore::saveChartWindow(double seconds) { m_settings.setValue(QStringLiteral("charts/windowSeconds"), seconds); }
 
+ExportPreferences SettingsStore::loadExportPreferences() const
+{
+    ExportPreferences preferences;
+    preferences.folder = m_settings.value(QStringLiteral("export/folder")).toString();
+    const QSize size = m_settings.value(QStringLiteral("export/chartSize"), ExportPreferences::DefaultChartSize).toSize();
+    const auto inRange = [](int side) { return side >= ExportPreferences::MinChartSide && side <= ExportPreferences::MaxChartSide; };
+    if (inRange(size.width()) && inRange(size.height()))
+        preferences.chartSize = size;
+    preferences.wholeHistory = m_settings.value(QStringLiteral("export/wholeHistory"), true).toBool();
+    return preferences;
+}
+
+void SettingsStore::saveExportPreferences(const ExportPreferences &preferences)
+{
+    m_settings.setValue(QStringLiteral("export/folder"), preferences.folder);
+    m_settings.setValue(QStringLiteral("export/chartSize"), preferences.chartSize);
+    m_settings.setValue(QStringLiteral("export/wholeHistory"), preferences.wholeHistory);
+}
+
 void SettingsStore::clear() { m_settings.clear(); }

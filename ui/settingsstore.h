@@ -4,6 +4,17 @@
 
 #include <QByteArray>
 #include <QSettings>
+#include <QSize>
+#include <QString>
+
+// How the last export was made, offered again for the next one.
+struct ExportPreferences {
+    static constexpr QSize DefaultChartSize{1600, 1000};
+    static constexpr int MinChartSide = 200, MaxChartSide = 10'000; // pixels (points for PDF)
+    QString folder;                 // empty: the user's documents folder
+    QSize chartSize = DefaultChartSize;
+    bool wholeHistory = true;       // false: only what the charts' window shows
+};
 
 // Reads and writes what persists between runs: every control, the window geometry and the
 // chart window. Values out of range in the file (edited by hand, or from another version)
@@ -20,6 +31,9 @@ public:
 
     double loadChartWindow() const; // seconds; 30 when unset or invalid
     void saveChartWindow(double seconds);
+
+    ExportPreferences loadExportPreferences() const;
+    void saveExportPreferences(const ExportPreferences &preferences);
 
     void clear(); // --reset-settings
 

@@ -10,6 +10,8 @@ class TestCommandLine : public QObject {
 private slots:
     void defaults();
     void options();
+    void serveMetricsAddress_data();
+    void serveMetricsAddress();
     void badInput_data();
     void badInput();
 };
@@ -38,6 +40,35 @@ void TestCommandLine::options()
     QCOMPARE(options.screenshotDelay, 2.5);
 }
 
+void TestCommandLine::serveMetricsAddress_data()
+{
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<QString>("host");
+    QTest::addColumn<int>("port");
+    QTest::newRow("port alone: loopback") << "9464" << "127.0.0.1" << 9464;
+    QTest::newRow("any port") << "0" << "127.0.0.1" << 0;
+    QTest::newRow("explicit, all interfaces") << "0.0.0.0:9100" << "0.0.0.0" << 9100;
+    QTest::newRow("localhost") << "localhost:80" << "127.0.0.1" << 80;
+    QTest::newRow("IPv6") << "[::1]:9464" << "::1" << 9464;
+}
+
+void TestCommandLine::serveMetricsAddress()
+{
+    QFETCH(QString, text);
+    QFETCH(QString, host);
+    QFETCH(int, port);
+    AppOptions options;
+    QString error;
+    QVERIFY2(parseCommandLine({QStringLiteral("poolscope"), QStringLiteral("--serve-metrics"), text}, options, error),
+             qPrintable(error));
+    QVERIFY(options.serveMetrics.has_value());
+    QCOMPARE(options.serveMetrics->host.toString(), host);
+    QCOMPARE(int(options.serveMetrics->port), port);
+    AppOptions none;
+    QVERIFY(parseCommandLine({QStringLiteral("poolscope")}, none, error));
+    QVERIFY(!none.serveMetrics.has_value()); // off unless asked for
+}
+
 void TestCommandLine::badInput_data()
 {
     QTest::addColumn<QStringList>("arguments");
@@ -49,7 +80,12 @@ void TestCommandLine::badInput_data()
                                         << "0.5..600";
     QTest::newRow("no such folder") << QStringList{QStringLiteral("--screenshot"), QStringLiteral("/no/such/dir/x.png")}
                                     << "does not exist";
-    QTest::newRow("stray argument") << QStringList{QStringLiteral("extra")} << "unexpected argument";
+    QTest::newRow("port too large") << QStringList{QStringLiteral("--serve-metrics"), QStringLiteral("127.0.0.1:70000")}
+                                    << "--serve-metrics: '127.0.0.1:70000' is not PORT, HOST:PORT";
+    QTest::newRow("host name") << QStringList{QStringLiteral("--serve-metrics"), QStringLiteral("example.com:9464")}
+                               << "'example.com' is not an IP address";
+    QTest::newRow("no port") << QStringList{QStringLiteral("--serve-metrics"), QStringLiteral("10.0.0.1:")} << "--serve-metrics";
+    QTest::newRow("stray argument") << QStringList{QStringLiteral("extra")} << "'extra' is not a snapshot file";
 }
 
 void TestCommandLine::badInput()

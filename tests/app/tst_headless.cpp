@@ -8,6 +8,9 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QTcpServer>
 #include <QTemporaryDir>
 
 class TestHeadless : public QObject {
@@ -15,6 +18,8 @@ class TestHeadless : public QObject {
 
 private slots:
     void runsAScenarioAndExports();
+    void scenarioFileWithCommandLineOverrides();
+    void servesMetricsWhileItRuns();
     void badValuesExitWithTwo_data();
     void badValuesExitWithTwo();
 };
@@ -86,24 +91,119 @@ void TestHeadless::runsAScenarioAndExports()
     QVERIFY(text.contains("poolscope_units_posted_total " + QByteArray::number(posted)));
 }
 
+void TestHeadless::scenarioFileWithCommandLineOverrides()
+{
+    QTemporaryDir folder;
+    const QString json = folder.filePath(QStringLiteral("run.json"));
+    QFile scenario(folder.filePath(QStringLiteral("scenario.json")));
+    QVERIFY(scenario.open(QIODevice::WriteOnly));
+    scenario.write(QStringLiteral(R"({"workers": 3, "pattern": "bursts", "burst-size": 250, "burst-interval": 100,
+                                      "cost": 0, "duration": 0.6, "policy": "retire-worker", "quiet": true,
+                                      "export-json": "%1"})").arg(json).toUtf8());
+    scenario.close();
+    const Result result = run({QStringLiteral("--headless"), QStringLiteral("--scenario"), scenario.fileName(),
+                               QStringLiteral("--workers"), QStringLiteral("4")});
+    QVERIFY2(result.exitCode == 0, result.err.constData());
+    QVERIFY(!result.err.contains("posted")); // "quiet": true came from the file
+    QFile jsonFile(json);
+    QVERIFY(jsonFile.open(QIODevice::ReadOnly));
+    const QJsonObject configuration = QJsonDocument::fromJson(jsonFile.readAll()).object()[QStringLiteral("configuration")].toObject();
+    QCOMPARE(configuration[QStringLiteral("pool")][QStringLiteral("workers")].toInt(), 4); // the command line wins
+    QCOMPARE(configuration[QStringLiteral("pool")][QStringLiteral("policy")].toString(), QStringLiteral("retire-worker"));
+    QCOMPARE(configuration[QStringLiteral("load")][QStringLiteral("pattern")].toString(), QStringLiteral("bursts"));
+    QCOMPARE(configuration[QStringLiteral("load")][QStringLiteral("burst_size")].toInt(), 250);
+}
+
+void TestHeadless::servesMetricsWhileItRuns()
+{
+    QTemporaryDir folder;
+    const QString json = folder.filePath(QStringLiteral("interrupted.json"));
+    QProcess process;
+    process.start(QStringLiteral(POOLSCOPE_BINARY),
+                  {QStringLiteral("--headless"), QStringLiteral("--serve-metrics"), QStringLiteral("0"), QStringLiteral("--rate"),
+                   QStringLiteral("5000"), QStringLiteral("--cost"), QStringLiteral("0"), QStringLiteral("--duration"),
+                   QStringLiteral("30"), QStringLiteral("--quiet"), QStringLiteral("--export-json"), json});
+    QByteArray err;
+    QString url;
+    QElapsedTimer waited;
+    waited.start();
+    while (url.isEmpty() && waited.elapsed() < 30'000 && process.state() != QProcess::NotRunning) {
+        process.waitForReadyRead(500);
+        err += process.readAllStandardError();
+        const qsizetype at = err.indexOf("serving metrics at ");
+        if (at >= 0 && err.indexOf('\n', at) > at)
+            url = QString::fromUtf8(err.mid(at + 19, err.indexOf('\n', at) - at - 19));
+    }
+    QVERIFY2(url.startsWith(QStringLiteral("http://127.0.0.1:")), err.constData());
+
+    QNetworkAccessManager network;
+    const auto scrapePosted = [&]() -> double {
+        QNetworkReply *reply = network.get(QNetworkRequest(QUrl(url)));
+        QSignalSpy finished(reply, &QNetworkReply::finished);
+        if (!finished.wait(10'000) || reply->error() != QNetworkReply::NoError)
+            return -1;
+        reply->deleteLater();
+        for (const QByteArray &line : reply->readAll().split('\n'))
+            if (line.startsWith("poolscope_units_posted_total "))
+                return line.mid(29).toDouble();
+        return -1;
+    };
+    const double first = scrapePosted();
+    QVERIFY(first >= 0);
+    QTRY_VERIFY_WITH_TIMEOUT(scrapePosted() > first, 10'000); // live, not a snapshot at start
+    // SIGTERM (or Ctrl+C) ends the run early; nothing is lost: the exports are written.
+    process.terminate();
+    QVERIFY(process.waitForFinished(30'000));
+    QCOMPARE(process.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(process.exitCode(), 0);
+    QFile jsonFile(json);
+    QVERIFY(jsonFile.open(QIODevice::ReadOnly));
+    const QJsonObject root = QJsonDocument::fromJson(jsonFile.readAll()).object();
+    QVERIFY(root[QStringLiteral("counters")][QStringLiteral("posted")].toInteger() > 0);
+    QVERIFY(root[QStringLiteral("duration_s")].toDouble() < 25); // it did not wait for --duration
+}
+
 void TestHeadless::badValuesExitWithTwo_data()
 {
     QTest::addColumn<QStringList>("arguments");
     QTest::addColumn<QString>("message");
-    QTest::newRow("rate") << QStringList{QStringLiteral("--rate"), QStringLiteral("0")} << "--rate must be 1..10000000";
-    QTest::newRow("workers") << QStringList{QStringLiteral("--workers"), QStringLiteral("2000")} << "--workers must be 0..1024";
-    QTest::newRow("pattern") << QStringList{QStringLiteral("--pattern"), QStringLiteral("zigzag")} << "--pattern must be one of";
+    QTest::addColumn<QByteArray>("scenario"); // a scenario file's text, when not empty
+    QTest::newRow("rate") << QStringList{QStringLiteral("--rate"), QStringLiteral("0")} << "--rate must be 1..10000000" << QByteArray();
+    QTest::newRow("workers") << QStringList{QStringLiteral("--workers"), QStringLiteral("2000")} << "--workers must be 0..1024" << QByteArray();
+    QTest::newRow("pattern") << QStringList{QStringLiteral("--pattern"), QStringLiteral("zigzag")} << "--pattern must be one of" << QByteArray();
     QTest::newRow("probability") << QStringList{QStringLiteral("--exception-probability"), QStringLiteral("2")}
-                                 << "--exception-probability must be 0..1";
+                                 << "--exception-probability must be 0..1" << QByteArray();
     QTest::newRow("unwritable") << QStringList{QStringLiteral("--export-json"), QStringLiteral("/proc/nope/run.json")}
-                                << "--export-json: cannot write";
-    QTest::newRow("unknown") << QStringList{QStringLiteral("--frobnicate")} << "frobnicate";
+                                << "--export-json: cannot write" << QByteArray();
+    QTest::newRow("unknown") << QStringList{QStringLiteral("--frobnicate")} << "frobnicate" << QByteArray();
+    QTest::newRow("metrics address") << QStringList{QStringLiteral("--serve-metrics"), QStringLiteral("example.com:80")}
+                                     << "--serve-metrics: 'example.com' is not an IP address" << QByteArray();
+    QTest::newRow("metrics port taken") << QStringList{QStringLiteral("--serve-metrics"), QStringLiteral("TAKEN")}
+                                        << "--serve-metrics: cannot listen on 127.0.0.1:" << QByteArray();
+    QTest::newRow("scenario key") << QStringList{} << "unknown key 'wrkers'" << QByteArray(R"({"wrkers": 4})");
+    QTest::newRow("scenario value") << QStringList{} << "--rate must be 1..10000000 (got '0')" << QByteArray(R"({"rate": 0})");
+    QTest::newRow("scenario type") << QStringList{} << "'workers' must be a number or a string" << QByteArray(R"({"workers": [4]})");
+    QTest::newRow("scenario not JSON") << QStringList{} << "not JSON" << QByteArray(R"({"workers": 4,)");
+    QTest::newRow("scenario missing") << QStringList{QStringLiteral("--scenario"), QStringLiteral("/no/such/scenario.json")}
+                                      << "--scenario: cannot read '/no/such/scenario.json'" << QByteArray();
 }
 
 void TestHeadless::badValuesExitWithTwo()
 {
     QFETCH(QStringList, arguments);
     QFETCH(QString, message);
+    QFETCH(QByteArray, scenario);
+    QTemporaryDir folder;
+    if (!scenario.isEmpty()) {
+        QFile file(folder.filePath(QStringLiteral("scenario.json")));
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(scenario);
+        arguments << QStringLiteral("--scenario") << file.fileName();
+        message = QStringLiteral("scenario '%1': ").arg(file.fileName()) + message; // the file is blamed
+    }
+    QTcpServer squatter; // for "TAKEN": a port this machine has in use
+    QVERIFY(squatter.listen(QHostAddress::LocalHost));
+    arguments.replaceInStrings(QStringLiteral("TAKEN"), QString::number(squatter.serverPort()));
     arguments.prepend(QStringLiteral("--headless"));
     const Result result = run(arguments);
     QCOMPARE(result.exitCode, 2);

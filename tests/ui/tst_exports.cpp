@@ -1,0 +1,337 @@
+// The File menu's exports and File -> Open, as a user meets them: every kind writes a file
+// that reads back; an unwritable path gives an error dialog, leaves nothing behind and does
+// not disturb the pool; a big export runs while the pool keeps completing and the window
+// keeps drawing; a saved snapshot opens read-only with its charts and exception log.
+
+#include "chartspanel.h"
+#include "counterspanel.h"
+#include "exceptionlogmodel.h"
+#include "exportcontroller.h"
+#include "mainwindow.h"
+#include "poolsession.h"
+#include "snapshotreader.h"
+#include "snapshotwindow.h"
+
+#include <QImage>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QTemporaryDir>
+#include <QtTest>
+
+using namespace poolscope;
+using Kind = ExportController::Kind;
+
+namespace {
+
+ControlState busyState()
+{
+    ControlState state;
+    state.workers = 2;
+    state.concurrency = 2;
+    state.load.ratePerSecond = 20'000;
+    state.load.meanCost = std::chrono::microseconds(5);
+    state.load.exceptionProbability = 0.01;
+    state.load.exceptionType = ThrownType::RuntimeError;
+    return state;
+}
+
+QStringList leftovers(const QTemporaryDir &folder)
+{
+    return QDir(folder.path()).entryList({QStringLiteral("*tmp*"), QStringLiteral("*.new")}, QDir::Files | QDir::Hidden);
+}
+
+} // namespace
+
+class TestExports : public QObject {
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void everyKindWritesAFileThatReadsBack_data();
+    void everyKindWritesAFileThatReadsBack();
+    void chartWindowLimitsTheHistory();
+    void unwritablePathShowsAnErrorAndLeavesNothing();
+    void exportDuringHeavyLoadDoesNotStallThePool();
+    void savedSnapshotOpensReadOnly();
+    void badSnapshotsAreRefusedWithAReason_data();
+    void badSnapshotsAreRefusedWithAReason();
+};
+
+void TestExports::initTestCase()
+{
+    QStandardPaths::setTestModeEnabled(true); // the export preferences go to a test location
+    QCoreApplication::setOrganizationName(QStringLiteral("PoolscopeTests"));
+    QCoreApplication::setApplicationName(QStringLiteral("tst_exports"));
+    QSettings().clear();
+}
+
+void TestExports::everyKindWritesAFileThatReadsBack_data()
+{
+    QTest::addColumn<int>("kind");
+    QTest::addColumn<QString>("file");
+    QTest::newRow("snapshot") << int(Kind::Snapshot) << "run.json";
+    QTest::newRow("time series") << int(Kind::TimeSeries) << "run.csv";
+    QTest::newRow("metrics") << int(Kind::Metrics) << "run.txt";
+    QTest::newRow("png") << int(Kind::ChartsPng) << "charts.png";
+    QTest::newRow("pdf") << int(Kind::ChartsPdf) << "charts.pdf";
+}
+
+void TestExports::everyKindWritesAFileThatReadsBack()
+{
+    QFETCH(int, kind);
+    QFETCH(QString, file);
+    PoolSession session;
+    MainWindow window(session);
+    window.applyControlState(busyState());
+    window.show();
+    window.toggleLoad();
+    QTRY_VERIFY(window.exceptionLog()->rowCount() > 0);
+    QTRY_VERIFY(window.charts()->pointCount() >= 10);
+
+    QTemporaryDir folder;
+    const QString path = folder.filePath(file);
+    QSignalSpy exported(window.exports(), &ExportController::exported);
+    QVERIFY(window.exports()->exportTo(Kind(kind), path, true, QSize(900, 600)));
+    QVERIFY(window.exports()->isBusy());
+    QVERIFY(!window.exports()->exportTo(Kind(kind), path)); // one at a time
+    QTRY_COMPARE(exported.count(), 1);
+    QCOMPARE(exported.first().at(0).toString(), path);
+    QCOMPARE(exported.first().at(1).toLongLong(), QFileInfo(path).size());
+    QVERIFY(!window.exports()->isBusy());
+    QVERIFY(leftovers(folder).isEmpty());
+
+    QFile written(path);
+    QVERIFY(written.open(QIODevice::ReadOnly));
+    const QByteArray bytes = written.readAll();
+    switch (Kind(kind)) {
+    case Kind::Snapshot: {
+        RunReport report;
+        QString error;
+        QVERIFY2(readSnapshot(bytes, report, error), qPrintable(error));
+        QCOMPARE(report.pool.workers, 2u);
+        QCOMPARE(report.load.ratePerSecond, 20'000.0);
+        QCOMPARE(report.loadState, std::string("running"));
+        QVERIFY(report.history.size() >= 10);
+        QVERIFY(!report.exceptions.empty());
+        QCOMPARE(report.exceptions.size(), std::size_t(window.exceptionLog()->rowCount()));
+        QVERIFY(report.counters.posted > 0);
+        QCOMPARE(report.counters.identityError(), 0);
+        break;
+    }
+    case Kind::TimeSeries: {
+        const QStringList rows = QString::fromUtf8(bytes).split(QStringLiteral("\r\n"), Qt::SkipEmptyParts);
+        QVERIFY(rows.size() >= 11); // header + samples
+        QVERIFY(rows.first().startsWith(QStringLiteral("sequence,")));
+        const qsizetype columns = rows.first().count(QLatin1Char(',')) + 1;
+        QCOMPARE(rows.last().count(QLatin1Char(',')) + 1, columns);
+        break;
+    }
+    case Kind::Metrics:
+        QVERIFY(bytes.contains("# TYPE poolscope_units_posted counter"));
+        QVERIFY(bytes.endsWith("# EOF\n"));
+        break;
+    case Kind::ChartsPng: {
+        const QImage image = QImage::fromData(bytes, "PNG");
+        QCOMPARE(image.size(), QSize(900, 600));
+        // Drawn charts, not a blank page: more than a handful of distinct colours.
+        QSet<QRgb> colours;
+        for (int y = 0; y < image.height(); y += 7)
+            for (int x = 0; x < image.width(); x += 7)
+                colours.insert(image.pixel(x, y));
+        QVERIFY2(colours.size() > 10, qPrintable(QString::number(colours.size())));
+        if (const QString artifacts = qEnvironmentVariable("POOLSCOPE_ARTIFACTS"); !artifacts.isEmpty()) {
+            QDir().mkpath(artifacts); // for a person to look at
+            QFile::remove(QDir(artifacts).filePath(QStringLiteral("exported-charts.png")));
+            QFile::copy(path, QDir(artifacts).filePath(QStringLiteral("exported-charts.png")));
+        }
+        break;
+    }
+    case Kind::ChartsPdf:
+        QVERIFY(bytes.startsWith("%PDF-"));
+        QVERIFY2(bytes.contains("/MediaBox [0 0 900.000000 600.000000]"), bytes.mid(bytes.indexOf("/MediaBox"), 40).constData());
+        QVERIFY(bytes.size() > 5000);
+        break;
+    }
+    window.stopLoad();
+}
+
+void TestExports::chartWindowLimitsTheHistory()
+{
+    PoolSession session({}, {.rateHz = 100, .capacity = 10'000});
+    MainWindow window(session);
+    window.show();
+    session.sampler().stop(); // only the samples taken here: both exports see the same ring
+    for (int i = 0; i < 50; ++i) { // half a second of samples, 10 ms apart
+        session.sampler().sampleNow();
+        QTest::qWait(10);
+    }
+    window.charts()->setWindowSeconds(0.2);
+    QTemporaryDir folder;
+    QSignalSpy exported(window.exports(), &ExportController::exported);
+    const QString whole = folder.filePath(QStringLiteral("whole.json")), recent = folder.filePath(QStringLiteral("recent.json"));
+    QVERIFY(window.exports()->exportTo(Kind::Snapshot, whole, true));
+    QTRY_COMPARE(exported.count(), 1);
+    QVERIFY(window.exports()->exportTo(Kind::Snapshot, recent, false));
+    QTRY_COMPARE(exported.count(), 2);
+    RunReport all, windowed;
+    QString error;
+    QVERIFY2(readSnapshot(whole, all, error), qPrintable(error));
+    QVERIFY2(readSnapshot(recent, windowed, error), qPrintable(error));
+    QVERIFY(all.history.size() >= 50);
+    QVERIFY2(windowed.history.size() < all.history.size() && windowed.history.size() >= 2,
+             qPrintable(QStringLiteral("%1 of %2").arg(windowed.history.size()).arg(all.history.size())));
+    // The window is the newest samples: both end with the same one.
+    QCOMPARE(windowed.history.back().sequence, all.history.back().sequence);
+}
+
+void TestExports::unwritablePathShowsAnErrorAndLeavesNothing()
+{
+    PoolSession session;
+    MainWindow window(session);
+    window.applyControlState(busyState());
+    window.show();
+    window.toggleLoad();
+    QTRY_VERIFY(window.charts()->pointCount() >= 3);
+
+    QTemporaryDir folder;
+    // A path whose name is taken by a folder: even root cannot write a file there.
+    const QString taken = folder.filePath(QStringLiteral("taken.json"));
+    QVERIFY(QDir().mkdir(taken));
+    QSignalSpy failed(window.exports(), &ExportController::exportFailed);
+    for (const QString &path : {taken, QStringLiteral("/no/such/folder/run.json")}) {
+        failed.clear();
+        QVERIFY(window.exports()->exportTo(Kind::Snapshot, path));
+        QTRY_COMPARE(failed.count(), 1);
+        QVERIFY2(failed.first().at(1).toString().contains(path), qPrintable(failed.first().at(1).toString()));
+        QTRY_VERIFY(window.exports()->errorDialog() && window.exports()->errorDialog()->isVisible());
+        QVERIFY(window.exports()->errorDialog()->informativeText().contains(path));
+        window.exports()->errorDialog()->close();
+    }
+    QVERIFY(QFileInfo(taken).isDir());
+    QVERIFY2(leftovers(folder).isEmpty(), qPrintable(leftovers(folder).join(QLatin1Char(' '))));
+    QVERIFY(window.exports()->exportTo(Kind::ChartsPng, taken)); // images go through QSaveFile
+    QTRY_COMPARE(failed.count(), 1);
+    QVERIFY(leftovers(folder).isEmpty());
+
+    // The pool was not disturbed: it is running and still completing.
+    const std::uint64_t completed = session.pool().snapshot().completed;
+    QTRY_VERIFY(session.pool().snapshot().completed > completed);
+    QCOMPARE(session.pool().snapshot().state, PoolState::Running);
+    window.stopLoad();
+}
+
+void TestExports::exportDuringHeavyLoadDoesNotStallThePool()
+{
+    PoolSession session({}, {.rateHz = 20, .capacity = 60'000});
+    MainWindow window(session);
+    ControlState state = busyState();
+    state.load.pattern = LoadPattern::AsFastAsPossible;
+    state.load.meanCost = std::chrono::microseconds(0);
+    state.load.queueCap = 100'000;
+    window.applyControlState(state);
+    window.show();
+    window.toggleLoad();
+    // A full ring: a JSON file of tens of megabytes, seconds of formatting.
+    for (int i = 0; i < 60'000; ++i)
+        session.sampler().sampleNow();
+
+    QTemporaryDir folder;
+    QSignalSpy exported(window.exports(), &ExportController::exported);
+    QVERIFY(window.exports()->exportTo(Kind::Snapshot, folder.filePath(QStringLiteral("big.json"))));
+    int polls = 0, advances = 0;
+    std::uint64_t last = session.pool().snapshot().completed;
+    QElapsedTimer elapsed;
+    elapsed.start();
+    while (window.exports()->isBusy() && elapsed.elapsed() < 120'000) {
+        QTest::qWait(20); // the GUI thread's event loop turns meanwhile
+        ++polls;
+        const std::uint64_t now = session.pool().snapshot().completed;
+        advances += now > last;
+        last = now;
+    }
+    QCOMPARE(exported.count(), 1);
+    QVERIFY2(exported.first().at(1).toLongLong() > 10'000'000, qPrintable(exported.first().at(1).toString()));
+    // The event loop ran during the write, and the pool completed units between its turns.
+    QVERIFY2(polls >= 3, qPrintable(QString::number(polls)));
+    QVERIFY2(advances * 2 >= polls, qPrintable(QStringLiteral("%1 of %2").arg(advances).arg(polls)));
+    window.stopLoad();
+}
+
+void TestExports::savedSnapshotOpensReadOnly()
+{
+    QTemporaryDir folder;
+    const QString path = folder.filePath(QStringLiteral("saved.json"));
+    PoolSession session;
+    MainWindow window(session);
+    window.applyControlState(busyState());
+    window.show();
+    window.toggleLoad();
+    QTRY_VERIFY(window.exceptionLog()->rowCount() > 0);
+    QTRY_VERIFY(window.charts()->pointCount() >= 10);
+    window.stopLoad();
+    QSignalSpy exported(window.exports(), &ExportController::exported);
+    QVERIFY(window.exports()->exportTo(Kind::Snapshot, path));
+    QTRY_COMPARE(exported.count(), 1);
+    RunReport report;
+    QString error;
+    QVERIFY2(readSnapshot(path, report, error), qPrintable(error));
+
+    SnapshotWindow *saved = window.openSnapshot(path);
+    QVERIFY(saved);
+    QVERIFY(saved->isVisible());
+    QVERIFY(saved->windowTitle().contains(QStringLiteral("saved.json")));
+    QVERIFY(saved->windowTitle().contains(QStringLiteral("read-only")));
+    QCOMPARE(saved->charts()->pointCount(), int(report.history.size()));
+    QVERIFY(!saved->charts()->isFollowing());
+    QCOMPARE(saved->exceptionLog()->rowCount(), int(report.exceptions.size()));
+    quint64 thrown = 0;
+    for (const ExceptionSummary &e : report.exceptions)
+        thrown += e.count;
+    QCOMPARE(saved->exceptionLog()->totalCount(), thrown);
+    QCOMPARE(saved->counters()->valueText(QStringLiteral("posted")), QLocale().toString(qulonglong(report.counters.posted)));
+    QVERIFY(saved->summaryText().contains(QStringLiteral("2 workers")));
+    for (const QPushButton *button : saved->findChildren<QPushButton *>()) // nothing to reset in a saved run
+        QVERIFY(!button->isVisible() || button->text() != QStringLiteral("Reset peaks"));
+    // The live window goes on: the saved one is a copy, not a view of the session.
+    const int livePoints = window.charts()->pointCount();
+    window.toggleLoad();
+    QTRY_VERIFY(window.charts()->pointCount() > livePoints);
+    QCOMPARE(saved->charts()->pointCount(), int(report.history.size()));
+    window.stopLoad();
+    saved->close();
+
+    // A file that is not a snapshot: no window, an error dialog that names the reason.
+    const QString junk = folder.filePath(QStringLiteral("junk.json"));
+    QFile file(junk);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write("{\"hello\": 1}");
+    file.close();
+    QVERIFY(!window.openSnapshot(junk));
+    QVERIFY(window.errorDialog() && window.errorDialog()->isVisible());
+    QVERIFY(window.errorDialog()->informativeText().contains(QStringLiteral("not a Poolscope snapshot")));
+}
+
+void TestExports::badSnapshotsAreRefusedWithAReason_data()
+{
+    QTest::addColumn<QByteArray>("json");
+    QTest::addColumn<QString>("reason");
+    QTest::newRow("not JSON") << QByteArray("{\"format\": 1,") << "not JSON";
+    QTest::newRow("an array") << QByteArray("[1, 2]") << "not a Poolscope snapshot";
+    QTest::newRow("no counters") << QByteArray("{\"format\": 1}") << "not a Poolscope snapshot";
+    QTest::newRow("newer format") << QByteArray("{\"format\": 2, \"counters\": {}}") << "format 2 is not one this Poolscope reads";
+}
+
+void TestExports::badSnapshotsAreRefusedWithAReason()
+{
+    QFETCH(QByteArray, json);
+    QFETCH(QString, reason);
+    RunReport report;
+    report.backend = "untouched";
+    QString error;
+    QVERIFY(!readSnapshot(json, report, error));
+    QVERIFY2(error.contains(reason), qPrintable(error));
+    QCOMPARE(report.backend, std::string("untouched"));
+}
+
+QTEST_MAIN(TestExports)
+#include "tst_exports.moc"

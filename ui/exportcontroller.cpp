@@ -1,0 +1,295 @@
+#include "exportcontroller.h"
+
+#include "chartspanel.h"
+#include "exceptionlogmodel.h"
+
+#include "metricsexport.h"
+#include "poolsession.h"
+#include "runreport.h"
+
+#include <QBuffer>
+#include <QCoreApplication>
+#include <QDialog>
+#include <QDialogButtonBox>
+#include <QDateTime>
+#include <QDir>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QFormLayout>
+#include <QImage>
+#include <QLabel>
+#include <QLocale>
+#include <QMessageBox>
+#include <QProgressDialog>
+#include <QRadioButton>
+#include <QSaveFile>
+#include <QSpinBox>
+#include <QStandardPaths>
+#include <QVBoxLayout>
+
+#include <algorithm>
+
+using namespace poolscope;
+
+namespace {
+
+struct KindFacts {
+    const char *description; // for titles and messages
+    const char *suffix;
+    const char *filter;
+};
+
+KindFacts factsOf(ExportController::Kind kind)
+{
+    switch (kind) {
+    case ExportController::Kind::Snapshot:
+        return {QT_TRANSLATE_NOOP("ExportController", "snapshot (JSON)"), "json", "JSON snapshot (*.json)"};
+    case ExportController::Kind::TimeSeries:
+        return {QT_TRANSLATE_NOOP("ExportController", "time series (CSV)"), "csv", "CSV (*.csv)"};
+    case ExportController::Kind::Metrics:
+        return {QT_TRANSLATE_NOOP("ExportController", "metrics (OpenMetrics text)"), "txt",
+                "OpenMetrics text (*.txt *.prom)"};
+    case ExportController::Kind::ChartsPng:
+        return {QT_TRANSLATE_NOOP("ExportController", "charts (PNG)"), "png", "PNG image (*.png)"};
+    case ExportController::Kind::ChartsPdf:
+        return {QT_TRANSLATE_NOOP("ExportController", "charts (PDF)"), "pdf", "PDF document (*.pdf)"};
+    }
+    return {"", "", ""};
+}
+
+bool hasHistoryChoice(ExportController::Kind kind)
+{
+    return kind == ExportController::Kind::Snapshot || kind == ExportController::Kind::TimeSeries;
+}
+
+
+// The one question an export kind has beyond the file: how much history, or what size.
+bool askOptions(ExportController::Kind kind, ExportPreferences &preferences, double chartWindowSeconds, QWidget *parent)
+{
+    if (kind == ExportController::Kind::Metrics)
+        return true;
+    QDialog dialog(parent);
+    dialog.setWindowTitle(QCoreApplication::translate("ExportController", "Export %1")
+                              .arg(QCoreApplication::translate("ExportController", factsOf(kind).description)));
+    auto *layout = new QVBoxLayout(&dialog);
+    QRadioButton *whole = nullptr;
+    QSpinBox *width = nullptr, *height = nullptr;
+    if (hasHistoryChoice(kind)) {
+        whole = new QRadioButton(QCoreApplication::translate("ExportController", "The whole history the app keeps (up to 1 h)"));
+        auto *window = new QRadioButton(QCoreApplication::translate("ExportController", "What the charts' window shows (last %1 s)")
+                                            .arg(QLocale().toString(chartWindowSeconds)));
+        (preferences.wholeHistory ? whole : window)->setChecked(true);
+        layout->addWidget(new QLabel(QCoreApplication::translate("ExportController", "Samples to include:")));
+        layout->addWidget(whole);
+        layout->addWidget(window);
+    } else {
+        auto *form = new QFormLayout;
+        const QString unit = kind == ExportController::Kind::ChartsPdf ? QStringLiteral(" pt") : QStringLiteral(" px");
+        for (QSpinBox **box : {&width, &height}) {
+            *box = new QSpinBox;
+            (*box)->setRange(ExportPreferences::MinChartSide, ExportPreferences::MaxChartSide);
+            (*box)->setSuffix(unit);
+            (*box)->setSingleStep(100);
+        }
+        width->setValue(preferences.chartSize.width());
+        height->setValue(preferences.chartSize.height());
+        form->addRow(QCoreApplication::translate("ExportController", "Width:"), width);
+        form->addRow(QCoreApplication::translate("ExportController", "Height:"), height);
+        layout->addLayout(form);
+    }
+    auto *buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel);
+    QObject::connect(buttons, &QDialogButtonBox::accepted, &dialog, &QDialog::accept);
+    QObject::connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
+    layout->addWidget(buttons);
+    if (dialog.exec() != QDialog::Accepted)
+        return false;
+    if (whole)
+        preferences.wholeHistory = whole->isChecked();
+    if (width)
+        preferences.chartSize = QSize(width->value(), height->value());
+    return true;
+}
+
+// Writes `bytes` produced elsewhere under a temporary name and renames it into place.
+bool saveAtomically(const QString &path, const std::function<bool(QIODevice &)> &write, QString &error)
+{
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly)) {
+        error = QStringLiteral("%1: %2").arg(path, file.errorString());
+        return false;
+    }
+    if (!write(file) || !file.commit()) {
+        error = QStringLiteral("%1: %2").arg(path, file.errorString());
+        file.cancelWriting();
+        return false;
+    }
+    return true;
+}
+
+} // namespace
+
+ExportController::ExportController(PoolSession &session, ChartsPanel *charts, ExceptionLogModel *exceptions,
+                                   QWidget *dialogParent)
+    : QObject(dialogParent), m_session(session), m_charts(charts), m_exceptions(exceptions), m_dialogParent(dialogParent)
+{
+}
+
+ExportController::~ExportController()
+{
+    if (m_writer.joinable())
+        m_writer.join();
+}
+
+QString ExportController::describe(Kind kind) { return tr(factsOf(kind).description); }
+
+void ExportController::chooseFileAndExport(Kind kind)
+{
+    if (m_busy)
+        return;
+    QSettings settings;
+    SettingsStore store(settings);
+    ExportPreferences preferences = store.loadExportPreferences();
+    QString folder = preferences.folder;
+    if (folder.isEmpty() || !QFileInfo(folder).isDir())
+        folder = QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation);
+    const KindFacts facts = factsOf(kind);
+    const QString suggested = QDir(folder).filePath(
+        QStringLiteral("poolscope-%1.%2")
+            .arg(QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss")), QLatin1String(facts.suffix)));
+    QString path = QFileDialog::getSaveFileName(m_dialogParent, tr("Export %1").arg(describe(kind)), suggested,
+                                                tr(facts.filter));
+    if (path.isEmpty())
+        return;
+    if (QFileInfo(path).suffix().isEmpty())
+        path += QLatin1Char('.') + QLatin1String(facts.suffix);
+    if (!askOptions(kind, preferences, m_charts->windowSeconds(), m_dialogParent))
+        return;
+    preferences.folder = QFileInfo(path).absolutePath();
+    store.saveExportPreferences(preferences);
+    exportTo(kind, path, preferences.wholeHistory, preferences.chartSize);
+}
+
+bool ExportController::exportTo(Kind kind, const QString &path, bool wholeHistory, QSize chartSize)
+{
+    if (m_busy)
+        return false;
+    if (chartSize.isEmpty()) {
+        QSettings settings;
+        chartSize = SettingsStore(settings).loadExportPreferences().chartSize;
+    }
+
+    // Read the run here, on the GUI thread (the session's owner); format and write elsewhere.
+    switch (kind) {
+    case Kind::Snapshot:
+    case Kind::TimeSeries: {
+        ReportContext context;
+        context.poolscopeVersion = QCoreApplication::applicationVersion().toStdString();
+        context.runStarted = m_runStarted;
+        context.exceptions = m_exceptions->summaries();
+        auto report = std::make_shared<RunReport>(captureRunReport(m_session, std::move(context)));
+        if (!wholeHistory && !report->history.empty()) {
+            const auto newest = report->history.back().pool.timestampNs;
+            const auto window = static_cast<std::uint64_t>(m_charts->windowSeconds() * 1e9);
+            const auto first = std::find_if(report->history.begin(), report->history.end(), [&](const Sample &sample) {
+                return sample.pool.timestampNs + window >= newest;
+            });
+            report->history.erase(report->history.begin(), first);
+        }
+        startWrite(kind, path, [kind, path, report](QString &error) {
+            std::string message;
+            const bool ok = writeFileAtomically(path.toStdString(), [&](std::ostream &out) {
+                if (kind == Kind::Snapshot)
+                    writeJson(out, *report);
+                else
+                    writeCsv(out, report->history);
+            }, message);
+            error = QString::fromStdString(message);
+            return ok;
+        });
+        return true;
+    }
+    case Kind::Metrics: {
+        auto view = std::make_shared<MetricsView>(metricsOf(m_session.pool()));
+        startWrite(kind, path, [path, view](QString &error) {
+            std::string message;
+            const bool ok = writeFileAtomically(path.toStdString(), [&](std::ostream &out) {
+                writeMetrics(out, *view, MetricsFormat::OpenMetrics);
+            }, message);
+            error = QString::fromStdString(message);
+            return ok;
+        });
+        return true;
+    }
+    case Kind::ChartsPng: {
+        const QImage image = m_charts->renderImage(chartSize); // widgets paint on the GUI thread only
+        startWrite(kind, path, [path, image](QString &error) {
+            return saveAtomically(path, [&](QIODevice &file) { return image.save(&file, "PNG"); }, error);
+        });
+        return true;
+    }
+    case Kind::ChartsPdf: {
+        QByteArray pdf;
+        QBuffer buffer(&pdf);
+        buffer.open(QIODevice::WriteOnly);
+        QString renderError;
+        if (!m_charts->writePdf(&buffer, chartSize, tr("Poolscope charts"), renderError)) {
+            startWrite(kind, path, [renderError](QString &error) {
+                error = renderError;
+                return false;
+            });
+            return true;
+        }
+        startWrite(kind, path, [path, pdf](QString &error) {
+            return saveAtomically(path, [&](QIODevice &file) { return file.write(pdf) == pdf.size(); }, error);
+        });
+        return true;
+    }
+    }
+    return false;
+}
+
+void ExportController::startWrite(Kind kind, const QString &path, Write write)
+{
+    m_busy = true;
+    emit busyChanged(true);
+    m_progress = new QProgressDialog(tr("Writing the %1 to %2…").arg(describe(kind), QDir::toNativeSeparators(path)),
+                                     QString(), 0, 0, m_dialogParent);
+    m_progress->setWindowTitle(tr("Exporting"));
+    m_progress->setMinimumDuration(500); // only a slow write shows it
+    m_progress->setAttribute(Qt::WA_DeleteOnClose);
+    if (m_writer.joinable())
+        m_writer.join();
+    m_writer = std::thread([this, kind, path, write = std::move(write)] {
+        QString error;
+        bool ok = false;
+        try {
+            ok = write(error);
+        } catch (const std::exception &exception) {
+            error = QString::fromUtf8(exception.what()); // e.g. out of memory while formatting
+        }
+        QMetaObject::invokeMethod(this, [this, kind, path, ok, error] { finishWrite(kind, path, ok, error); },
+                                  Qt::QueuedConnection);
+    });
+}
+
+void ExportController::finishWrite(Kind kind, const QString &path, bool ok, const QString &error)
+{
+    if (m_writer.joinable())
+        m_writer.join();
+    if (m_progress)
+        m_progress->close();
+    m_busy = false;
+    emit busyChanged(false);
+    if (ok) {
+        emit exported(path, QFileInfo(path).size());
+        return;
+    }
+    if (m_errorDialog)
+        m_errorDialog->close();
+    m_errorDialog = new QMessageBox(QMessageBox::Critical, tr("Export failed"),
+                                    tr("The %1 could not be written.").arg(describe(kind)), QMessageBox::Ok, m_dialogParent);
+    m_errorDialog->setInformativeText(error + tr("\n\nNothing was written; the pool was not disturbed."));
+    m_errorDialog->setAttribute(Qt::WA_DeleteOnClose);
+    m_errorDialog->open();
+    emit exportFailed(path, error);
+}

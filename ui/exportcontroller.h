@@ -1,0 +1,85 @@
+#pragma once
+
+#include "settingsstore.h"
+
+#include <QMessageBox>
+#include <QObject>
+#include <QPointer>
+#include <QProgressDialog>
+#include <QSize>
+#include <QString>
+
+#include <chrono>
+#include <functional>
+#include <thread>
+
+namespace poolscope {
+class PoolSession;
+}
+
+class ChartsPanel;
+class ExceptionLogModel;
+
+
+class QWidget;
+
+// The File menu's exports of the live run: the snapshot (JSON), the time series (CSV), the
+// metrics (OpenMetrics text) and the charts (PNG, PDF).
+//
+// An export reads the run on the GUI thread (a copy of the counters, the ring and the
+// exception rows: milliseconds, and the pool never waits for it), then formats and writes
+// the file on a thread of its own, so the window keeps drawing and the workers keep working
+// however big the file. A progress dialog appears when the write takes longer than half a
+// second. Every file is written under a temporary name and renamed into place: a failed
+// export leaves no half-written file, and an error dialog says what went wrong.
+//
+// Threading: GUI thread only. One export at a time; the destructor waits for a write in
+// progress.
+class ExportController : public QObject {
+    Q_OBJECT
+
+public:
+    enum class Kind { Snapshot, TimeSeries, Metrics, ChartsPng, ChartsPdf };
+
+    ExportController(poolscope::PoolSession &session, ChartsPanel *charts, ExceptionLogModel *exceptions,
+                     QWidget *dialogParent);
+    ~ExportController() override;
+
+    // When the run the exports describe began (for duration_s).
+    void setRunStarted(std::chrono::system_clock::time_point started) { m_runStarted = started; }
+
+    // The File menu: a file dialog in the last folder used, the options of the kind (history
+    // or image size), then exportTo().
+    void chooseFileAndExport(Kind kind);
+
+    // Starts an export to `path` without asking. False (and nothing written) when one is
+    // still running. `whole`: the whole history rather than the charts' window; `chartSize`:
+    // pixels for PNG, points for PDF (an empty size means the saved preference).
+    bool exportTo(Kind kind, const QString &path, bool wholeHistory = true, QSize chartSize = {});
+
+    bool isBusy() const noexcept { return m_busy; }
+    QMessageBox *errorDialog() const { return m_errorDialog; }
+    QProgressDialog *progressDialog() const { return m_progress; }
+
+    static QString describe(Kind kind); // "snapshot (JSON)"
+
+signals:
+    void busyChanged(bool busy);
+    void exported(const QString &path, qint64 bytes);
+    void exportFailed(const QString &path, const QString &error);
+
+private:
+    using Write = std::function<bool(QString &error)>; // runs on the writer thread
+    void startWrite(Kind kind, const QString &path, Write write);
+    void finishWrite(Kind kind, const QString &path, bool ok, const QString &error);
+
+    poolscope::PoolSession &m_session;
+    ChartsPanel *m_charts;
+    ExceptionLogModel *m_exceptions;
+    QWidget *m_dialogParent;
+    std::chrono::system_clock::time_point m_runStarted = std::chrono::system_clock::now();
+    std::thread m_writer;
+    bool m_busy = false;
+    QPointer<QProgressDialog> m_progress;
+    QPointer<QMessageBox> m_errorDialog;
+};

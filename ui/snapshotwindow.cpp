@@ -1,0 +1,126 @@
+#include "snapshotwindow.h"
+
+#include "chartspanel.h"
+#include "counterspanel.h"
+#include "exceptionlogmodel.h"
+#include "exceptionlogview.h"
+
+#include <QDateTime>
+#include <QFileInfo>
+#include <QLabel>
+#include <QLocale>
+#include <QScrollArea>
+#include <QSplitter>
+#include <QTabWidget>
+#include <QTextDocument>
+#include <QVBoxLayout>
+
+using namespace poolscope;
+
+namespace {
+QString name(std::string_view text) { return QString::fromUtf8(text.data(), static_cast<qsizetype>(text.size())); }
+
+QString describeLoad(const RunReport &r)
+{
+    const LoadSettings &l = r.load;
+    QString pattern = name(nameOf(l.pattern));
+    if (l.pattern == LoadPattern::Bursts)
+        pattern += QStringLiteral(" of %1 every %2 ms").arg(l.burstSize).arg(l.burstInterval.count());
+    else if (l.pattern != LoadPattern::AsFastAsPossible)
+        pattern += QStringLiteral(" at %1/s").arg(QLocale().toString(l.ratePerSecond, 'g', 7));
+    return QObject::tr("%1; %2 producer(s); %3 µs %4 cost; %5% blocking; %6% throwing %7")
+        .arg(pattern)
+        .arg(l.producers)
+        .arg(l.meanCost.count())
+        .arg(name(nameOf(l.costDistribution)))
+        .arg(l.blockingShare * 100, 0, 'g', 3)
+        .arg(l.exceptionProbability * 100, 0, 'g', 3)
+        .arg(name(nameOf(l.exceptionType)));
+}
+} // namespace
+
+SnapshotWindow::SnapshotWindow(const QString &path, const RunReport &report, QWidget *parent)
+    : QMainWindow(parent, Qt::Window), m_charts(new ChartsPanel), m_counters(new CountersPanel),
+      m_exceptions(new ExceptionLogModel(this)), m_summary(new QLabel)
+{
+    setAttribute(Qt::WA_DeleteOnClose);
+    setWindowTitle(tr("%1 — Poolscope (saved run, read-only)").arg(QFileInfo(path).fileName()));
+
+    const QString exported = QDateTime::fromMSecsSinceEpoch(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                                report.exportedAt.time_since_epoch()).count())
+                                 .toString(QStringLiteral("yyyy-MM-dd HH:mm:ss"));
+    m_summary->setTextFormat(Qt::RichText);
+    m_summary->setWordWrap(true);
+    m_summary->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_summary->setText(
+        tr("<b>Saved run</b> %1 · exported %2 after %3 s · Poolscope %4 · %5 on %6 processors, %7<br>"
+           "<b>Pool</b> %8 workers, concurrency %9, on exception: %10 · <b>Load</b> (%11) %12 · %13 samples at %14 Hz")
+            .arg(QFileInfo(path).fileName().toHtmlEscaped(), exported)
+            .arg(QLocale().toString(report.durationSeconds, 'f', 1))
+            .arg(QString::fromStdString(report.poolscopeVersion).toHtmlEscaped(),
+                 QString::fromStdString(report.backend).toHtmlEscaped())
+            .arg(report.processors)
+            .arg(QString::fromStdString(report.operatingSystem).toHtmlEscaped())
+            .arg(report.pool.workers)
+            .arg(report.pool.concurrency == 0 ? tr("= processors") : QString::number(report.pool.concurrency))
+            .arg(name(nameOf(report.pool.policy)), QString::fromStdString(report.loadState).toHtmlEscaped(),
+                 describeLoad(report).toHtmlEscaped())
+            .arg(QLocale().toString(qulonglong(report.history.size())))
+            .arg(report.sampleRateHz));
+    m_summary->setStyleSheet(QStringLiteral("QLabel { background: #fff8e1; border-bottom: 1px solid #e0c870; padding: 6px; }"));
+
+    m_charts->appendSamples(report.history);
+    m_charts->setWindowSeconds(30); // the selector still works; the whole run is shown first
+    m_charts->showWholeHistory();
+    Sample last;
+    last.pool = report.counters;
+    last.postsPerSecond = report.postsPerSecond;
+    last.completionsPerSecond = report.completionsPerSecond;
+    last.failuresPerSecond = report.failuresPerSecond;
+    if (!report.history.empty()) {
+        last.queueWait = report.history.back().queueWait;
+        last.serviceTime = report.history.back().serviceTime;
+    }
+    m_counters->showSample(last);
+    m_counters->showLatencySinceStart(report.queueWaitSinceStart, report.serviceTimeSinceStart);
+    m_counters->setReadOnly(QString::fromStdString(report.backend));
+    m_exceptions->setSummaries(report.exceptions);
+
+    auto *exceptionView = new ExceptionLogView(m_exceptions);
+    exceptionView->setDroppedCount(report.counters.exceptionReportsDropped);
+    auto *tabs = new QTabWidget;
+    tabs->addTab(exceptionView, tr("Exceptions (%1)").arg(QLocale().toString(m_exceptions->totalCount())));
+
+    auto *middle = new QSplitter(Qt::Vertical);
+    middle->addWidget(m_charts);
+    middle->addWidget(tabs);
+    middle->setStretchFactor(0, 3);
+    middle->setStretchFactor(1, 1);
+    auto *counterScroll = new QScrollArea;
+    counterScroll->setWidget(m_counters);
+    counterScroll->setWidgetResizable(true);
+    counterScroll->setFrameShape(QFrame::NoFrame);
+    counterScroll->setMinimumWidth(m_counters->sizeHint().width() + 20);
+    counterScroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    auto *main = new QSplitter(Qt::Horizontal);
+    main->addWidget(middle);
+    main->addWidget(counterScroll);
+    main->setStretchFactor(0, 1);
+    main->setChildrenCollapsible(false);
+
+    auto *central = new QWidget;
+    auto *layout = new QVBoxLayout(central);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(0);
+    layout->addWidget(m_summary);
+    layout->addWidget(main, 1);
+    setCentralWidget(central);
+    resize(1400, 900);
+}
+
+QString SnapshotWindow::summaryText() const
+{
+    QTextDocument document;
+    document.setHtml(m_summary->text());
+    return document.toPlainText();
+}
