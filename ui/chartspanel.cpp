@@ -294,9 +294,10 @@ void ChartsPanel::replot()
         chart->plot->replot(QCustomPlot::rpQueuedReplot);
 }
 
-void ChartsPanel::showWholeHistory()
+void ChartsPanel::showSavedRun()
 {
     setFollowing(false);
+    m_followButton->hide();
     setSharedRange(0, std::max(1.0, m_latestKey));
     replot();
 }

@@ -35,8 +35,8 @@ public:
     void setFollowing(bool following);     // false: paused, the x range stays where the user puts it
     bool isFollowing() const { return m_following; }
 
-    // A saved run: everything from the first sample to the last in view, not following.
-    void showWholeHistory();
+    // A saved run: the whole history in view, and no "follow live" (there is no present).
+    void showSavedRun();
 
     // The four charts in their 2 x 2 grid, on white, at `size` pixels: the PNG export.
     QImage renderImage(QSize size) const;

@@ -77,7 +77,7 @@ CountersPanel::CountersPanel(QWidget *parent) : QWidget(parent)
     addRow(rates, row, QStringLiteral("failureRate"), tr("Failed"), tr("Failures per second"));
     addRow(rates, row, QStringLiteral("postRate"), tr("Posted"), tr("Posts per second"));
 
-    addLatencyTable(section(tr("Latency: last interval · since start")));
+    addLatencyTable(section(tr("Latency")));
 
     row = 0;
     QGridLayout *pool = section(tr("Pool"));
@@ -102,12 +102,19 @@ void CountersPanel::addLatencyTable(QGridLayout *grid)
     const QString columns[] = {tr("wait"), tr("service"), tr("wait"), tr("service")};
     const QString columnTips[] = {tr("Post to start, last interval"), tr("Start to end, last interval"),
                                   tr("Post to start, since the pool started"), tr("Start to end, since the pool started")};
+    const QString scopeNames[] = {tr("last interval"), tr("since start")};
+    for (int scope = 0; scope < 2; ++scope) {
+        auto *heading = new QLabel(scopeNames[scope], this);
+        heading->setAlignment(Qt::AlignCenter);
+        heading->setStyleSheet(QStringLiteral("color: #555; border-bottom: 1px solid #ccc;"));
+        grid->addWidget(heading, 0, 1 + 2 * scope, 1, 2);
+    }
     for (int c = 0; c < 4; ++c) {
         auto *heading = new QLabel(columns[c], this);
         heading->setToolTip(columnTips[c]);
         heading->setAlignment(Qt::AlignRight | Qt::AlignVCenter);
-        heading->setStyleSheet(c < 2 ? QStringLiteral("color: #555;") : QStringLiteral("color: #555; font-style: italic;"));
-        grid->addWidget(heading, 0, c + 1);
+        heading->setStyleSheet(QStringLiteral("color: #555;"));
+        grid->addWidget(heading, 1, c + 1);
     }
     const char *const percentiles[] = {"p50", "p90", "p99", "p99.9", "max"};
     const char *const scopes[] = {"queueWait", "service", "queueWaitTotal", "serviceTotal"};
@@ -116,7 +123,7 @@ void CountersPanel::addLatencyTable(QGridLayout *grid)
     mono.setStyleHint(QFont::Monospace);
     const int cellWidth = QFontMetrics(mono).horizontalAdvance(QStringLiteral("999.9 ms"));
     for (int r = 0; r < 5; ++r) {
-        grid->addWidget(new QLabel(QLatin1String(percentiles[r]), this), r + 1, 0);
+        grid->addWidget(new QLabel(QLatin1String(percentiles[r]), this), r + 2, 0);
         for (int c = 0; c < 4; ++c) {
             auto *value = new QLabel(QStringLiteral("–"), this);
             value->setAlignment(Qt::AlignRight | Qt::AlignVCenter);
@@ -127,7 +134,7 @@ void CountersPanel::addLatencyTable(QGridLayout *grid)
             value->setObjectName(key);
             if (c >= 2)
                 value->setStyleSheet(QStringLiteral("color: #555;"));
-            grid->addWidget(value, r + 1, c + 1);
+            grid->addWidget(value, r + 2, c + 1);
             m_values[key] = value;
         }
     }

@@ -33,7 +33,8 @@ ExceptionLogView::ExceptionLogView(ExceptionLogModel *model, QWidget *parent)
     auto *copyButton = new QPushButton(tr("Copy"), this);
     copyButton->setToolTip(tr("Copy the selected rows (all rows if none) as tab-separated text"));
     connect(copyButton, &QPushButton::clicked, this, &ExceptionLogView::copySelection);
-    auto *clearButton = new QPushButton(tr("Clear"), this);
+    m_clearButton = new QPushButton(tr("Clear"), this);
+    QPushButton *clearButton = m_clearButton;
     connect(clearButton, &QPushButton::clicked, m_model, &ExceptionLogModel::clear);
     m_dropped->setObjectName(QStringLiteral("droppedLabel"));
 
@@ -117,3 +118,5 @@ void ExceptionLogView::showDetails()
                                 .arg(entry.lastUnitTag.isEmpty() ? tr("no tag") : entry.lastUnitTag)
                                 .arg(entry.lastSequence));
 }
+
+void ExceptionLogView::setReadOnly() { m_clearButton->hide(); }

@@ -6,6 +6,7 @@ class ExceptionLogModel;
 class QLabel;
 class QLineEdit;
 class QPlainTextEdit;
+class QPushButton;
 class QSortFilterProxyModel;
 class QTableView;
 
@@ -19,6 +20,7 @@ public:
 
     QTableView *table() const { return m_table; }
     void setDroppedCount(quint64 dropped);
+    void setReadOnly(); // a saved run's log: nothing to clear
 
 public slots:
     void copySelection();
@@ -32,4 +34,5 @@ private:
     QTableView *m_table;
     QPlainTextEdit *m_details;
     QLabel *m_dropped;
+    QPushButton *m_clearButton;
 };

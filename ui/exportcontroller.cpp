@@ -83,6 +83,9 @@ bool askOptions(ExportController::Kind kind, ExportPreferences &preferences, dou
         layout->addWidget(whole);
         layout->addWidget(window);
     } else {
+        layout->addWidget(new QLabel(kind == ExportController::Kind::ChartsPdf
+                                         ? QCoreApplication::translate("ExportController", "Page size of the four charts:")
+                                         : QCoreApplication::translate("ExportController", "Picture size of the four charts:")));
         auto *form = new QFormLayout;
         const QString unit = kind == ExportController::Kind::ChartsPdf ? QStringLiteral(" pt") : QStringLiteral(" px");
         for (QSpinBox **box : {&width, &height}) {

@@ -71,7 +71,7 @@ SnapshotWindow::SnapshotWindow(const QString &path, const RunReport &report, QWi
 
     m_charts->appendSamples(report.history);
     m_charts->setWindowSeconds(30); // the selector still works; the whole run is shown first
-    m_charts->showWholeHistory();
+    m_charts->showSavedRun();
     Sample last;
     last.pool = report.counters;
     last.postsPerSecond = report.postsPerSecond;
@@ -88,6 +88,7 @@ SnapshotWindow::SnapshotWindow(const QString &path, const RunReport &report, QWi
 
     auto *exceptionView = new ExceptionLogView(m_exceptions);
     exceptionView->setDroppedCount(report.counters.exceptionReportsDropped);
+    exceptionView->setReadOnly();
     auto *tabs = new QTabWidget;
     tabs->addTab(exceptionView, tr("Exceptions (%1)").arg(QLocale().toString(m_exceptions->totalCount())));
 
