@@ -116,6 +116,7 @@ QList<QCommandLineOption> headlessOptions()
     add("queue-cap", "Queued units at which producers wait, 1..10000000.", "n");
     add("duration", "Seconds to run, 0.1..86400 (default 10).", "s");
     add("sample-rate", "Samples per second, 1..100 (default 20).", "hz");
+    add("history", "Seconds of the newest history in the JSON and CSV exports, 0..86400; 0 = all (default).", "s");
     add("export-json", "Write the snapshot (JSON) to <file>, or - for standard output.", "file");
     add("export-csv", "Write the time series (CSV) to <file>, or -.", "file");
     add("export-openmetrics", "Write the final metrics (OpenMetrics text) to <file>, or -.", "file");
@@ -208,6 +209,7 @@ bool readOptions(const QCommandLineParser &parser, HeadlessOptions &options, QSt
         {"queue-cap", "1..10000000", 1, 1e7, &queueCap},
         {"duration", "0.1..86400", 0.1, 86400, &options.durationSeconds},
         {"sample-rate", "1..100", 1, 100, &options.sampleRateHz},
+        {"history", "0..86400", 0, 86400, &options.historySeconds},
     };
     for (const NumberOption &number : numbers) {
         const QString name = QLatin1String(number.name);
@@ -396,6 +398,8 @@ int runHeadless(const HeadlessOptions &options)
     ReportContext context;
     context.poolscopeVersion = QCoreApplication::applicationVersion().toStdString();
     context.runStarted = systemStart;
+    if (options.historySeconds > 0) // the samples that cover it, and the one that opens it
+        context.historySamples = static_cast<std::size_t>(std::ceil(options.historySeconds * options.sampleRateHz)) + 1;
     for (auto &[key, summary] : exceptions)
         context.exceptions.push_back(summary);
     MetricsView view;

@@ -16,6 +16,7 @@ struct HeadlessOptions {
     poolscope::LoadSettings load;
     double durationSeconds = 10;
     double sampleRateHz = 20;
+    double historySeconds = 0; // of history in the JSON and CSV exports; 0: all
     QString exportJson, exportCsv, exportOpenMetrics; // "-" is standard output
     bool quiet = false;
     std::optional<ListenAddress> serveMetrics; // serve /metrics while the run goes

@@ -99,6 +99,7 @@ void TestHeadless::scenarioFileWithCommandLineOverrides()
     QVERIFY(scenario.open(QIODevice::WriteOnly));
     scenario.write(QStringLiteral(R"({"workers": 3, "pattern": "bursts", "burst-size": 250, "burst-interval": 100,
                                       "cost": 0, "duration": 0.6, "policy": "retire-worker", "quiet": true,
+                                      "sample-rate": 50, "history": 0.2,
                                       "export-json": "%1"})").arg(json).toUtf8());
     scenario.close();
     const Result result = run({QStringLiteral("--headless"), QStringLiteral("--scenario"), scenario.fileName(),
@@ -107,7 +108,9 @@ void TestHeadless::scenarioFileWithCommandLineOverrides()
     QVERIFY(!result.err.contains("posted")); // "quiet": true came from the file
     QFile jsonFile(json);
     QVERIFY(jsonFile.open(QIODevice::ReadOnly));
-    const QJsonObject configuration = QJsonDocument::fromJson(jsonFile.readAll()).object()[QStringLiteral("configuration")].toObject();
+    const QJsonObject root = QJsonDocument::fromJson(jsonFile.readAll()).object();
+    QCOMPARE(root[QStringLiteral("history")].toArray().size(), 11); // 0.2 s at 50 Hz, and the sample before
+    const QJsonObject configuration = root[QStringLiteral("configuration")].toObject();
     QCOMPARE(configuration[QStringLiteral("pool")][QStringLiteral("workers")].toInt(), 4); // the command line wins
     QCOMPARE(configuration[QStringLiteral("pool")][QStringLiteral("policy")].toString(), QStringLiteral("retire-worker"));
     QCOMPARE(configuration[QStringLiteral("load")][QStringLiteral("pattern")].toString(), QStringLiteral("bursts"));

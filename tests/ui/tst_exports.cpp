@@ -14,6 +14,7 @@
 
 #include <QImage>
 #include <QMessageBox>
+#include <QProgressDialog>
 #include <QPushButton>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -239,17 +240,25 @@ void TestExports::exportDuringHeavyLoadDoesNotStallThePool()
     QSignalSpy exported(window.exports(), &ExportController::exported);
     QVERIFY(window.exports()->exportTo(Kind::Snapshot, folder.filePath(QStringLiteral("big.json"))));
     int polls = 0, advances = 0;
+    bool progressShown = false;
     std::uint64_t last = session.pool().snapshot().completed;
     QElapsedTimer elapsed;
     elapsed.start();
     while (window.exports()->isBusy() && elapsed.elapsed() < 120'000) {
         QTest::qWait(20); // the GUI thread's event loop turns meanwhile
         ++polls;
+        progressShown = progressShown || (window.exports()->progressDialog() && window.exports()->progressDialog()->isVisible());
         const std::uint64_t now = session.pool().snapshot().completed;
         advances += now > last;
         last = now;
     }
     QCOMPARE(exported.count(), 1);
+    qInfo("a %lld-byte snapshot took %lld ms; the pool completed units between %d of %d event-loop turns",
+          exported.first().at(1).toLongLong(), elapsed.elapsed(), advances, polls);
+    // A write that outlasts the half second shows its progress, and the dialog goes with it.
+    if (elapsed.elapsed() > 1500)
+        QVERIFY(progressShown);
+    QVERIFY(!window.exports()->progressDialog() || !window.exports()->progressDialog()->isVisible());
     QVERIFY2(exported.first().at(1).toLongLong() > 10'000'000, qPrintable(exported.first().at(1).toString()));
     // The event loop ran during the write, and the pool completed units between its turns.
     QVERIFY2(polls >= 3, qPrintable(QString::number(polls)));

@@ -2,7 +2,9 @@
 // format the scraper asks for, promtool accepts the text, other paths are 404, and a port
 // that is taken is a clear error.
 
+#include "mainwindow.h"
 #include "metricsserver.h"
+#include "poolsession.h"
 
 #include "workerpool.h"
 
@@ -61,6 +63,7 @@ private slots:
     void promtoolAcceptsWhatIsServed();
     void otherPathsAreNotFound();
     void aTakenPortIsAClearError();
+    void theWindowServesItsSession();
 };
 
 void TestMetricsServer::servesTheLiveCounters()
@@ -147,6 +150,27 @@ void TestMetricsServer::aTakenPortIsAClearError()
     QVERIFY2(error.contains(QString::number(squatter.serverPort())) && error.contains(QStringLiteral("in use")),
              qPrintable(error));
     QVERIFY(!server.isListening());
+}
+
+void TestMetricsServer::theWindowServesItsSession()
+{
+    PoolSession session;
+    MainWindow window(session);
+    window.show();
+    QString error;
+    QVERIFY2(window.serveMetrics({QHostAddress(QHostAddress::LocalHost), 0}, error), qPrintable(error));
+    QVERIFY(window.metricsServer()->isListening());
+    for (int i = 0; i < 42; ++i)
+        session.pool().post([] {});
+    QTRY_COMPARE(session.pool().snapshot().completed, std::uint64_t(42));
+    const Response response = get(window.metricsServer()->metricsUrl());
+    QCOMPARE(response.status, 200);
+    QCOMPARE(sampleValue(response.body, "poolscope_units_completed_total"), 42.0);
+    // The pool is replaced on restart: the endpoint follows the session to the new one.
+    session.shutdown(ShutdownMode::Fast, std::chrono::seconds(10));
+    window.restartPool();
+    QTRY_COMPARE(session.pool().snapshot().state, PoolState::Running);
+    QTRY_COMPARE(sampleValue(get(window.metricsServer()->metricsUrl()).body, "poolscope_units_completed_total"), 0.0);
 }
 
 QTEST_MAIN(TestMetricsServer)
