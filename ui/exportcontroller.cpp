@@ -25,6 +25,7 @@
 #include <QSaveFile>
 #include <QSpinBox>
 #include <QStandardPaths>
+#include <QTimer>
 #include <QVBoxLayout>
 
 #include <algorithm>
@@ -258,8 +259,13 @@ void ExportController::startWrite(Kind kind, const QString &path, Write write)
     m_progress = new QProgressDialog(tr("Writing the %1 to %2…").arg(describe(kind), QDir::toNativeSeparators(path)),
                                      QString(), 0, 0, m_dialogParent);
     m_progress->setWindowTitle(tr("Exporting"));
-    m_progress->setMinimumDuration(500); // only a slow write shows it
     m_progress->setAttribute(Qt::WA_DeleteOnClose);
+    // Only a slow write shows it. QProgressDialog's own minimumDuration does not apply to a
+    // busy indicator whose value is never set (it waits its default 4 s), so time it here.
+    QTimer::singleShot(500, m_progress, [this] {
+        if (m_busy && m_progress)
+            m_progress->show();
+    });
     if (m_writer.joinable())
         m_writer.join();
     m_writer = std::thread([this, kind, path, write = std::move(write)] {
