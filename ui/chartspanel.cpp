@@ -3,6 +3,7 @@
 #include <qcustomplot.h>
 
 #include <QComboBox>
+#include <QFontMetrics>
 #include <QImage>
 #include <QPageSize>
 #include <QPdfWriter>
@@ -302,34 +303,45 @@ void ChartsPanel::showSavedRun()
     replot();
 }
 
-void ChartsPanel::paintGrid(QCPPainter &painter, QSize size) const
+void ChartsPanel::paintGrid(QCPPainter &painter, QSize size, const QString &caption) const
 {
+    int top = 0;
+    if (!caption.isEmpty()) {
+        QFont captionFont = font();
+        captionFont.setPointSizeF(captionFont.pointSizeF() + 1);
+        painter.setFont(captionFont);
+        painter.setPen(QColor(0x33, 0x33, 0x33));
+        const int height = QFontMetrics(captionFont, painter.device()).height() + 8;
+        painter.drawText(QRect(8, 0, size.width() - 16, height), Qt::AlignLeft | Qt::AlignVCenter,
+                         QFontMetrics(captionFont, painter.device()).elidedText(caption, Qt::ElideRight, size.width() - 16));
+        top = height;
+    }
     // The grid of the window, at any size: two columns, two rows, a small gap.
     constexpr int Gap = 8;
-    const int width = (size.width() - Gap) / 2, height = (size.height() - Gap) / 2;
+    const int width = (size.width() - Gap) / 2, height = (size.height() - top - Gap) / 2;
     for (std::size_t i = 0; i < m_charts.size(); ++i) {
         painter.save();
-        painter.translate(static_cast<int>(i % 2) * (width + Gap), static_cast<int>(i / 2) * (height + Gap));
+        painter.translate(static_cast<int>(i % 2) * (width + Gap), top + static_cast<int>(i / 2) * (height + Gap));
         m_charts[i]->plot->toPainter(&painter, width, height);
         painter.restore();
     }
 }
 
-QImage ChartsPanel::renderImage(QSize size) const
+QImage ChartsPanel::renderImage(QSize size, const QString &caption) const
 {
     QImage image(size, QImage::Format_ARGB32_Premultiplied);
     image.fill(Qt::white);
     QCPPainter painter(&image);
     painter.setRenderHint(QPainter::Antialiasing);
-    paintGrid(painter, size);
+    paintGrid(painter, size, caption);
     return image;
 }
 
-bool ChartsPanel::writePdf(QIODevice *device, QSize size, const QString &title, QString &error) const
+bool ChartsPanel::writePdf(QIODevice *device, QSize size, const QString &caption, QString &error) const
 {
     QPdfWriter writer(device);
     writer.setCreator(QStringLiteral("Poolscope"));
-    writer.setTitle(title);
+    writer.setTitle(caption.isEmpty() ? tr("Poolscope charts") : caption);
     writer.setResolution(72); // one unit is one point: the page is `size` points
     if (!writer.setPageSize(QPageSize(QSizeF(size), QPageSize::Point, QString(), QPageSize::ExactMatch)) ||
         !writer.setPageMargins(QMarginsF(0, 0, 0, 0))) {
@@ -343,7 +355,7 @@ bool ChartsPanel::writePdf(QIODevice *device, QSize size, const QString &title, 
     }
     painter.setMode(QCPPainter::pmVectorized);
     painter.setMode(QCPPainter::pmNoCaching);
-    paintGrid(painter, size);
+    paintGrid(painter, size, caption);
     painter.end();
     return true;
 }

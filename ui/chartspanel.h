@@ -38,10 +38,11 @@ public:
     // A saved run: the whole history in view, and no "follow live" (there is no present).
     void showSavedRun();
 
-    // The four charts in their 2 x 2 grid, on white, at `size` pixels: the PNG export.
-    QImage renderImage(QSize size) const;
+    // The four charts in their 2 x 2 grid, on white, at `size` pixels, under a one-line
+    // `caption` (what was run, and when) unless it is empty: the PNG export.
+    QImage renderImage(QSize size, const QString &caption = {}) const;
     // The same as one vector PDF page of `size` points, written to `device`.
-    bool writePdf(QIODevice *device, QSize size, const QString &title, QString &error) const;
+    bool writePdf(QIODevice *device, QSize size, const QString &caption, QString &error) const;
 
     int pointCount() const;                // points in the queue-depth chart (for tests)
     std::vector<QCustomPlot *> plots() const;
@@ -55,7 +56,7 @@ private:
     void followPresent();
     void setSharedRange(double lower, double upper);
     void fitValueAxes();
-    void paintGrid(QCPPainter &painter, QSize size) const;
+    void paintGrid(QCPPainter &painter, QSize size, const QString &caption) const;
 
     std::vector<Chart *> m_charts;
     QComboBox *m_windowSelector;

@@ -225,7 +225,7 @@ bool ExportController::exportTo(Kind kind, const QString &path, bool wholeHistor
         return true;
     }
     case Kind::ChartsPng: {
-        const QImage image = m_charts->renderImage(chartSize); // widgets paint on the GUI thread only
+        const QImage image = m_charts->renderImage(chartSize, chartCaption()); // widgets paint on the GUI thread only
         startWrite(kind, path, [path, image](QString &error) {
             return saveAtomically(path, [&](QIODevice &file) { return image.save(&file, "PNG"); }, error);
         });
@@ -236,7 +236,7 @@ bool ExportController::exportTo(Kind kind, const QString &path, bool wholeHistor
         QBuffer buffer(&pdf);
         buffer.open(QIODevice::WriteOnly);
         QString renderError;
-        if (!m_charts->writePdf(&buffer, chartSize, tr("Poolscope charts"), renderError)) {
+        if (!m_charts->writePdf(&buffer, chartSize, chartCaption(), renderError)) {
             startWrite(kind, path, [renderError](QString &error) {
                 error = renderError;
                 return false;
@@ -250,6 +250,28 @@ bool ExportController::exportTo(Kind kind, const QString &path, bool wholeHistor
     }
     }
     return false;
+}
+
+QString ExportController::chartCaption() const
+{
+    // What a picture shared on its own needs to be read: when, the pool, the load.
+    const WorkerPoolOptions &pool = m_session.options();
+    const LoadSettings load = m_session.load().settings();
+    QString pattern = QString::fromLatin1(nameOf(load.pattern).data());
+    if (load.pattern == LoadPattern::Bursts)
+        pattern += tr(" of %1 every %2 ms").arg(load.burstSize).arg(load.burstInterval.count());
+    else if (load.pattern != LoadPattern::AsFastAsPossible)
+        pattern += tr(" at %1/s").arg(QLocale().toString(load.ratePerSecond, 'g', 7));
+    return tr("Poolscope%1 · %2 · %3 workers, concurrency %4 · load %5, %6 µs %7 units, %8 % blocking, %9 % throwing")
+        .arg(QCoreApplication::applicationVersion().isEmpty() ? QString() : QLatin1Char(' ') + QCoreApplication::applicationVersion(),
+             QDateTime::currentDateTime().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss")))
+        .arg(pool.workers)
+        .arg(pool.concurrency == 0 ? tr("= processors") : QString::number(pool.concurrency))
+        .arg(pattern)
+        .arg(load.meanCost.count())
+        .arg(QString::fromLatin1(nameOf(load.costDistribution).data()))
+        .arg(load.blockingShare * 100, 0, 'g', 3)
+        .arg(load.exceptionProbability * 100, 0, 'g', 3);
 }
 
 void ExportController::startWrite(Kind kind, const QString &path, Write write)

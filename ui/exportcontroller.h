@@ -70,6 +70,7 @@ signals:
 
 private:
     using Write = std::function<bool(QString &error)>; // runs on the writer thread
+    QString chartCaption() const;
     void startWrite(Kind kind, const QString &path, Write write);
     void finishWrite(Kind kind, const QString &path, bool ok, const QString &error);
 
