@@ -1,5 +1,6 @@
 // pool_bench: the pool alone, no peers (tests/bench compares it with other pools).
-//   throughput: one producer posts empty units to 2 workers; items/s, median of 5 runs
+//   throughput: one producer posts empty units to 2 workers; items/s, median of 7 runs, with and
+//   without latency timing, and what each costs per unit (process CPU, worker parks)
 //   wake latency: an idle pool gets one unit every 50 us; post -> start, p50 / p99
 // Usage: pool_bench [--items N] [--samples N]
 
@@ -49,12 +50,31 @@ long contextSwitches()
     return usage.ru_nvcsw + usage.ru_nivcsw;
 }
 
+double cpuSeconds()
+{
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+           static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
+
 double g_switchesPerUnit = 0;
 
-double throughputRun(std::uint64_t items, bool measureLatency)
+// Besides items/s, what a run cost: process CPU per unit (producer, workers spinning or
+// not, the bench's own polling) and worker parks per unit (each one a futex sleep, and a
+// futex wake paid by the producer). On 2 vCPUs with 3 busy threads, a few ns more on either
+// side shift the spin/park balance, so these explain a throughput ratio better than it
+// explains itself.
+struct RunCost {
+    double cpuNsPerUnit = 0;
+    double parksPerUnit = 0;
+};
+
+double throughputRun(std::uint64_t items, bool measureLatency, RunCost &cost)
 {
     WorkerPool pool({.workers = 2, .concurrency = 2, .measureLatency = measureLatency});
     const long switchesBefore = contextSwitches();
+    const double cpuBefore = cpuSeconds();
     const auto start = Clock::now();
     for (std::uint64_t i = 0; i < items; ++i)
         pool.post(&emptyUnit, nullptr);
@@ -63,6 +83,8 @@ double throughputRun(std::uint64_t items, bool measureLatency)
         std::this_thread::sleep_for(std::chrono::microseconds(100));
     const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
     g_switchesPerUnit = static_cast<double>(contextSwitches() - switchesBefore) / static_cast<double>(items);
+    cost.cpuNsPerUnit = 1e9 * (cpuSeconds() - cpuBefore) / static_cast<double>(items);
+    cost.parksPerUnit = static_cast<double>(pool.snapshot().parks) / static_cast<double>(items);
     return static_cast<double>(items) / seconds;
 }
 
@@ -109,9 +131,14 @@ int main(int argc, char **argv)
     std::printf("backend: %s, processors: %u\n", WorkerPool::backendName(), CompletionPort::processorCount());
     // Alternate the two configurations so that machine noise hits both alike.
     std::vector<double> plain, timed, ratios;
+    std::vector<double> cpu[2], parks[2];
     for (int run = 0; run < 7; ++run) {
-        plain.push_back(throughputRun(items, false));
-        timed.push_back(throughputRun(items, true));
+        for (const bool latency : {false, true}) {
+            RunCost cost;
+            (latency ? timed : plain).push_back(throughputRun(items, latency, cost));
+            cpu[latency].push_back(cost.cpuNsPerUnit);
+            parks[latency].push_back(cost.parksPerUnit);
+        }
         ratios.push_back(timed.back() / plain.back());
     }
     for (const auto &[label, rates] : {std::pair{"counters on", &plain}, std::pair{"counters + latency histograms", &timed}})
@@ -121,6 +148,8 @@ int main(int argc, char **argv)
                     *std::max_element(rates->begin(), rates->end()) / 1e6, static_cast<unsigned long long>(items));
     std::printf("context switches per unit (last run): %.4f\n", g_switchesPerUnit);
     std::printf("latency timing keeps %.0f %% of the throughput (median of per-run ratios)\n", 100.0 * median(ratios));
+    std::printf("per unit (medians), without / with latency timing: process CPU %.0f / %.0f ns, worker parks %.4f / %.4f\n",
+                median(cpu[0]), median(cpu[1]), median(parks[0]), median(parks[1]));
 
     for (auto gap : {std::chrono::microseconds(50), std::chrono::microseconds(1000)}) {
         const auto latencies = wakeLatencies(gap.count() >= 1000 ? samples / 10 : samples, gap);
