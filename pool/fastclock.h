@@ -21,17 +21,27 @@ public:
     static void calibrate() noexcept;
 
     // Nanoseconds since an arbitrary origin. Thread-safe after calibrate(). Never blocks.
-    static std::uint64_t now() noexcept
+    static std::uint64_t now() noexcept { return toNanoseconds(ticks()); }
+
+    // The raw counter, for the per-unit hot path: a stamp costs one read and no scaling;
+    // scale the difference of two stamps with toNanoseconds(). Thread-safe after calibrate().
+    static std::uint64_t ticks() noexcept
     {
 #if defined(__x86_64__)
-        if (s_useTsc) {
-            const Wide scaled = static_cast<Wide>(__rdtsc()) * s_multiplier;
-            return static_cast<std::uint64_t>(scaled >> Shift);
-        }
+        if (s_useTsc)
+            return __rdtsc();
 #endif
         return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
                                               std::chrono::steady_clock::now().time_since_epoch())
                                               .count());
+    }
+
+    // Ticks (a stamp, or a difference of two) in nanoseconds. Thread-safe after calibrate().
+    static std::uint64_t toNanoseconds(std::uint64_t ticks) noexcept
+    {
+        if (s_useTsc)
+            return static_cast<std::uint64_t>((static_cast<Wide>(ticks) * s_multiplier) >> Shift);
+        return ticks;
     }
 
     static bool usesTsc() noexcept { return s_useTsc; }

@@ -42,7 +42,7 @@ struct WorkItem {
     WorkUnit unit;
     std::uint64_t id;
     UnitTag tag;
-    std::uint64_t postedAt; // FastClock ns; 0 when latency is not measured
+    std::uint64_t postedAt; // FastClock ticks; 0 when latency is not measured
 };
 
 using WorkItemMemory = detail::BlockRecycler<sizeof(WorkItem), alignof(WorkItem)>;
@@ -134,7 +134,7 @@ public:
         }
         // Counted before it becomes visible, so no worker can start a unit not yet posted.
         const std::uint64_t id = m_posted.fetch_add(1, std::memory_order_acq_rel) + 1;
-        WorkItem *item = newWorkItem(std::move(unit), id, tag, m_options.measureLatency ? FastClock::now() : 0);
+        WorkItem *item = newWorkItem(std::move(unit), id, tag, m_options.measureLatency ? FastClock::ticks() : 0);
         if (!m_port.post({WorkPacket, item, 0, 0})) {
             // Shutdown closed the port between our check and the post: posted and cancelled.
             deleteWorkItem(item);
@@ -414,7 +414,8 @@ private:
             auto *item = static_cast<WorkItem *>(result.packet.overlapped);
             slot.activity.store(Activity::Running, std::memory_order_relaxed);
             WorkerSlot::bump(slot.started);
-            const std::uint64_t startedAt = latency ? FastClock::now() : 0;
+            // Raw ticks on the hot path; only the two differences are scaled to nanoseconds.
+            const std::uint64_t startedAt = latency ? FastClock::ticks() : 0;
             bool threw = false;
             try {
                 item->unit();
@@ -424,8 +425,8 @@ private:
             }
             if (latency) {
                 // A post and a start on different cores may read TSCs a few ticks apart.
-                latency->queueWait.record(startedAt > item->postedAt ? startedAt - item->postedAt : 0);
-                latency->serviceTime.record(FastClock::now() - startedAt);
+                latency->queueWait.record(startedAt > item->postedAt ? FastClock::toNanoseconds(startedAt - item->postedAt) : 0);
+                latency->serviceTime.record(FastClock::toNanoseconds(FastClock::ticks() - startedAt));
             }
             deleteWorkItem(item); // destroyed before it is counted: "completed" means fully done
             WorkerSlot::bump(threw ? slot.failed : slot.completed);
