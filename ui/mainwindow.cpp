@@ -10,6 +10,7 @@
 #include "poolmonitor.h"
 #include "poolsession.h"
 #include "settingsstore.h"
+#include "sidecolumn.h"
 #include "snapshotreader.h"
 #include "snapshotwindow.h"
 
@@ -32,20 +33,6 @@
 #include <QTimer>
 
 using namespace poolscope;
-
-namespace {
-// A side column that scrolls when the window is short, never sideways.
-QScrollArea *verticalScroller(QWidget *content)
-{
-    auto *scroll = new QScrollArea;
-    scroll->setWidget(content);
-    scroll->setWidgetResizable(true);
-    scroll->setFrameShape(QFrame::NoFrame);
-    scroll->setMinimumWidth(content->sizeHint().width() + 20);
-    scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
-    return scroll;
-}
-} // namespace
 
 MainWindow::MainWindow(PoolSession &session, QWidget *parent)
     : QMainWindow(parent), m_session(session), m_monitor(new PoolMonitor(session, this)),

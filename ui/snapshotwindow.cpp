@@ -4,12 +4,12 @@
 #include "counterspanel.h"
 #include "exceptionlogmodel.h"
 #include "exceptionlogview.h"
+#include "sidecolumn.h"
 
 #include <QDateTime>
 #include <QFileInfo>
 #include <QLabel>
 #include <QLocale>
-#include <QScrollArea>
 #include <QSplitter>
 #include <QTabWidget>
 #include <QTextDocument>
@@ -97,15 +97,9 @@ SnapshotWindow::SnapshotWindow(const QString &path, const RunReport &report, QWi
     middle->addWidget(tabs);
     middle->setStretchFactor(0, 3);
     middle->setStretchFactor(1, 1);
-    auto *counterScroll = new QScrollArea;
-    counterScroll->setWidget(m_counters);
-    counterScroll->setWidgetResizable(true);
-    counterScroll->setFrameShape(QFrame::NoFrame);
-    counterScroll->setMinimumWidth(m_counters->sizeHint().width() + 20);
-    counterScroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     auto *main = new QSplitter(Qt::Horizontal);
     main->addWidget(middle);
-    main->addWidget(counterScroll);
+    main->addWidget(verticalScroller(m_counters));
     main->setStretchFactor(0, 1);
     main->setChildrenCollapsible(false);
 

@@ -40,6 +40,16 @@ ControlState busyState()
     return state;
 }
 
+// A shown window whose pool is under load with some exceptions, with a few samples drawn.
+void startBusyRun(MainWindow &window)
+{
+    window.applyControlState(busyState());
+    window.show();
+    window.toggleLoad();
+    QTRY_VERIFY(window.exceptionLog()->rowCount() > 0);
+    QTRY_VERIFY(window.charts()->pointCount() >= 10);
+}
+
 QStringList leftovers(const QTemporaryDir &folder)
 {
     return QDir(folder.path()).entryList({QStringLiteral("*tmp*"), QStringLiteral("*.new")}, QDir::Files | QDir::Hidden);
@@ -88,11 +98,9 @@ void TestExports::everyKindWritesAFileThatReadsBack()
     QFETCH(QString, file);
     PoolSession session;
     MainWindow window(session);
-    window.applyControlState(busyState());
-    window.show();
-    window.toggleLoad();
-    QTRY_VERIFY(window.exceptionLog()->rowCount() > 0);
-    QTRY_VERIFY(window.charts()->pointCount() >= 10);
+    startBusyRun(window);
+    if (QTest::currentTestFailed())
+        return;
 
     QTemporaryDir folder;
     const QString path = folder.filePath(file);
@@ -324,11 +332,9 @@ void TestExports::savedSnapshotOpensReadOnly()
     const QString path = folder.filePath(QStringLiteral("saved.json"));
     PoolSession session;
     MainWindow window(session);
-    window.applyControlState(busyState());
-    window.show();
-    window.toggleLoad();
-    QTRY_VERIFY(window.exceptionLog()->rowCount() > 0);
-    QTRY_VERIFY(window.charts()->pointCount() >= 10);
+    startBusyRun(window);
+    if (QTest::currentTestFailed())
+        return;
     window.stopLoad();
     QSignalSpy exported(window.exports(), &ExportController::exported);
     QVERIFY(window.exports()->exportTo(Kind::Snapshot, path));
