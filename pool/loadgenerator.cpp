@@ -374,7 +374,9 @@ private:
                 const std::uint64_t batch = refusedLast ? 1 : std::min<std::uint64_t>({due, room, MaxBatch});
                 lock.unlock(); // post without holding the generator's lock: controls stay responsive
                 std::uint64_t accepted = 0, refused = 0;
-                for (std::uint64_t i = 0; i < batch; ++i) {
+                for (std::uint64_t i = 0; i < batch && refused == 0; ++i) {
+                    // One refusal means the pool stopped accepting (shut down, failed fast):
+                    // the rest of the batch would be refused too.
                     if (postUnit(drawUnit(settings, random), sequence))
                         ++accepted;
                     else
@@ -384,8 +386,8 @@ private:
                 m_posted.fetch_add(accepted, std::memory_order_relaxed);
                 m_refused.fetch_add(refused, std::memory_order_relaxed);
                 lock.lock();
-                due -= batch;
-                refusedLast = accepted == 0; // shutting down or failed fast: no use retrying at once
+                due -= accepted + refused;
+                refusedLast = refused > 0; // no use retrying at once: probe once per tick
                 if (refusedLast)
                     break;
             }
