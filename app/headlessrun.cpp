@@ -16,15 +16,14 @@
 #include <QJsonObject>
 #include <QTimer>
 
-#include <csignal>
+#include <algorithm>
 #include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <iostream>
 #include <map>
 #include <memory>
-#include <set>
-#include <thread>
 
 using namespace poolscope;
 
@@ -353,12 +352,14 @@ int runHeadless(const HeadlessOptions &options)
         }
     };
 
-    // An event loop rather than a sleep, so that a scrape of /metrics is answered meanwhile.
-    const auto until = started + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(options.durationSeconds));
+    // An event loop rather than a sleep, so that a scrape of /metrics is answered meanwhile:
+    // it ends at --duration, or at the first progress tick after the pool stopped or a signal.
     QEventLoop loop;
-    QTimer tick;
-    tick.setInterval(250);
-    const auto onTick = [&] {
+    QTimer::singleShot(std::chrono::duration_cast<std::chrono::milliseconds>(
+                           std::chrono::duration<double>(options.durationSeconds)),
+                       Qt::PreciseTimer, &loop, &QEventLoop::quit);
+    QTimer progress;
+    QObject::connect(&progress, &QTimer::timeout, &loop, [&] {
         drain();
         const PoolSnapshot s = session.pool().snapshot();
         if (!options.quiet)
@@ -367,17 +368,12 @@ int runHeadless(const HeadlessOptions &options)
                          static_cast<unsigned long long>(s.posted), static_cast<unsigned long long>(s.completed),
                          static_cast<unsigned long long>(s.failed), static_cast<unsigned long long>(s.queued),
                          s.liveWorkers, s.targetWorkers);
-        if (Clock::now() >= until || s.state != PoolState::Running || stopSignal != 0)
+        if (s.state != PoolState::Running || stopSignal != 0)
             loop.quit();
-        else
-            tick.start(static_cast<int>(std::clamp<long long>(
-                std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()).count() + 1, 1, 250)));
-    };
-    QObject::connect(&tick, &QTimer::timeout, onTick);
-    tick.setSingleShot(true);
+    });
+    progress.start(250);
     std::signal(SIGINT, onStopSignal);
     std::signal(SIGTERM, onStopSignal);
-    tick.start(static_cast<int>(std::min<double>(250, options.durationSeconds * 1000)));
     loop.exec();
 
     std::signal(SIGINT, SIG_DFL);

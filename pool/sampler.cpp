@@ -149,12 +149,13 @@ void Sampler::sampleNow()
             sample.failuresPerSecond = static_cast<double>(now.failed - s.previous.failed) / seconds;
             sample.queueWait = (wait - s.previousWait).summary();
             sample.serviceTime = (service - s.previousService).summary();
-        } else if (!s.hasPrevious) {
-            sample.queueWait = wait.summary();
-            sample.serviceTime = service.summary();
         }
         sinceStartWait = wait.summary();
         sinceStartService = service.summary();
+        if (!s.hasPrevious) { // no baseline yet: the interval is everything so far
+            sample.queueWait = sinceStartWait;
+            sample.serviceTime = sinceStartService;
+        }
         s.previous = now;
         s.previousWait = wait;
         s.previousService = service;

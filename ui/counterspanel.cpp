@@ -116,45 +116,44 @@ void CountersPanel::addLatencyTable(QGridLayout *grid)
         heading->setStyleSheet(QStringLiteral("color: #555;"));
         grid->addWidget(heading, 1, c + 1);
     }
-    const char *const percentiles[] = {"p50", "p90", "p99", "p99.9", "max"};
-    const char *const scopes[] = {"queueWait", "service", "queueWaitTotal", "serviceTotal"};
     QFont mono = font();
     mono.setFamily(QStringLiteral("monospace"));
     mono.setStyleHint(QFont::Monospace);
     const int cellWidth = QFontMetrics(mono).horizontalAdvance(QStringLiteral("999.9 ms"));
-    for (int r = 0; r < 5; ++r) {
-        grid->addWidget(new QLabel(QLatin1String(percentiles[r]), this), r + 2, 0);
-        for (int c = 0; c < 4; ++c) {
+    for (std::size_t r = 0; r < PercentileCount; ++r) {
+        const int gridRow = static_cast<int>(r) + 2; // below the two heading rows
+        grid->addWidget(new QLabel(QLatin1String(Percentiles[r]), this), gridRow, 0);
+        for (std::size_t c = 0; c < LatencyColumnCount; ++c) {
             auto *value = new QLabel(QStringLiteral("–"), this);
             value->setAlignment(Qt::AlignRight | Qt::AlignVCenter);
             value->setFont(mono);
             value->setMinimumWidth(cellWidth);
             value->setTextInteractionFlags(Qt::TextSelectableByMouse);
-            const QString key = QStringLiteral("%1.%2").arg(QLatin1String(scopes[c]), QLatin1String(percentiles[r]));
+            const QString key = QStringLiteral("%1.%2").arg(QLatin1String(LatencyColumns[c]), QLatin1String(Percentiles[r]));
             value->setObjectName(key);
             if (c >= 2)
                 value->setStyleSheet(QStringLiteral("color: #555;"));
-            grid->addWidget(value, r + 2, c + 1);
+            grid->addWidget(value, gridRow, static_cast<int>(c) + 1);
             m_values[key] = value;
+            m_latencyCells[c][r] = value;
         }
     }
     grid->setColumnStretch(0, 1);
 }
 
-void CountersPanel::showLatency(const char *scope, const poolscope::LatencySummary &s)
+void CountersPanel::showLatency(LatencyColumn column, const poolscope::LatencySummary &s)
 {
-    const std::uint64_t values[] = {s.p50, s.p90, s.p99, s.p999, s.max};
-    const char *const percentiles[] = {"p50", "p90", "p99", "p99.9", "max"};
-    for (int r = 0; r < 5; ++r)
-        m_values[QStringLiteral("%1.%2").arg(QLatin1String(scope), QLatin1String(percentiles[r]))]->setText(
-            s.count == 0 ? QStringLiteral("–") : duration(values[r]));
+    // On the refresh timer: straight to the cells, no lookup by name.
+    const std::uint64_t values[PercentileCount] = {s.p50, s.p90, s.p99, s.p999, s.max};
+    for (std::size_t r = 0; r < PercentileCount; ++r)
+        m_latencyCells[column][r]->setText(s.count == 0 ? QStringLiteral("–") : duration(values[r]));
 }
 
 void CountersPanel::showLatencySinceStart(const poolscope::LatencySummary &queueWait,
                                           const poolscope::LatencySummary &serviceTime)
 {
-    showLatency("queueWaitTotal", queueWait);
-    showLatency("serviceTotal", serviceTime);
+    showLatency(WaitSinceStart, queueWait);
+    showLatency(ServiceSinceStart, serviceTime);
 }
 
 QLabel *CountersPanel::addRow(QGridLayout *grid, int &row, const QString &key, const QString &label, const QString &tip)
@@ -198,8 +197,8 @@ void CountersPanel::showSample(const poolscope::Sample &sample)
     set("completionRate", rate(sample.completionsPerSecond));
     set("failureRate", rate(sample.failuresPerSecond));
     set("postRate", rate(sample.postsPerSecond));
-    showLatency("queueWait", sample.queueWait);
-    showLatency("service", sample.serviceTime);
+    showLatency(WaitLastInterval, sample.queueWait);
+    showLatency(ServiceLastInterval, sample.serviceTime);
     set("state", QString::fromUtf8(poolscope::nameOf(s.state).data()));
     set("policy", QString::fromUtf8(poolscope::nameOf(s.policy).data()));
     set("dropped", count(s.exceptionReportsDropped));

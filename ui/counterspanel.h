@@ -4,6 +4,8 @@
 
 #include <QWidget>
 
+#include <array>
+#include <cstddef>
 #include <map>
 
 class QLabel;
@@ -29,10 +31,18 @@ signals:
     void resetPeaksRequested();
 
 private:
+    // The latency table: a column per scope, a row per percentile.
+    enum LatencyColumn : std::size_t { WaitLastInterval, ServiceLastInterval, WaitSinceStart, ServiceSinceStart };
+    static constexpr std::size_t LatencyColumnCount = 4, PercentileCount = 5;
+    static constexpr const char *LatencyColumns[LatencyColumnCount] = {"queueWait", "service", "queueWaitTotal",
+                                                                       "serviceTotal"}; // object names, for tests
+    static constexpr const char *Percentiles[PercentileCount] = {"p50", "p90", "p99", "p99.9", "max"};
+
     void addLatencyTable(QGridLayout *grid);
-    void showLatency(const char *scope, const poolscope::LatencySummary &summary);
+    void showLatency(LatencyColumn column, const poolscope::LatencySummary &summary);
     QLabel *addRow(QGridLayout *grid, int &row, const QString &key, const QString &label, const QString &tip);
 
     std::map<QString, QLabel *> m_values;
     QPushButton *m_resetPeaks = nullptr;
+    std::array<std::array<QLabel *, PercentileCount>, LatencyColumnCount> m_latencyCells{};
 };

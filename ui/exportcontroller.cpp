@@ -5,6 +5,7 @@
 
 #include "metricsexport.h"
 #include "poolsession.h"
+#include "rundescription.h"
 #include "runreport.h"
 
 #include <QBuffer>
@@ -114,7 +115,18 @@ bool askOptions(ExportController::Kind kind, ExportPreferences &preferences, dou
     return true;
 }
 
-// Writes `bytes` produced elsewhere under a temporary name and renames it into place.
+// A write of one of the pool's data formats, through writeFileAtomically().
+std::function<bool(QString &)> atomicWrite(const QString &path, std::function<void(std::ostream &)> format)
+{
+    return [path, format = std::move(format)](QString &error) {
+        std::string message;
+        const bool ok = writeFileAtomically(path.toStdString(), format, message);
+        error = QString::fromStdString(message);
+        return ok;
+    };
+}
+
+// Writes what `write` puts into the file under a temporary name and renames it into place.
 bool saveAtomically(const QString &path, const std::function<bool(QIODevice &)> &write, QString &error)
 {
     QSaveFile file(path);
@@ -199,29 +211,19 @@ bool ExportController::exportTo(Kind kind, const QString &path, bool wholeHistor
             });
             report->history.erase(report->history.begin(), first);
         }
-        startWrite(kind, path, [kind, path, report](QString &error) {
-            std::string message;
-            const bool ok = writeFileAtomically(path.toStdString(), [&](std::ostream &out) {
-                if (kind == Kind::Snapshot)
-                    writeJson(out, *report);
-                else
-                    writeCsv(out, report->history);
-            }, message);
-            error = QString::fromStdString(message);
-            return ok;
-        });
+        startWrite(kind, path, atomicWrite(path, [kind, report](std::ostream &out) {
+            if (kind == Kind::Snapshot)
+                writeJson(out, *report);
+            else
+                writeCsv(out, report->history);
+        }));
         return true;
     }
     case Kind::Metrics: {
         auto view = std::make_shared<MetricsView>(metricsOf(m_session.pool()));
-        startWrite(kind, path, [path, view](QString &error) {
-            std::string message;
-            const bool ok = writeFileAtomically(path.toStdString(), [&](std::ostream &out) {
-                writeMetrics(out, *view, MetricsFormat::OpenMetrics);
-            }, message);
-            error = QString::fromStdString(message);
-            return ok;
-        });
+        startWrite(kind, path, atomicWrite(path, [view](std::ostream &out) {
+            writeMetrics(out, *view, MetricsFormat::OpenMetrics);
+        }));
         return true;
     }
     case Kind::ChartsPng: {
@@ -237,10 +239,7 @@ bool ExportController::exportTo(Kind kind, const QString &path, bool wholeHistor
         buffer.open(QIODevice::WriteOnly);
         QString renderError;
         if (!m_charts->writePdf(&buffer, chartSize, chartCaption(), renderError)) {
-            startWrite(kind, path, [renderError](QString &error) {
-                error = renderError;
-                return false;
-            });
+            finishWrite(kind, path, false, renderError); // nothing to write: fail as a write would
             return true;
         }
         startWrite(kind, path, [path, pdf](QString &error) {
@@ -255,23 +254,11 @@ bool ExportController::exportTo(Kind kind, const QString &path, bool wholeHistor
 QString ExportController::chartCaption() const
 {
     // What a picture shared on its own needs to be read: when, the pool, the load.
-    const WorkerPoolOptions &pool = m_session.options();
-    const LoadSettings load = m_session.load().settings();
-    QString pattern = QString::fromLatin1(nameOf(load.pattern).data());
-    if (load.pattern == LoadPattern::Bursts)
-        pattern += tr(" of %1 every %2 ms").arg(load.burstSize).arg(load.burstInterval.count());
-    else if (load.pattern != LoadPattern::AsFastAsPossible)
-        pattern += tr(" at %1/s").arg(QLocale().toString(load.ratePerSecond, 'g', 7));
-    return tr("Poolscope%1 · %2 · %3 workers, concurrency %4 · load %5, %6 µs %7 units, %8 % blocking, %9 % throwing")
-        .arg(QCoreApplication::applicationVersion().isEmpty() ? QString() : QLatin1Char(' ') + QCoreApplication::applicationVersion(),
-             QDateTime::currentDateTime().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss")))
-        .arg(pool.workers)
-        .arg(pool.concurrency == 0 ? tr("= processors") : QString::number(pool.concurrency))
-        .arg(pattern)
-        .arg(load.meanCost.count())
-        .arg(QString::fromLatin1(nameOf(load.costDistribution).data()))
-        .arg(load.blockingShare * 100, 0, 'g', 3)
-        .arg(load.exceptionProbability * 100, 0, 'g', 3);
+    const QString version = QCoreApplication::applicationVersion();
+    return tr("Poolscope%1 · %2 · %3 · load %4")
+        .arg(version.isEmpty() ? QString() : QLatin1Char(' ') + version,
+             QDateTime::currentDateTime().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss")),
+             describePool(m_session.options()), describeLoad(m_session.load().settings()));
 }
 
 void ExportController::startWrite(Kind kind, const QString &path, Write write)
@@ -288,8 +275,7 @@ void ExportController::startWrite(Kind kind, const QString &path, Write write)
         if (m_busy && m_progress)
             m_progress->show();
     });
-    if (m_writer.joinable())
-        m_writer.join();
+    // Not busy means finishWrite() has joined the previous writer.
     m_writer = std::thread([this, kind, path, write = std::move(write)] {
         QString error;
         bool ok = false;

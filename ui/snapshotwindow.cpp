@@ -4,6 +4,7 @@
 #include "counterspanel.h"
 #include "exceptionlogmodel.h"
 #include "exceptionlogview.h"
+#include "rundescription.h"
 #include "sidecolumn.h"
 
 #include <QDateTime>
@@ -20,23 +21,6 @@ using namespace poolscope;
 namespace {
 QString name(std::string_view text) { return QString::fromUtf8(text.data(), static_cast<qsizetype>(text.size())); }
 
-QString describeLoad(const RunReport &r)
-{
-    const LoadSettings &l = r.load;
-    QString pattern = name(nameOf(l.pattern));
-    if (l.pattern == LoadPattern::Bursts)
-        pattern += QStringLiteral(" of %1 every %2 ms").arg(l.burstSize).arg(l.burstInterval.count());
-    else if (l.pattern != LoadPattern::AsFastAsPossible)
-        pattern += QStringLiteral(" at %1/s").arg(QLocale().toString(l.ratePerSecond, 'g', 7));
-    return QObject::tr("%1; %2 producer(s); %3 µs %4 cost; %5% blocking; %6% throwing %7")
-        .arg(pattern)
-        .arg(l.producers)
-        .arg(l.meanCost.count())
-        .arg(name(nameOf(l.costDistribution)))
-        .arg(l.blockingShare * 100, 0, 'g', 3)
-        .arg(l.exceptionProbability * 100, 0, 'g', 3)
-        .arg(name(nameOf(l.exceptionType)));
-}
 } // namespace
 
 SnapshotWindow::SnapshotWindow(const QString &path, const RunReport &report, QWidget *parent)
@@ -54,17 +38,15 @@ SnapshotWindow::SnapshotWindow(const QString &path, const RunReport &report, QWi
     m_summary->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_summary->setText(
         tr("<b>Saved run</b> %1 · exported %2 after %3 s · Poolscope %4 · %5 on %6 processors, %7<br>"
-           "<b>Pool</b> %8 workers, concurrency %9, on exception: %10 · <b>Load</b> (%11) %12 · %13 samples at %14 Hz")
+           "<b>Pool</b> %8, on exception: %9 · <b>Load</b> (%10) %11 · %12 samples at %13 Hz")
             .arg(QFileInfo(path).fileName().toHtmlEscaped(), exported)
             .arg(QLocale().toString(report.durationSeconds, 'f', 1))
             .arg(QString::fromStdString(report.poolscopeVersion).toHtmlEscaped(),
                  QString::fromStdString(report.backend).toHtmlEscaped())
             .arg(report.processors)
             .arg(QString::fromStdString(report.operatingSystem).toHtmlEscaped())
-            .arg(report.pool.workers)
-            .arg(report.pool.concurrency == 0 ? tr("= processors") : QString::number(report.pool.concurrency))
-            .arg(name(nameOf(report.pool.policy)), QString::fromStdString(report.loadState).toHtmlEscaped(),
-                 describeLoad(report).toHtmlEscaped())
+            .arg(describePool(report.pool).toHtmlEscaped(), name(nameOf(report.pool.policy)),
+                 QString::fromStdString(report.loadState).toHtmlEscaped(), describeLoad(report.load).toHtmlEscaped())
             .arg(QLocale().toString(qulonglong(report.history.size())))
             .arg(report.sampleRateHz));
     m_summary->setStyleSheet(QStringLiteral("QLabel { background: #fff8e1; border-bottom: 1px solid #e0c870; padding: 6px; }"));
