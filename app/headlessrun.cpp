@@ -1,6 +1,7 @@
 #include "headlessrun.h"
 
 #include "commandline.h"
+#include "exportpaths.h"
 
 #include "metricsexport.h"
 #include "metricsserver.h"
@@ -11,7 +12,6 @@
 #include <QCoreApplication>
 #include <QEventLoop>
 #include <QFile>
-#include <QFileInfo>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QTimer>
@@ -21,7 +21,6 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
-#include <iostream>
 #include <map>
 #include <memory>
 
@@ -55,36 +54,6 @@ struct NumberOption {
     double low, high;
     double *target;
 };
-
-bool exportPathUsable(const QString &path, const char *option, QString &error)
-{
-    if (path.isEmpty() || path == QStringLiteral("-"))
-        return true;
-    const QFileInfo file(path);
-    const QFileInfo folder(file.absolutePath());
-    if (!folder.isDir() || !folder.isWritable() || (file.exists() && !file.isWritable())) {
-        error = QStringLiteral("--%1: cannot write '%2' (the folder must exist and be writable)").arg(QLatin1String(option), path);
-        return false;
-    }
-    return true;
-}
-
-bool writeExport(const QString &path, const std::function<void(std::ostream &)> &write)
-{
-    if (path.isEmpty())
-        return true;
-    if (path == QStringLiteral("-")) {
-        write(std::cout);
-        std::cout.flush();
-        return bool(std::cout);
-    }
-    std::string error;
-    if (!writeFileAtomically(path.toStdString(), write, error)) {
-        std::fprintf(stderr, "poolscope: %s\n", error.c_str());
-        return false;
-    }
-    return true;
-}
 
 // Every headless option. The scenario file's keys are these names, minus help, version,
 // headless and scenario.
@@ -262,13 +231,20 @@ bool readOptions(const QCommandLineParser &parser, HeadlessOptions &options, QSt
 
     if (!readServeMetrics(parser, options.serveMetrics, error))
         return false;
-    options.exportJson = parser.value(QStringLiteral("export-json"));
-    options.exportCsv = parser.value(QStringLiteral("export-csv"));
-    options.exportOpenMetrics = parser.value(QStringLiteral("export-openmetrics"));
     options.quiet = parser.isSet(QStringLiteral("quiet"));
-    return exportPathUsable(options.exportJson, "export-json", error) &&
-           exportPathUsable(options.exportCsv, "export-csv", error) &&
-           exportPathUsable(options.exportOpenMetrics, "export-openmetrics", error);
+    std::vector<ExportPath> exports;
+    for (const auto &[name, target] : {std::pair{"export-json", &options.exportJson}, std::pair{"export-csv", &options.exportCsv},
+                                       std::pair{"export-openmetrics", &options.exportOpenMetrics}}) {
+        if (!parser.isSet(QLatin1String(name)))
+            continue;
+        *target = parser.value(QLatin1String(name));
+        if (target->isEmpty()) {
+            error = QStringLiteral("--%1 needs a file name, or - for standard output").arg(QLatin1String(name));
+            return false;
+        }
+        exports.push_back({name, *target});
+    }
+    return checkExportPaths(exports, error);
 }
 
 } // namespace
@@ -401,9 +377,9 @@ int runHeadless(const HeadlessOptions &options)
     MetricsView view;
     const RunReport report = captureRunReport(session, std::move(context), &view);
 
-    bool written = writeExport(options.exportJson, [&](std::ostream &out) { writeJson(out, report); });
-    written = writeExport(options.exportCsv, [&](std::ostream &out) { writeCsv(out, report.history); }) && written;
-    written = writeExport(options.exportOpenMetrics,
+    bool written = writeExportPath(options.exportJson, [&](std::ostream &out) { writeJson(out, report); });
+    written = writeExportPath(options.exportCsv, [&](std::ostream &out) { writeCsv(out, report.history); }) && written;
+    written = writeExportPath(options.exportOpenMetrics,
                           [&](std::ostream &out) { writeMetrics(out, view, MetricsFormat::OpenMetrics); }) && written;
     return written ? 0 : 1;
 }

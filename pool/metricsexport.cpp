@@ -1,14 +1,8 @@
 #include "metricsexport.h"
 
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
-#include <fstream>
 #include <iomanip>
 #include <ostream>
 #include <sstream>
-
-#include <unistd.h>
 
 namespace poolscope {
 
@@ -171,32 +165,6 @@ MetricsView metricsOf(const WorkerPool &pool)
     pool.addLatencyHistograms(view.queueWait, view.serviceTime);
     view.backend = WorkerPool::backendName();
     return view;
-}
-
-bool writeFileAtomically(const std::string &path, const std::function<void(std::ostream &)> &write, std::string &error)
-{
-    const std::string temporary = path + ".tmp-" + std::to_string(::getpid());
-    {
-        std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-        if (!out) {
-            error = "cannot write " + path + ": " + std::strerror(errno);
-            return false;
-        }
-        write(out);
-        out.flush();
-        if (!out) {
-            error = "writing " + path + " failed: " + std::strerror(errno);
-            out.close();
-            std::remove(temporary.c_str());
-            return false;
-        }
-    }
-    if (std::rename(temporary.c_str(), path.c_str()) != 0) {
-        error = "cannot replace " + path + ": " + std::strerror(errno);
-        std::remove(temporary.c_str());
-        return false;
-    }
-    return true;
 }
 
 } // namespace poolscope

@@ -10,7 +10,6 @@
 #include "sampler.h"
 #include "workerpool.h"
 
-#include <functional>
 #include <iosfwd>
 #include <string>
 #include <vector>
@@ -40,9 +39,5 @@ void writeMetrics(std::ostream &out, const MetricsView &view, MetricsFormat form
 // Header row, then one row per sample: every counter, rate and latency percentile.
 void writeCsv(std::ostream &out, const std::vector<Sample> &samples);
 
-// Writes through `write` into "<path>.tmp-<pid>" and renames it over `path`, so that a
-// reader never sees half a file and a failure leaves nothing behind. Returns false with
-// a message naming the path on any error (the temporary file is removed).
-bool writeFileAtomically(const std::string &path, const std::function<void(std::ostream &)> &write, std::string &error);
 
 } // namespace poolscope

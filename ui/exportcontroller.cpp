@@ -7,6 +7,7 @@
 #include "poolsession.h"
 #include "rundescription.h"
 #include "runreport.h"
+#include "safefilewriter.h"
 
 #include <QBuffer>
 #include <QCoreApplication>
@@ -23,7 +24,6 @@
 #include <QMessageBox>
 #include <QProgressDialog>
 #include <QRadioButton>
-#include <QSaveFile>
 #include <QSpinBox>
 #include <QStandardPaths>
 #include <QTimer>
@@ -115,31 +115,28 @@ bool askOptions(ExportController::Kind kind, ExportPreferences &preferences, dou
     return true;
 }
 
-// A write of one of the pool's data formats, through writeFileAtomically().
-std::function<bool(QString &)> atomicWrite(const QString &path, std::function<void(std::ostream &)> format)
+// A write of one of the pool's data formats, through the one safe writer of every export.
+std::function<bool(QString &)> safeWrite(const QString &path, std::function<void(std::ostream &)> format)
 {
     return [path, format = std::move(format)](QString &error) {
         std::string message;
-        const bool ok = writeFileAtomically(path.toStdString(), format, message);
+        const bool ok = writeFileSafely(path.toStdString(), format, message);
         error = QString::fromStdString(message);
         return ok;
     };
 }
 
-// Writes what `write` puts into the file under a temporary name and renames it into place.
-bool saveAtomically(const QString &path, const std::function<bool(QIODevice &)> &write, QString &error)
+// Encodes with `encode` (a picture, small) into memory, then writes it like every export.
+bool saveEncoded(const QString &path, const std::function<bool(QIODevice &)> &encode, QString &error)
 {
-    QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly)) {
-        error = QStringLiteral("%1: %2").arg(path, file.errorString());
+    QByteArray bytes;
+    QBuffer buffer(&bytes);
+    buffer.open(QIODevice::WriteOnly);
+    if (!encode(buffer)) {
+        error = QStringLiteral("%1: the picture could not be encoded").arg(path);
         return false;
     }
-    if (!write(file) || !file.commit()) {
-        error = QStringLiteral("%1: %2").arg(path, file.errorString());
-        file.cancelWriting();
-        return false;
-    }
-    return true;
+    return safeWrite(path, [&bytes](std::ostream &out) { out.write(bytes.constData(), bytes.size()); })(error);
 }
 
 } // namespace
@@ -211,7 +208,7 @@ bool ExportController::exportTo(Kind kind, const QString &path, bool wholeHistor
             });
             report->history.erase(report->history.begin(), first);
         }
-        startWrite(kind, path, atomicWrite(path, [kind, report](std::ostream &out) {
+        startWrite(kind, path, safeWrite(path, [kind, report](std::ostream &out) {
             if (kind == Kind::Snapshot)
                 writeJson(out, *report);
             else
@@ -221,7 +218,7 @@ bool ExportController::exportTo(Kind kind, const QString &path, bool wholeHistor
     }
     case Kind::Metrics: {
         auto view = std::make_shared<MetricsView>(metricsOf(m_session.pool()));
-        startWrite(kind, path, atomicWrite(path, [view](std::ostream &out) {
+        startWrite(kind, path, safeWrite(path, [view](std::ostream &out) {
             writeMetrics(out, *view, MetricsFormat::OpenMetrics);
         }));
         return true;
@@ -229,7 +226,7 @@ bool ExportController::exportTo(Kind kind, const QString &path, bool wholeHistor
     case Kind::ChartsPng: {
         const QImage image = m_charts->renderImage(chartSize, chartCaption()); // widgets paint on the GUI thread only
         startWrite(kind, path, [path, image](QString &error) {
-            return saveAtomically(path, [&](QIODevice &file) { return image.save(&file, "PNG"); }, error);
+            return saveEncoded(path, [&](QIODevice &file) { return image.save(&file, "PNG"); }, error);
         });
         return true;
     }
@@ -243,7 +240,7 @@ bool ExportController::exportTo(Kind kind, const QString &path, bool wholeHistor
             return true;
         }
         startWrite(kind, path, [path, pdf](QString &error) {
-            return saveAtomically(path, [&](QIODevice &file) { return file.write(pdf) == pdf.size(); }, error);
+            return saveEncoded(path, [&](QIODevice &file) { return file.write(pdf) == pdf.size(); }, error);
         });
         return true;
     }

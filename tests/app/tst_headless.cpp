@@ -22,6 +22,8 @@ private slots:
     void servesMetricsWhileItRuns();
     void badValuesExitWithTwo_data();
     void badValuesExitWithTwo();
+    void exportsToDevicesLeaveThemDevices();
+    void fullStandardOutputIsReported();
 };
 
 namespace {
@@ -178,6 +180,17 @@ void TestHeadless::badValuesExitWithTwo_data()
                                  << "--exception-probability must be 0..1" << QByteArray();
     QTest::newRow("unwritable") << QStringList{QStringLiteral("--export-json"), QStringLiteral("/proc/nope/run.json")}
                                 << "--export-json: cannot write" << QByteArray();
+    QTest::newRow("export to a folder") << QStringList{QStringLiteral("--export-csv"), QStringLiteral("FOLDER")}
+                                        << "--export-csv: refusing to write" << QByteArray();
+    QTest::newRow("export name too long") << QStringList{QStringLiteral("--export-json"), QStringLiteral("FOLDER/") + QString(300, QLatin1Char('x'))}
+                                          << "the limit is 255" << QByteArray();
+    QTest::newRow("export in /proc") << QStringList{QStringLiteral("--export-openmetrics"), QStringLiteral("/proc/x")}
+                                     << "--export-openmetrics: cannot write /proc/x: cannot create a file in /proc" << QByteArray();
+    QTest::newRow("two exports, one file") << QStringList{QStringLiteral("--export-json"), QStringLiteral("FOLDER/run"),
+                                                           QStringLiteral("--export-csv"), QStringLiteral("FOLDER/./run")}
+                                           << "--export-json and --export-csv would write the same file" << QByteArray();
+    QTest::newRow("empty export path") << QStringList{QStringLiteral("--export-json="), QStringLiteral("--quiet")}
+                                       << "--export-json needs a file name" << QByteArray();
     QTest::newRow("unknown") << QStringList{QStringLiteral("--frobnicate")} << "frobnicate" << QByteArray();
     QTest::newRow("metrics address") << QStringList{QStringLiteral("--serve-metrics"), QStringLiteral("example.com:80")}
                                      << "--serve-metrics: 'example.com' is not an IP address" << QByteArray();
@@ -207,11 +220,39 @@ void TestHeadless::badValuesExitWithTwo()
     QTcpServer squatter; // for "TAKEN": a port this machine has in use
     QVERIFY(squatter.listen(QHostAddress::LocalHost));
     arguments.replaceInStrings(QStringLiteral("TAKEN"), QString::number(squatter.serverPort()));
+    arguments.replaceInStrings(QStringLiteral("FOLDER"), folder.path());
     arguments.prepend(QStringLiteral("--headless"));
     const Result result = run(arguments);
     QCOMPARE(result.exitCode, 2);
     QVERIFY2(QString::fromUtf8(result.err).contains(message), result.err.constData());
     QVERIFY(!result.err.contains("posted")); // nothing ran
+}
+
+void TestHeadless::exportsToDevicesLeaveThemDevices()
+{
+    // Run as root, the old writer renamed a regular file over /dev/null.
+    const Result result = run({QStringLiteral("--headless"), QStringLiteral("--duration"), QStringLiteral("0.2"),
+                               QStringLiteral("--quiet"), QStringLiteral("--export-json"), QStringLiteral("/dev/null"),
+                               QStringLiteral("--export-csv"), QStringLiteral("/dev/null"),
+                               QStringLiteral("--export-openmetrics"), QStringLiteral("/dev/stdout")});
+    QVERIFY2(result.exitCode == 0, result.err.constData());
+    QVERIFY(result.out.endsWith("# EOF\n"));
+    QVERIFY(!QFileInfo(QStringLiteral("/dev/null")).isFile());
+    QVERIFY(QFile::exists(QStringLiteral("/dev/null")));
+}
+
+void TestHeadless::fullStandardOutputIsReported()
+{
+    if (!QFile::exists(QStringLiteral("/dev/full")))
+        QSKIP("no /dev/full on this machine");
+    QProcess process;
+    process.setStandardOutputFile(QStringLiteral("/dev/full"));
+    process.start(QStringLiteral(POOLSCOPE_BINARY), {QStringLiteral("--headless"), QStringLiteral("--duration"), QStringLiteral("0.2"),
+                                                     QStringLiteral("--quiet"), QStringLiteral("--export-json"), QStringLiteral("-")});
+    QVERIFY(process.waitForFinished(60'000));
+    QCOMPARE(process.exitCode(), 1);
+    const QByteArray err = process.readAllStandardError();
+    QVERIFY2(err.contains("writing /dev/stdout failed: ") && err.contains(std::strerror(ENOSPC)), err.constData());
 }
 
 QTEST_GUILESS_MAIN(TestHeadless)

@@ -1,5 +1,5 @@
 // The export formats: OpenMetrics checked by a parser of our own (and the Prometheus text
-// flavour by promtool, where it is installed), CSV read back, atomic file writes.
+// flavour by promtool, where it is installed), CSV read back. File writes: tst_safefilewriter.
 
 #include "metricsexport.h"
 #include "workerpool.h"
@@ -51,7 +51,6 @@ private slots:
     void openMetricsIsWellFormed();
     void prometheusTextPassesPromtool();
     void csvReadsBack();
-    void atomicWriteReplacesOrLeavesNothing();
 };
 
 void TestMetricsExport::openMetricsIsWellFormed()
@@ -153,24 +152,6 @@ void TestMetricsExport::csvReadsBack()
         QCOMPARE(row.split(QLatin1Char(',')).size(), header.size());
     const int postedColumn = static_cast<int>(header.indexOf(QStringLiteral("posted")));
     QCOMPARE(rows.last().split(QLatin1Char(','))[postedColumn], QStringLiteral("5"));
-}
-
-void TestMetricsExport::atomicWriteReplacesOrLeavesNothing()
-{
-    QTemporaryDir folder;
-    const std::string path = folder.filePath(QStringLiteral("metrics.txt")).toStdString();
-    std::string error;
-    QVERIFY(writeFileAtomically(path, [](std::ostream &out) { out << "first"; }, error));
-    QVERIFY(writeFileAtomically(path, [](std::ostream &out) { out << "second"; }, error));
-    std::ifstream in(path);
-    std::string content;
-    in >> content;
-    QCOMPARE(content, std::string("second"));
-    QCOMPARE(QDir(folder.path()).entryList(QDir::Files).size(), 1); // no temporary left behind
-
-    const std::string unwritable = "/proc/poolscope-cannot-write-here/metrics.txt";
-    QVERIFY(!writeFileAtomically(unwritable, [](std::ostream &out) { out << "x"; }, error));
-    QVERIFY2(error.find(unwritable) != std::string::npos, error.c_str());
 }
 
 QTEST_GUILESS_MAIN(TestMetricsExport)
