@@ -1,100 +1,304 @@
 #include "snapshotreader.h"
 
-#include <QFile>
+#include "boundedfile.h"
+
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 
 #include <cmath>
+#include <limits>
+#include <new>
 
 using namespace poolscope;
 
 namespace {
 
-std::uint64_t u64(const QJsonObject &object, const char *key)
+// JSON containers the parser would build, counted on the raw bytes before parsing: Qt's
+// parser has no limits of its own, and a file of 30 MB of "{}," builds 10 M objects (GBs).
+// An hour of history is about 216,000 objects; an exception's workers list at most 1024.
+constexpr qsizetype MaxContainers = 2'000'000;
+constexpr qsizetype MaxValues = 40'000'000;
+
+bool shapeWithinLimits(const QByteArray &json, QString &error)
 {
-    const double value = object.value(QLatin1String(key)).toDouble();
-    return std::isfinite(value) && value > 0 ? static_cast<std::uint64_t>(value) : 0;
-}
-
-std::uint32_t u32(const QJsonObject &object, const char *key) { return static_cast<std::uint32_t>(u64(object, key)); }
-
-std::string text(const QJsonObject &object, const char *key)
-{
-    return object.value(QLatin1String(key)).toString().toStdString();
-}
-
-std::chrono::system_clock::time_point time(const QJsonObject &object, const char *key)
-{
-    const auto ms = std::llround(object.value(QLatin1String(key)).toDouble() * 1000.0);
-    return std::chrono::system_clock::time_point(std::chrono::milliseconds(ms));
-}
-
-LatencySummary latency(const QJsonObject &object)
-{
-    LatencySummary s;
-    s.count = u64(object, "count");
-    s.p50 = u64(object, "p50_ns");
-    s.p90 = u64(object, "p90_ns");
-    s.p99 = u64(object, "p99_ns");
-    s.p999 = u64(object, "p999_ns");
-    s.max = u64(object, "max_ns");
-    s.mean = object.value(QLatin1String("mean_ns")).toDouble();
-    return s;
-}
-
-void counters(const QJsonObject &o, PoolSnapshot &s)
-{
-    s.posted = u64(o, "posted");
-    s.started = u64(o, "started");
-    s.completed = u64(o, "completed");
-    s.failed = u64(o, "failed");
-    s.cancelled = u64(o, "cancelled");
-    s.rejected = u64(o, "rejected");
-    s.queued = u64(o, "queued");
-    s.inFlight = u64(o, "in_flight");
-    s.targetWorkers = u32(o, "target_workers");
-    s.liveWorkers = u32(o, "live_workers");
-    s.idleWorkers = u32(o, "idle_workers");
-    s.runningWorkers = u32(o, "running_workers");
-    s.blockedWorkers = u32(o, "blocked_workers");
-    s.retiringWorkers = u32(o, "retiring_workers");
-    s.concurrency = u32(o, "concurrency");
-    s.peakQueued = u64(o, "peak_queued");
-    s.peakRunning = u32(o, "peak_running");
-    s.parks = u64(o, "parks");
-    s.wakes = u64(o, "wakes");
-    s.exceptionReportsDropped = u64(o, "exception_reports_dropped");
-    if (const auto state = parsePoolState(text(o, "state")))
-        s.state = *state;
-    parseExceptionPolicy(text(o, "policy"), s.policy);
-}
-
-template <typename Enum, typename Parse>
-void named(const QJsonObject &object, const char *key, Parse parse, Enum &target)
-{
-    if (const auto parsed = parse(text(object, key)))
-        target = *parsed;
-}
-
-} // namespace
-
-bool readSnapshot(const QString &path, RunReport &report, QString &error)
-{
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly)) {
-        error = QStringLiteral("cannot read %1: %2").arg(path, file.errorString());
-        return false;
+    qsizetype containers = 0, values = 0;
+    bool inString = false, escaped = false;
+    for (const char c : json) {
+        if (inString) {
+            if (escaped)
+                escaped = false;
+            else if (c == '\\')
+                escaped = true;
+            else if (c == '"')
+                inString = false;
+            continue;
+        }
+        if (c == '"')
+            inString = true;
+        else if (c == '{' || c == '[')
+            ++containers;
+        else if (c == ',')
+            ++values;
     }
-    if (!readSnapshot(file.readAll(), report, error)) {
-        error = QStringLiteral("%1: %2").arg(path, error);
+    if (containers > MaxContainers || values > MaxValues) {
+        error = QStringLiteral("too many JSON values (%1 objects and arrays, %2 values; a snapshot has at most %3 and %4)")
+                    .arg(containers)
+                    .arg(values)
+                    .arg(MaxContainers)
+                    .arg(MaxValues);
         return false;
     }
     return true;
 }
 
-bool readSnapshot(const QByteArray &json, RunReport &report, QString &error)
+// Reads fields with their type and range checked; the first problem is kept as the error
+// (naming the field by its path, e.g. "history[3].queue_wait.p50_ns") and later reads do
+// nothing. A missing field, or a null number (the writer's NaN), keeps the target's value.
+class FieldReader {
+public:
+    bool failed() const noexcept { return !m_error.isEmpty(); }
+    const QString &error() const noexcept { return m_error; }
+
+    QJsonValue present(const QJsonObject &object, const QString &path, const char *key)
+    {
+        if (failed())
+            return {};
+        const QJsonValue value = object.value(QLatin1String(key));
+        m_path = path;
+        m_key = key;
+        return value;
+    }
+
+    // A whole number in 0..high, written to `target` as T.
+    template <typename T>
+    void whole(const QJsonObject &object, const QString &path, const char *key, T &target,
+               double high = static_cast<double>(std::numeric_limits<T>::max()))
+    {
+        const QJsonValue value = present(object, path, key);
+        if (!value.isUndefined() && !value.isNull())
+            wholeValue(value, target, high);
+    }
+
+    // The same for an array element at `path`.
+    template <typename T>
+    void wholeElement(const QJsonValue &value, const QString &path, T &target, double high)
+    {
+        if (failed())
+            return;
+        m_path = path;
+        m_key = nullptr;
+        wholeValue(value, target, high);
+    }
+
+    void real(const QJsonObject &object, const QString &path, const char *key, double &target)
+    {
+        const QJsonValue value = present(object, path, key);
+        if (value.isUndefined() || value.isNull())
+            return;
+        if (!value.isDouble() || !std::isfinite(value.toDouble()))
+            return fail(QStringLiteral("must be a number"));
+        target = value.toDouble();
+    }
+
+    void flag(const QJsonObject &object, const QString &path, const char *key, bool &target)
+    {
+        const QJsonValue value = present(object, path, key);
+        if (value.isUndefined())
+            return;
+        if (!value.isBool())
+            return fail(QStringLiteral("must be true or false"));
+        target = value.toBool();
+    }
+
+    void text(const QJsonObject &object, const QString &path, const char *key, std::string &target)
+    {
+        const QJsonValue value = present(object, path, key);
+        if (value.isUndefined())
+            return;
+        if (!value.isString())
+            return fail(QStringLiteral("must be a string"));
+        QString string = value.toString();
+        if (string.size() > SnapshotLimits::MaxStringChars) {
+            string.truncate(SnapshotLimits::MaxStringChars);
+            string += QStringLiteral("...");
+        }
+        target = string.toStdString();
+    }
+
+    // A name of an enum, parsed by `parse` (returns std::optional).
+    template <typename Enum, typename Parse>
+    void named(const QJsonObject &object, const QString &path, const char *key, Parse parse, Enum &target)
+    {
+        std::string name;
+        bool given = false;
+        if (!present(object, path, key).isUndefined()) {
+            given = true;
+            text(object, path, key, name);
+        }
+        if (!given || failed())
+            return;
+        if (const auto parsed = parse(name))
+            target = *parsed;
+        else
+            fail(QStringLiteral("'%1' is not a name this Poolscope knows").arg(QString::fromStdString(name).left(40)));
+    }
+
+    // Seconds since the epoch, in 0..MaxEpochSeconds: inside what the clock can hold.
+    void time(const QJsonObject &object, const QString &path, const char *key, std::chrono::system_clock::time_point &target)
+    {
+        const QJsonValue value = present(object, path, key);
+        if (value.isUndefined() || value.isNull())
+            return;
+        const double seconds = value.toDouble(-1);
+        if (!value.isDouble() || !std::isfinite(seconds) || seconds < 0 || seconds > SnapshotLimits::MaxEpochSeconds)
+            return fail(QStringLiteral("must be seconds since 1970 in 0..%1").arg(SnapshotLimits::MaxEpochSeconds, 0, 'f', 0));
+        target = std::chrono::system_clock::time_point(
+            std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::duration<double>(seconds)));
+    }
+
+    // A duration in whole units of D, at most `high` of them.
+    template <typename D>
+    void duration(const QJsonObject &object, const QString &path, const char *key, D &target, double high)
+    {
+        std::uint64_t count = 0;
+        bool given = !present(object, path, key).isUndefined() && !object.value(QLatin1String(key)).isNull();
+        whole(object, path, key, count, high);
+        if (given && !failed())
+            target = D(static_cast<typename D::rep>(count));
+    }
+
+    // An object (missing: empty).
+    QJsonObject object(const QJsonObject &parent, const QString &path, const char *key)
+    {
+        const QJsonValue value = present(parent, path, key);
+        if (value.isUndefined())
+            return {};
+        if (!value.isObject()) {
+            fail(QStringLiteral("must be an object"));
+            return {};
+        }
+        return value.toObject();
+    }
+
+    // An array of at most `maxSize` elements (missing: empty).
+    QJsonArray array(const QJsonObject &parent, const QString &path, const char *key, qsizetype maxSize)
+    {
+        const QJsonValue value = present(parent, path, key);
+        if (value.isUndefined())
+            return {};
+        if (!value.isArray()) {
+            fail(QStringLiteral("must be an array"));
+            return {};
+        }
+        const QJsonArray array = value.toArray();
+        if (array.size() > maxSize) {
+            fail(QStringLiteral("has %1 entries; a snapshot has at most %2").arg(array.size()).arg(maxSize));
+            return {};
+        }
+        return array;
+    }
+
+    // An element of an array that must be an object.
+    QJsonObject element(const QJsonValue &value, const QString &path)
+    {
+        if (failed())
+            return {};
+        if (!value.isObject()) {
+            m_path = path;
+            m_key = nullptr;
+            fail(QStringLiteral("must be an object"));
+            return {};
+        }
+        return value.toObject();
+    }
+
+    void fail(const QString &why)
+    {
+        if (failed())
+            return;
+        QString field = m_path;
+        if (m_key)
+            field += (field.isEmpty() ? QString() : QStringLiteral(".")) + QLatin1String(m_key);
+        m_error = QStringLiteral("'%1' %2").arg(field, why);
+    }
+
+private:
+    template <typename T>
+    void wholeValue(const QJsonValue &value, T &target, double high)
+    {
+        if (!value.isDouble())
+            return fail(QStringLiteral("must be a number"));
+        const double number = value.toDouble();
+        // 2^64 itself is representable as a double but not as a uint64: compare with < for it.
+        const bool fits = high >= 18446744073709551615.0 ? number < 18446744073709551616.0 : number <= high;
+        if (!std::isfinite(number) || number < 0 || !fits || number != std::trunc(number))
+            return fail(QStringLiteral("must be a whole number in 0..%1 (got %2)").arg(high, 0, 'f', 0).arg(number, 0, 'g', 17));
+        // Below 2^63 Qt keeps the exact integer (a double loses digits above 2^53).
+        target = number < 9.2e18 ? static_cast<T>(value.toInteger()) : static_cast<T>(number);
+    }
+
+    QString m_error;
+    QString m_path;
+    const char *m_key = nullptr;
+};
+
+QString join(const QString &path, const char *key)
 {
+    return path.isEmpty() ? QString::fromLatin1(key) : path + QLatin1Char('.') + QLatin1String(key);
+}
+
+void latency(FieldReader &in, const QJsonObject &parent, const QString &path, const char *key, LatencySummary &s)
+{
+    const QJsonObject o = in.object(parent, path, key);
+    const QString here = join(path, key);
+    in.whole(o, here, "count", s.count);
+    in.whole(o, here, "p50_ns", s.p50);
+    in.whole(o, here, "p90_ns", s.p90);
+    in.whole(o, here, "p99_ns", s.p99);
+    in.whole(o, here, "p999_ns", s.p999);
+    in.whole(o, here, "max_ns", s.max);
+    in.real(o, here, "mean_ns", s.mean);
+}
+
+void counters(FieldReader &in, const QJsonObject &o, const QString &path, PoolSnapshot &s)
+{
+    in.whole(o, path, "posted", s.posted);
+    in.whole(o, path, "started", s.started);
+    in.whole(o, path, "completed", s.completed);
+    in.whole(o, path, "failed", s.failed);
+    in.whole(o, path, "cancelled", s.cancelled);
+    in.whole(o, path, "rejected", s.rejected);
+    in.whole(o, path, "queued", s.queued);
+    in.whole(o, path, "in_flight", s.inFlight);
+    in.whole(o, path, "target_workers", s.targetWorkers);
+    in.whole(o, path, "live_workers", s.liveWorkers);
+    in.whole(o, path, "idle_workers", s.idleWorkers);
+    in.whole(o, path, "running_workers", s.runningWorkers);
+    in.whole(o, path, "blocked_workers", s.blockedWorkers);
+    in.whole(o, path, "retiring_workers", s.retiringWorkers);
+    in.whole(o, path, "concurrency", s.concurrency);
+    in.whole(o, path, "peak_queued", s.peakQueued);
+    in.whole(o, path, "peak_running", s.peakRunning);
+    in.whole(o, path, "parks", s.parks);
+    in.whole(o, path, "wakes", s.wakes);
+    in.whole(o, path, "exception_reports_dropped", s.exceptionReportsDropped);
+    in.named(o, path, "state", [](const std::string &t) { return parsePoolState(t); }, s.state);
+    in.named(o, path, "policy", [](const std::string &t) {
+        ExceptionPolicy policy{};
+        return parseExceptionPolicy(t, policy) ? std::optional(policy) : std::nullopt;
+    }, s.policy);
+}
+
+// Durations in the configuration: far beyond any setting, far inside chrono's 64-bit counts.
+constexpr double MaxDurationCount = 1e15;
+// A history time: seconds since the first sample; nanoseconds of it must fit in 63 bits.
+constexpr double MaxHistorySeconds = 9.0e9;
+
+bool parse(const QByteArray &json, RunReport &report, QString &error)
+{
+    if (!shapeWithinLimits(json, error))
+        return false;
     QJsonParseError parseError;
     const QJsonDocument document = QJsonDocument::fromJson(json, &parseError);
     if (parseError.error != QJsonParseError::NoError) {
@@ -106,82 +310,133 @@ bool readSnapshot(const QByteArray &json, RunReport &report, QString &error)
         error = QStringLiteral("not a Poolscope snapshot (no 'format' and 'counters')");
         return false;
     }
-    const int format = root.value(QLatin1String("format")).toInt();
+    const double format = root.value(QLatin1String("format")).toDouble();
     if (format != RunReport::Format) {
-        error = QStringLiteral("snapshot format %1 is not one this Poolscope reads (it reads format %2)").arg(format).arg(RunReport::Format);
+        error = QStringLiteral("snapshot format %1 is not one this Poolscope reads (it reads format %2)")
+                    .arg(format, 0, 'g', 6)
+                    .arg(RunReport::Format);
         return false;
     }
 
+    FieldReader in;
+    const QString top;
     RunReport r;
-    r.poolscopeVersion = text(root, "poolscope_version");
-    r.exportedAt = time(root, "exported_at");
-    r.durationSeconds = root.value(QLatin1String("duration_s")).toDouble();
-    const QJsonObject host = root.value(QLatin1String("host")).toObject();
-    r.backend = text(host, "backend");
-    r.processors = u32(host, "processors");
-    r.operatingSystem = text(host, "os");
+    in.text(root, top, "poolscope_version", r.poolscopeVersion);
+    in.time(root, top, "exported_at", r.exportedAt);
+    in.real(root, top, "duration_s", r.durationSeconds);
+    const QJsonObject host = in.object(root, top, "host");
+    in.text(host, QStringLiteral("host"), "backend", r.backend);
+    in.whole(host, QStringLiteral("host"), "processors", r.processors);
+    in.text(host, QStringLiteral("host"), "os", r.operatingSystem);
 
-    const QJsonObject configuration = root.value(QLatin1String("configuration")).toObject();
-    const QJsonObject pool = configuration.value(QLatin1String("pool")).toObject();
-    r.pool.workers = u32(pool, "workers");
-    r.pool.concurrency = u32(pool, "concurrency");
-    parseExceptionPolicy(text(pool, "policy"), r.pool.policy);
-    r.pool.exceptionReportCapacity = u64(pool, "exception_report_capacity");
-    r.pool.measureLatency = pool.value(QLatin1String("measure_latency")).toBool(true);
-    const QJsonObject load = configuration.value(QLatin1String("load")).toObject();
-    r.loadState = text(load, "state");
-    r.load.producers = u32(load, "producers");
-    named(load, "pattern", [](const std::string &t) { return parseLoadPattern(t); }, r.load.pattern);
-    r.load.ratePerSecond = load.value(QLatin1String("rate_per_s")).toDouble();
-    r.load.burstSize = u32(load, "burst_size");
-    r.load.burstInterval = std::chrono::milliseconds(u64(load, "burst_interval_ms"));
-    r.load.period = std::chrono::milliseconds(u64(load, "period_ms"));
-    named(load, "cost_distribution", [](const std::string &t) { return parseCostDistribution(t); }, r.load.costDistribution);
-    r.load.meanCost = std::chrono::microseconds(u64(load, "mean_cost_us"));
-    r.load.blockingShare = load.value(QLatin1String("blocking_share")).toDouble();
-    r.load.blockingTime = std::chrono::microseconds(u64(load, "blocking_time_us"));
-    r.load.exceptionProbability = load.value(QLatin1String("exception_probability")).toDouble();
-    named(load, "exception_type", [](const std::string &t) { return parseThrownType(t); }, r.load.exceptionType);
-    r.load.queueCap = u64(load, "queue_cap");
-    r.sampleRateHz = configuration.value(QLatin1String("sample_rate_hz")).toDouble();
+    const QJsonObject configuration = in.object(root, top, "configuration");
+    const QString poolPath = QStringLiteral("configuration.pool");
+    const QJsonObject pool = in.object(configuration, QStringLiteral("configuration"), "pool");
+    in.whole(pool, poolPath, "workers", r.pool.workers);
+    in.whole(pool, poolPath, "concurrency", r.pool.concurrency);
+    in.named(pool, poolPath, "policy", [](const std::string &t) {
+        ExceptionPolicy policy{};
+        return parseExceptionPolicy(t, policy) ? std::optional(policy) : std::nullopt;
+    }, r.pool.policy);
+    in.whole(pool, poolPath, "exception_report_capacity", r.pool.exceptionReportCapacity);
+    in.flag(pool, poolPath, "measure_latency", r.pool.measureLatency);
+    const QString loadPath = QStringLiteral("configuration.load");
+    const QJsonObject load = in.object(configuration, QStringLiteral("configuration"), "load");
+    in.text(load, loadPath, "state", r.loadState);
+    in.whole(load, loadPath, "producers", r.load.producers);
+    in.named(load, loadPath, "pattern", [](const std::string &t) { return parseLoadPattern(t); }, r.load.pattern);
+    in.real(load, loadPath, "rate_per_s", r.load.ratePerSecond);
+    in.whole(load, loadPath, "burst_size", r.load.burstSize);
+    in.duration(load, loadPath, "burst_interval_ms", r.load.burstInterval, MaxDurationCount);
+    in.duration(load, loadPath, "period_ms", r.load.period, MaxDurationCount);
+    in.named(load, loadPath, "cost_distribution", [](const std::string &t) { return parseCostDistribution(t); },
+             r.load.costDistribution);
+    in.duration(load, loadPath, "mean_cost_us", r.load.meanCost, MaxDurationCount);
+    in.real(load, loadPath, "blocking_share", r.load.blockingShare);
+    in.duration(load, loadPath, "blocking_time_us", r.load.blockingTime, MaxDurationCount);
+    in.real(load, loadPath, "exception_probability", r.load.exceptionProbability);
+    in.named(load, loadPath, "exception_type", [](const std::string &t) { return parseThrownType(t); }, r.load.exceptionType);
+    in.whole(load, loadPath, "queue_cap", r.load.queueCap);
+    in.real(configuration, QStringLiteral("configuration"), "sample_rate_hz", r.sampleRateHz);
 
-    counters(root.value(QLatin1String("counters")).toObject(), r.counters);
-    const QJsonObject rates = root.value(QLatin1String("rates")).toObject();
-    r.postsPerSecond = rates.value(QLatin1String("posts_per_s")).toDouble();
-    r.completionsPerSecond = rates.value(QLatin1String("completions_per_s")).toDouble();
-    r.failuresPerSecond = rates.value(QLatin1String("failures_per_s")).toDouble();
-    const QJsonObject sinceStart = root.value(QLatin1String("latency_since_start")).toObject();
-    r.queueWaitSinceStart = latency(sinceStart.value(QLatin1String("queue_wait")).toObject());
-    r.serviceTimeSinceStart = latency(sinceStart.value(QLatin1String("service")).toObject());
+    counters(in, in.object(root, top, "counters"), QStringLiteral("counters"), r.counters);
+    const QJsonObject rates = in.object(root, top, "rates");
+    in.real(rates, QStringLiteral("rates"), "posts_per_s", r.postsPerSecond);
+    in.real(rates, QStringLiteral("rates"), "completions_per_s", r.completionsPerSecond);
+    in.real(rates, QStringLiteral("rates"), "failures_per_s", r.failuresPerSecond);
+    const QJsonObject sinceStart = in.object(root, top, "latency_since_start");
+    latency(in, sinceStart, QStringLiteral("latency_since_start"), "queue_wait", r.queueWaitSinceStart);
+    latency(in, sinceStart, QStringLiteral("latency_since_start"), "service", r.serviceTimeSinceStart);
 
-    const QJsonArray history = root.value(QLatin1String("history")).toArray();
-    r.history.reserve(static_cast<std::size_t>(history.size()));
-    for (const QJsonValue &value : history) {
-        const QJsonObject o = value.toObject();
+    const auto maxSamples = static_cast<qsizetype>(SamplerOptions{}.capacity);
+    const QJsonArray history = in.array(root, top, "history", maxSamples);
+    r.history.reserve(static_cast<std::size_t>(history.size())); // capped above
+    for (qsizetype i = 0; i < history.size() && !in.failed(); ++i) {
+        const QString path = QStringLiteral("history[%1]").arg(i);
+        const QJsonObject o = in.element(history.at(i), path);
         Sample sample;
-        sample.sequence = u64(o, "sequence");
-        counters(o, sample.pool);
-        const double seconds = o.value(QLatin1String("time_s")).toDouble();
-        sample.pool.timestampNs = std::isfinite(seconds) && seconds > 0 ? static_cast<std::uint64_t>(std::llround(seconds * 1e9)) : 0;
-        sample.postsPerSecond = o.value(QLatin1String("posts_per_s")).toDouble();
-        sample.completionsPerSecond = o.value(QLatin1String("completions_per_s")).toDouble();
-        sample.failuresPerSecond = o.value(QLatin1String("failures_per_s")).toDouble();
-        sample.queueWait = latency(o.value(QLatin1String("queue_wait")).toObject());
-        sample.serviceTime = latency(o.value(QLatin1String("service")).toObject());
+        in.whole(o, path, "sequence", sample.sequence);
+        counters(in, o, path, sample.pool);
+        double seconds = 0;
+        in.real(o, path, "time_s", seconds);
+        if (seconds < 0 || seconds > MaxHistorySeconds)
+            in.fail(QStringLiteral("must be 0..%1 seconds").arg(MaxHistorySeconds, 0, 'f', 0));
+        sample.pool.timestampNs = static_cast<std::uint64_t>(std::llround(seconds * 1e9));
+        in.real(o, path, "posts_per_s", sample.postsPerSecond);
+        in.real(o, path, "completions_per_s", sample.completionsPerSecond);
+        in.real(o, path, "failures_per_s", sample.failuresPerSecond);
+        latency(in, o, path, "queue_wait", sample.queueWait);
+        latency(in, o, path, "service", sample.serviceTime);
         r.history.push_back(sample);
     }
-    for (const QJsonValue &value : root.value(QLatin1String("exceptions")).toArray()) {
-        const QJsonObject o = value.toObject();
+    const QJsonArray exceptions = in.array(root, top, "exceptions", SnapshotLimits::MaxExceptions);
+    for (qsizetype i = 0; i < exceptions.size() && !in.failed(); ++i) {
+        const QString path = QStringLiteral("exceptions[%1]").arg(i);
+        const QJsonObject o = in.element(exceptions.at(i), path);
         ExceptionSummary e;
-        e.typeName = text(o, "type");
-        e.message = text(o, "message");
-        e.count = u64(o, "count");
-        e.first = time(o, "first");
-        e.last = time(o, "last");
-        for (const QJsonValue &worker : o.value(QLatin1String("workers")).toArray())
-            e.workers.push_back(static_cast<std::uint32_t>(worker.toInteger()));
+        in.text(o, path, "type", e.typeName);
+        in.text(o, path, "message", e.message);
+        in.whole(o, path, "count", e.count);
+        in.time(o, path, "first", e.first);
+        in.time(o, path, "last", e.last);
+        const QJsonArray workers = in.array(o, path, "workers", WorkerPool::MaxWorkers);
+        for (qsizetype w = 0; w < workers.size() && !in.failed(); ++w) {
+            std::uint32_t worker = 0;
+            in.wholeElement(workers.at(w), QStringLiteral("%1.workers[%2]").arg(path).arg(w), worker, WorkerPool::MaxWorkers - 1);
+            e.workers.push_back(worker);
+        }
         r.exceptions.push_back(std::move(e));
+    }
+    if (in.failed()) {
+        error = in.error();
+        return false;
     }
     report = std::move(r);
     return true;
+}
+
+} // namespace
+
+bool readSnapshot(const QString &path, RunReport &report, QString &error)
+{
+    QByteArray contents;
+    if (!readBoundedFile(path, SnapshotLimits::MaxFileBytes, contents, error)) {
+        error = QStringLiteral("cannot read %1: %2").arg(path, error);
+        return false;
+    }
+    if (!readSnapshot(contents, report, error)) {
+        error = QStringLiteral("%1: %2").arg(path, error);
+        return false;
+    }
+    return true;
+}
+
+bool readSnapshot(const QByteArray &json, RunReport &report, QString &error)
+{
+    try {
+        return parse(json, report, error);
+    } catch (const std::bad_alloc &) { // the live session must carry on
+        error = QStringLiteral("not enough memory to read it");
+        return false;
+    }
 }

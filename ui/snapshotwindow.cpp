@@ -21,6 +21,14 @@ using namespace poolscope;
 namespace {
 QString name(std::string_view text) { return QString::fromUtf8(text.data(), static_cast<qsizetype>(text.size())); }
 
+// A saved run's strings come from a file: a long one must not make the word-wrapped summary
+// (and so the window) as wide as the string.
+QString elideForDisplay(const QString &text)
+{
+    constexpr qsizetype MaxChars = 80;
+    return text.size() <= MaxChars ? text : text.left(MaxChars - 1) + QChar(0x2026);
+}
+
 } // namespace
 
 SnapshotWindow::SnapshotWindow(const QString &path, const RunReport &report, QWidget *parent)
@@ -36,19 +44,17 @@ SnapshotWindow::SnapshotWindow(const QString &path, const RunReport &report, QWi
     m_summary->setTextFormat(Qt::RichText);
     m_summary->setWordWrap(true);
     m_summary->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    // One arg() call with every value as a string: a value that itself contains "%1" is then
+    // text, not a placeholder for the next value (chained arg() calls would expand it).
+    const auto field = [](const std::string &text) { return elideForDisplay(QString::fromStdString(text)).toHtmlEscaped(); };
     m_summary->setText(
         tr("<b>Saved run</b> %1 · exported %2 after %3 s · Poolscope %4 · %5 on %6 processors, %7<br>"
            "<b>Pool</b> %8, on exception: %9 · <b>Load</b> (%10) %11 · %12 samples at %13 Hz")
-            .arg(QFileInfo(path).fileName().toHtmlEscaped(), exported)
-            .arg(QLocale().toString(report.durationSeconds, 'f', 1))
-            .arg(QString::fromStdString(report.poolscopeVersion).toHtmlEscaped(),
-                 QString::fromStdString(report.backend).toHtmlEscaped())
-            .arg(report.processors)
-            .arg(QString::fromStdString(report.operatingSystem).toHtmlEscaped())
-            .arg(describePool(report.pool).toHtmlEscaped(), name(nameOf(report.pool.policy)),
-                 QString::fromStdString(report.loadState).toHtmlEscaped(), describeLoad(report.load).toHtmlEscaped())
-            .arg(QLocale().toString(qulonglong(report.history.size())))
-            .arg(report.sampleRateHz));
+            .arg(elideForDisplay(QFileInfo(path).fileName()).toHtmlEscaped(), exported,
+                 QLocale().toString(report.durationSeconds, 'f', 1), field(report.poolscopeVersion), field(report.backend),
+                 QString::number(report.processors), field(report.operatingSystem), describePool(report.pool).toHtmlEscaped(),
+                 name(nameOf(report.pool.policy)), field(report.loadState), describeLoad(report.load).toHtmlEscaped(),
+                 QLocale().toString(qulonglong(report.history.size())), QString::number(report.sampleRateHz)));
     m_summary->setStyleSheet(QStringLiteral("QLabel { background: #fff8e1; border-bottom: 1px solid #e0c870; padding: 6px; }"));
 
     m_charts->appendSamples(report.history);
