@@ -16,6 +16,22 @@ bool parseArguments(QCommandLineParser &parser, const QStringList &arguments, QS
     return true;
 }
 
+QString quoteValue(const QString &value)
+{
+    constexpr qsizetype Shown = 60;
+    if (value.size() <= Shown)
+        return QLatin1Char('\'') + value + QLatin1Char('\'');
+    return QStringLiteral("'%1...' (%2 characters)").arg(value.left(Shown)).arg(value.size());
+}
+
+QString elideMessage(const QString &message)
+{
+    constexpr qsizetype Shown = 1000;
+    if (message.size() <= Shown)
+        return message;
+    return QStringLiteral("%1... (%2 characters cut)").arg(message.left(Shown)).arg(message.size() - Shown);
+}
+
 QCommandLineOption serveMetricsOption()
 {
     return {QStringLiteral("serve-metrics"),
@@ -61,7 +77,7 @@ bool parseCommandLine(const QStringList &arguments, AppOptions &options, QString
         return false;
     for (const QString &snapshot : parser.positionalArguments()) {
         if (!QFileInfo(snapshot).isFile()) {
-            error = QStringLiteral("'%1' is not a snapshot file (the app opens saved JSON snapshots given as arguments; see --help)").arg(snapshot);
+            error = QStringLiteral("%1 is not a snapshot file (the app opens saved JSON snapshots given as arguments; see --help)").arg(quoteValue(snapshot));
             return false;
         }
         options.snapshots.append(snapshot);
@@ -74,15 +90,16 @@ bool parseCommandLine(const QStringList &arguments, AppOptions &options, QString
         options.screenshotFile = parser.value(screenshot);
         const QFileInfo target(options.screenshotFile);
         if (!QFileInfo(target.absolutePath()).isDir()) {
-            error = QStringLiteral("--screenshot: the folder of '%1' does not exist").arg(options.screenshotFile);
+            error = QStringLiteral("--screenshot: the folder of %1 does not exist").arg(quoteValue(options.screenshotFile));
             return false;
         }
         options.startLoad = true;
     }
     bool ok = false;
     options.screenshotDelay = parser.value(delay).toDouble(&ok);
-    if (!ok || options.screenshotDelay < 0.5 || options.screenshotDelay > 600) {
-        error = QStringLiteral("--screenshot-delay must be a number of seconds in 0.5..600 (got '%1')").arg(parser.value(delay));
+    // Written so that NaN fails it too (NaN passes "x < lo || x > hi").
+    if (!ok || !(options.screenshotDelay >= 0.5 && options.screenshotDelay <= 600)) {
+        error = QStringLiteral("--screenshot-delay must be a number of seconds in 0.5..600 (got %1)").arg(quoteValue(parser.value(delay)));
         return false;
     }
     return true;

@@ -25,6 +25,12 @@ class QCommandLineParser;
 // like every Qt program. False with the parser's message for an unknown option.
 bool parseArguments(QCommandLineParser &parser, const QStringList &arguments, QString &error);
 
+// A value from the command line or a file as an error message quotes it: at most 60
+// characters, then "... (N characters)", so that a 100 MB value is not echoed in full.
+QString quoteValue(const QString &value);
+// A whole error message cut to 1,000 characters, the last guard before it is printed.
+QString elideMessage(const QString &message);
+
 // The --serve-metrics option, shared by the window and the headless mode.
 QCommandLineOption serveMetricsOption();
 // Reads --serve-metrics when set; false with a one-line error naming the option.

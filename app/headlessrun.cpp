@@ -1,5 +1,6 @@
 #include "headlessrun.h"
 
+#include "boundedfile.h"
 #include "commandline.h"
 #include "exportpaths.h"
 
@@ -11,7 +12,6 @@
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QEventLoop>
-#include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QTimer>
@@ -47,6 +47,9 @@ bool wantsHeadless(int argc, char **argv)
 }
 
 namespace {
+
+// A scenario is a few hundred bytes of options: anything past this is not one.
+constexpr qint64 MaxScenarioBytes = 1024 * 1024;
 
 struct NumberOption {
     const char *name;
@@ -105,13 +108,13 @@ void setUpParser(QCommandLineParser &parser)
 // go through the same checks as typed ones.
 bool readScenario(const QString &path, QStringList &arguments, QString &error)
 {
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly)) {
-        error = QStringLiteral("--scenario: cannot read '%1': %2").arg(path, file.errorString());
+    QByteArray contents;
+    if (!readBoundedFile(path, MaxScenarioBytes, contents, error)) {
+        error = QStringLiteral("--scenario: cannot read %1: %2").arg(quoteValue(path), error);
         return false;
     }
     QJsonParseError parseError;
-    const QJsonDocument document = QJsonDocument::fromJson(file.readAll(), &parseError);
+    const QJsonDocument document = QJsonDocument::fromJson(contents, &parseError);
     if (parseError.error != QJsonParseError::NoError || !document.isObject()) {
         error = parseError.error != QJsonParseError::NoError
                     ? QStringLiteral("scenario '%1': not JSON: %2 at offset %3").arg(path, parseError.errorString()).arg(parseError.offset)
@@ -126,7 +129,7 @@ bool readScenario(const QString &path, QStringList &arguments, QString &error)
     for (auto it = object.begin(); it != object.end(); ++it) {
         const QString key = it.key();
         if (!known.contains(key)) {
-            error = QStringLiteral("scenario '%1': unknown key '%2' (the keys are: %3)").arg(path, key, known.join(QStringLiteral(", ")));
+            error = QStringLiteral("scenario '%1': unknown key %2 (the keys are: %3)").arg(path, quoteValue(key), known.join(QStringLiteral(", ")));
             return false;
         }
         const QJsonValue value = it.value();
@@ -153,7 +156,7 @@ bool readScenario(const QString &path, QStringList &arguments, QString &error)
 bool readOptions(const QCommandLineParser &parser, HeadlessOptions &options, QString &error)
 {
     if (!parser.positionalArguments().isEmpty()) {
-        error = QStringLiteral("unexpected argument '%1' (see --help)").arg(parser.positionalArguments().first());
+        error = QStringLiteral("unexpected argument %1 (see --help)").arg(quoteValue(parser.positionalArguments().first()));
         return false;
     }
     double workers = options.pool.workers, concurrency = options.pool.concurrency, producers = options.load.producers,
@@ -186,7 +189,7 @@ bool readOptions(const QCommandLineParser &parser, HeadlessOptions &options, QSt
         bool ok = false;
         const double value = parser.value(name).toDouble(&ok);
         if (!ok || !std::isfinite(value) || value < number.low || value > number.high) {
-            error = QStringLiteral("--%1 must be %2 (got '%3')").arg(name, QLatin1String(number.range), parser.value(name));
+            error = QStringLiteral("--%1 must be %2 (got %3)").arg(name, QLatin1String(number.range), quoteValue(parser.value(name)));
             return false;
         }
         *number.target = value;
@@ -210,7 +213,7 @@ bool readOptions(const QCommandLineParser &parser, HeadlessOptions &options, QSt
             return true;
         const auto parsed = parse(parser.value(option).toStdString());
         if (!parsed) {
-            error = QStringLiteral("--%1 must be one of %2 (got '%3')").arg(option, QLatin1String(choices), parser.value(option));
+            error = QStringLiteral("--%1 must be one of %2 (got %3)").arg(option, QLatin1String(choices), quoteValue(parser.value(option)));
             return false;
         }
         target = *parsed;
@@ -256,8 +259,12 @@ bool parseHeadlessOptions(const QStringList &arguments, HeadlessOptions &options
     if (!parseArguments(parser, arguments, error))
         return false;
     const QString scenario = parser.value(QStringLiteral("scenario"));
-    if (scenario.isEmpty())
+    if (!parser.isSet(QStringLiteral("scenario")))
         return readOptions(parser, options, error);
+    if (scenario.isEmpty()) {
+        error = QStringLiteral("--scenario needs a file name");
+        return false;
+    }
 
     QStringList fromFile;
     if (!readScenario(scenario, fromFile, error))
@@ -299,7 +306,7 @@ int runHeadless(const HeadlessOptions &options)
         QString error;
         if (!server->listen(*options.serveMetrics, error)) {
             std::fprintf(stderr, "poolscope: --serve-metrics: %s\n", qPrintable(error));
-            return 2; // like any bad value: before any load runs
+            return ExitBadInput; // like any bad value: before any load runs
         }
         std::fprintf(stderr, "poolscope: serving metrics at %s\n", qPrintable(server->metricsUrl()));
     }
@@ -359,6 +366,7 @@ int runHeadless(const HeadlessOptions &options)
     session.load().stop();
     // The run ends at --duration: what is still queued is cancelled (and counted), running
     // units finish, so that the exports describe a quiescent pool.
+    const std::exception_ptr failedFast = session.pool().failFastException();
     const ShutdownResult result = session.pool().shutdown(ShutdownMode::Fast, std::chrono::seconds(30));
     drain();
     session.sampler().sampleNow();
@@ -381,5 +389,18 @@ int runHeadless(const HeadlessOptions &options)
     written = writeExportPath(options.exportCsv, [&](std::ostream &out) { writeCsv(out, report.history); }) && written;
     written = writeExportPath(options.exportOpenMetrics,
                           [&](std::ostream &out) { writeMetrics(out, view, MetricsFormat::OpenMetrics); }) && written;
-    return written ? 0 : 1;
+    if (!written)
+        return ExitExportFailed;
+    if (failedFast) {
+        std::string type, message;
+        try {
+            std::rethrow_exception(failedFast);
+        } catch (...) {
+            describeCurrentException(type, message);
+        }
+        std::fprintf(stderr, "poolscope: the pool failed fast: a unit threw %s: %s (the exports were written)\n",
+                     type.c_str(), qPrintable(elideMessage(QString::fromStdString(message))));
+        return ExitFailedFast;
+    }
+    return 0;
 }

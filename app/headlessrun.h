@@ -29,5 +29,12 @@ bool wantsHeadless(int argc, char **argv);
 // Export paths are checked here too, so that nothing runs when a file could not be written.
 bool parseHeadlessOptions(const QStringList &arguments, HeadlessOptions &options, QString &error);
 
+// Exit statuses of a headless run: 0 done, 1 an export could not be written, 2 a bad option
+// or input (nothing ran), 3 the pool failed fast (policy fail-fast and a unit threw; the
+// exports were written and describe the run up to there).
+constexpr int ExitExportFailed = 1;
+constexpr int ExitBadInput = 2;
+constexpr int ExitFailedFast = 3;
+
 // Runs the scenario and writes the exports. Returns the process exit status.
 int runHeadless(const HeadlessOptions &options);

@@ -13,6 +13,7 @@
 #include <QTimer>
 
 #include <cstdio>
+#include <exception>
 
 namespace {
 int headlessMain(int argc, char **argv)
@@ -22,8 +23,14 @@ int headlessMain(int argc, char **argv)
     QCoreApplication::setApplicationVersion(QStringLiteral(POOLSCOPE_VERSION));
     HeadlessOptions options;
     QString error;
-    if (!parseHeadlessOptions(QCoreApplication::arguments(), options, error)) {
-        std::fprintf(stderr, "poolscope: %s\n", qPrintable(error));
+    bool parsed = false;
+    try { // a failure at the input boundary (e.g. out of memory) is a bad input: exit 2
+        parsed = parseHeadlessOptions(QCoreApplication::arguments(), options, error);
+    } catch (const std::exception &e) {
+        error = QStringLiteral("cannot read the options: %1").arg(QString::fromLocal8Bit(e.what()));
+    }
+    if (!parsed) {
+        std::fprintf(stderr, "poolscope: %s\n", qPrintable(elideMessage(error)));
         return 2;
     }
     return runHeadless(options);
@@ -43,7 +50,7 @@ int main(int argc, char **argv)
     AppOptions options;
     QString error;
     if (!parseCommandLine(QApplication::arguments(), options, error)) {
-        std::fprintf(stderr, "poolscope: %s\n", qPrintable(error));
+        std::fprintf(stderr, "poolscope: %s\n", qPrintable(elideMessage(error)));
         return 2;
     }
 
@@ -92,6 +99,8 @@ int main(int argc, char **argv)
         store.saveControls(window.controlState());
         store.saveGeometry(window.saveGeometry());
         store.saveChartWindow(window.charts()->windowSeconds());
+        if (QString saveError; !store.flush(saveError))
+            std::fprintf(stderr, "poolscope: %s\n", qPrintable(saveError));
     }
     return status;
 }

@@ -14,6 +14,18 @@ void readName(const QSettings &settings, const char *key, Parse parse, Value &va
         value = *parsed;
 }
 
+// A whole number in lo..hi, or `fallback` when the file holds garbage, NaN, a fraction or a
+// number too large for an int (toInt() without its ok flag turned those into 0 workers).
+int wholeSetting(const QSettings &settings, const char *key, int fallback, int lo, int hi)
+{
+    const QVariant stored = settings.value(QLatin1String(key));
+    if (!stored.isValid())
+        return fallback;
+    bool ok = false;
+    const int value = stored.toString().trimmed().toInt(&ok);
+    return ok && value >= lo && value <= hi ? value : fallback;
+}
+
 QString nameText(std::string_view name) { return QString::fromUtf8(name.data(), static_cast<qsizetype>(name.size())); }
 
 } // namespace
@@ -22,12 +34,8 @@ ControlState SettingsStore::loadControls() const
 {
     ControlState state;
     const ControlState defaults;
-    state.workers = m_settings.value(QStringLiteral("pool/workers"), defaults.workers).toInt();
-    if (state.workers < 0 || state.workers > 1024)
-        state.workers = defaults.workers;
-    state.concurrency = m_settings.value(QStringLiteral("pool/concurrency"), defaults.concurrency).toInt();
-    if (state.concurrency < 0 || state.concurrency > 1024)
-        state.concurrency = defaults.concurrency;
+    state.workers = wholeSetting(m_settings, "pool/workers", defaults.workers, 0, 1024);
+    state.concurrency = wholeSetting(m_settings, "pool/concurrency", defaults.concurrency, 0, 1024);
     poolscope::ExceptionPolicy policy = defaults.policy;
     if (poolscope::parseExceptionPolicy(m_settings.value(QStringLiteral("pool/policy")).toString().toStdString(), policy))
         state.policy = policy;
@@ -110,3 +118,15 @@ void SettingsStore::saveExportPreferences(const ExportPreferences &preferences)
 }
 
 void SettingsStore::clear() { m_settings.clear(); }
+
+bool SettingsStore::flush(QString &error)
+{
+    m_settings.sync();
+    if (m_settings.status() == QSettings::NoError)
+        return true;
+    error = QStringLiteral("the settings could not be saved to %1 (%2)")
+                .arg(m_settings.fileName(),
+                     m_settings.status() == QSettings::AccessError ? QStringLiteral("no permission, or not a writable file")
+                                                                   : QStringLiteral("the file is not in settings format"));
+    return false;
+}

@@ -37,6 +37,10 @@ public:
 
     void clear(); // --reset-settings
 
+    // Writes what was saved to the file now; false with a one-line error naming the file when
+    // it cannot be written (a read-only folder, a folder in its place).
+    bool flush(QString &error);
+
 private:
     QSettings &m_settings;
 };

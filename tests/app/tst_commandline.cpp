@@ -78,6 +78,11 @@ void TestCommandLine::badInput_data()
                                         << "--screenshot-delay";
     QTest::newRow("delay out of range") << QStringList{QStringLiteral("--screenshot-delay"), QStringLiteral("9999")}
                                         << "0.5..600";
+    QTest::newRow("delay NaN") << QStringList{QStringLiteral("--screenshot-delay"), QStringLiteral("nan")}
+                               << "0.5..600 (got 'nan')"; // NaN passed "x < lo || x > hi" and never quit
+    QTest::newRow("delay infinite") << QStringList{QStringLiteral("--screenshot-delay"), QStringLiteral("inf")} << "0.5..600";
+    QTest::newRow("huge value, elided") << QStringList{QStringLiteral("--screenshot-delay"), QString(100'000, QLatin1Char('9'))}
+                                        << "...' (100000 characters)";
     QTest::newRow("no such folder") << QStringList{QStringLiteral("--screenshot"), QStringLiteral("/no/such/dir/x.png")}
                                     << "does not exist";
     QTest::newRow("port too large") << QStringList{QStringLiteral("--serve-metrics"), QStringLiteral("127.0.0.1:70000")}

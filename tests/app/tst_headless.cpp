@@ -13,6 +13,8 @@
 #include <QTcpServer>
 #include <QTemporaryDir>
 
+#include <sys/stat.h>
+
 class TestHeadless : public QObject {
     Q_OBJECT
 
@@ -24,6 +26,10 @@ private slots:
     void badValuesExitWithTwo();
     void exportsToDevicesLeaveThemDevices();
     void fullStandardOutputIsReported();
+    void scenarioMustBeASmallRegularFile_data();
+    void scenarioMustBeASmallRegularFile();
+    void hugeBadValueIsNotEchoedInFull();
+    void failedFastHasItsOwnExitStatus();
 };
 
 namespace {
@@ -253,6 +259,57 @@ void TestHeadless::fullStandardOutputIsReported()
     QCOMPARE(process.exitCode(), 1);
     const QByteArray err = process.readAllStandardError();
     QVERIFY2(err.contains("writing /dev/stdout failed: ") && err.contains(std::strerror(ENOSPC)), err.constData());
+}
+
+void TestHeadless::scenarioMustBeASmallRegularFile_data()
+{
+    QTest::addColumn<QString>("scenario");
+    QTest::addColumn<QString>("message");
+    QTest::newRow("empty name") << QString() << "--scenario needs a file name";
+    QTest::newRow("/dev/zero") << QStringLiteral("/dev/zero") << "--scenario: cannot read '/dev/zero': it is a device, not a regular file";
+    QTest::newRow("FIFO without a writer") << QStringLiteral("FIFO") << "it is a FIFO, not a regular file";
+    QTest::newRow("over 1 MiB") << QStringLiteral("BIG") << "(the limit is 1 MiB)";
+    QTest::newRow("a folder") << QStringLiteral("FOLDER") << "it is a folder, not a regular file";
+}
+
+void TestHeadless::scenarioMustBeASmallRegularFile()
+{
+    QFETCH(QString, scenario);
+    QFETCH(QString, message);
+    QTemporaryDir folder;
+    const QString fifo = folder.filePath(QStringLiteral("fifo.json"));
+    QVERIFY(::mkfifo(fifo.toLocal8Bit().constData(), 0600) == 0);
+    QFile big(folder.filePath(QStringLiteral("big.json")));
+    QVERIFY(big.open(QIODevice::WriteOnly));
+    QVERIFY(big.resize(2 * 1024 * 1024));
+    big.close();
+    scenario.replace(QStringLiteral("FIFO"), fifo).replace(QStringLiteral("BIG"), big.fileName()).replace(QStringLiteral("FOLDER"), folder.path());
+    const Result result = run({QStringLiteral("--headless"), QStringLiteral("--scenario"), scenario});
+    QCOMPARE(result.exitCode, 2); // -1 would be a hang (killed after 60 s) or a crash
+    QVERIFY2(QString::fromUtf8(result.err).contains(message), result.err.constData());
+}
+
+void TestHeadless::hugeBadValueIsNotEchoedInFull()
+{
+    // 100 KB: near the kernel's limit for one argument (128 KiB).
+    const QString value = QStringLiteral("9") + QString(100'000, QLatin1Char('x'));
+    const Result result = run({QStringLiteral("--headless"), QStringLiteral("--rate"), value});
+    QCOMPARE(result.exitCode, 2);
+    QVERIFY2(result.err.contains("--rate must be 1..10000000 (got '9xxx") && result.err.contains("(100001 characters)"),
+             result.err.left(300).constData());
+    QVERIFY(result.err.size() < 1000);
+}
+
+void TestHeadless::failedFastHasItsOwnExitStatus()
+{
+    QTemporaryDir folder;
+    const QString json = folder.filePath(QStringLiteral("failed.json"));
+    const Result result = run({QStringLiteral("--headless"), QStringLiteral("--policy"), QStringLiteral("fail-fast"),
+                               QStringLiteral("--exception-probability"), QStringLiteral("1"), QStringLiteral("--duration"),
+                               QStringLiteral("20"), QStringLiteral("--quiet"), QStringLiteral("--export-json"), json});
+    QCOMPARE(result.exitCode, 3);
+    QVERIFY2(result.err.contains("poolscope: the pool failed fast: a unit threw std::runtime_error"), result.err.constData());
+    QVERIFY(QFileInfo(json).size() > 0); // the exports are still written
 }
 
 QTEST_GUILESS_MAIN(TestHeadless)

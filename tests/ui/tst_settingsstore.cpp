@@ -16,6 +16,9 @@ private slots:
     void badValuesFallBack();
     void geometryAndWindowRoundTrip();
     void clearForgetsEverything();
+    void unreadablePoolNumbersFallBack_data();
+    void unreadablePoolNumbersFallBack();
+    void settingsThatCannotBeSavedSayWhy();
 
 private:
     std::unique_ptr<QSettings> m_settings;
@@ -100,6 +103,46 @@ void TestSettingsStore::clearForgetsEverything()
     store.saveControls(state);
     store.clear();
     QCOMPARE(store.loadControls().workers, ControlState{}.workers);
+}
+
+void TestSettingsStore::unreadablePoolNumbersFallBack_data()
+{
+    QTest::addColumn<QString>("stored");
+    // Each of these started the app with 0 workers (toInt() without its ok flag) and saved the 0.
+    QTest::newRow("garbage") << QStringLiteral("lots");
+    QTest::newRow("NaN") << QStringLiteral("nan");
+    QTest::newRow("overflowing") << QStringLiteral("99999999999999999999");
+    QTest::newRow("fraction") << QStringLiteral("3.5");
+    QTest::newRow("empty") << QString();
+}
+
+void TestSettingsStore::unreadablePoolNumbersFallBack()
+{
+    QFETCH(QString, stored);
+    m_settings->setValue(QStringLiteral("pool/workers"), stored);
+    m_settings->setValue(QStringLiteral("pool/concurrency"), stored);
+    const ControlState loaded = SettingsStore(*m_settings).loadControls();
+    QCOMPARE(loaded.workers, ControlState{}.workers);
+    QCOMPARE(loaded.concurrency, ControlState{}.concurrency);
+    QVERIFY(ControlState{}.workers > 0);
+}
+
+void TestSettingsStore::settingsThatCannotBeSavedSayWhy()
+{
+    QTemporaryDir folder;
+    const QString path = folder.filePath(QStringLiteral("occupied.conf"));
+    QVERIFY(QDir().mkdir(path)); // a folder where the file should go: unwritable even for root
+    QSettings settings(path, QSettings::IniFormat);
+    SettingsStore store(settings);
+    store.saveControls(ControlState{});
+    QString error;
+    QVERIFY(!store.flush(error));
+    QVERIFY2(error.contains(path) && error.contains(QStringLiteral("could not be saved")), qPrintable(error));
+
+    QSettings fine(folder.filePath(QStringLiteral("fine.conf")), QSettings::IniFormat);
+    SettingsStore good(fine);
+    good.saveControls(ControlState{});
+    QVERIFY2(good.flush(error), qPrintable(error));
 }
 
 QTEST_MAIN(TestSettingsStore)
