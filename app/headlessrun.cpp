@@ -3,6 +3,7 @@
 #include "boundedfile.h"
 #include "commandline.h"
 #include "exportpaths.h"
+#include "stopsignals.h"
 
 #include "metricsexport.h"
 #include "metricsserver.h"
@@ -18,25 +19,12 @@
 
 #include <algorithm>
 #include <cmath>
-#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <map>
 #include <memory>
 
 using namespace poolscope;
-
-namespace {
-// Set by SIGINT or SIGTERM: end the run early and still write the exports. A second signal
-// gets the default action (the handler resets it), so a stuck run can still be killed.
-volatile std::sig_atomic_t stopSignal = 0;
-
-extern "C" void onStopSignal(int signal)
-{
-    stopSignal = signal;
-    std::signal(signal, SIG_DFL);
-}
-} // namespace
 
 bool wantsHeadless(int argc, char **argv)
 {
@@ -297,6 +285,7 @@ bool parseHeadlessOptions(const QStringList &arguments, HeadlessOptions &options
 int runHeadless(const HeadlessOptions &options)
 {
     using Clock = std::chrono::steady_clock;
+    testHoldPoint("startup");
     PoolSession session(options.pool, {.rateHz = options.sampleRateHz, .capacity = 72'000});
     session.load().applySettings(options.load);
 
@@ -351,18 +340,16 @@ int runHeadless(const HeadlessOptions &options)
                          static_cast<unsigned long long>(s.posted), static_cast<unsigned long long>(s.completed),
                          static_cast<unsigned long long>(s.failed), static_cast<unsigned long long>(s.queued),
                          s.liveWorkers, s.targetWorkers);
-        if (s.state != PoolState::Running || stopSignal != 0)
+        if (s.state != PoolState::Running || stopRequested() != 0)
             loop.quit();
     });
     progress.start(250);
-    std::signal(SIGINT, onStopSignal);
-    std::signal(SIGTERM, onStopSignal);
-    loop.exec();
+    if (stopRequested() == 0) // a signal during start-up: no run, but still the exports
+        loop.exec();
 
-    std::signal(SIGINT, SIG_DFL);
-    std::signal(SIGTERM, SIG_DFL);
-    if (stopSignal != 0 && !options.quiet)
-        std::fprintf(stderr, "\npoolscope: interrupted: ending the run early and writing the exports");
+    if (stopRequested() != 0 && !options.quiet)
+        std::fprintf(stderr, "\npoolscope: interrupted: ending the run early and writing the exports (a second signal kills)");
+    testHoldPoint("drain");
     session.load().stop();
     // The run ends at --duration: what is still queued is cancelled (and counted), running
     // units finish, so that the exports describe a quiescent pool.
@@ -386,6 +373,7 @@ int runHeadless(const HeadlessOptions &options)
     const RunReport report = captureRunReport(session, std::move(context), &view);
 
     bool written = writeExportPath(options.exportJson, [&](std::ostream &out) { writeJson(out, report); });
+    testHoldPoint("export");
     written = writeExportPath(options.exportCsv, [&](std::ostream &out) { writeCsv(out, report.history); }) && written;
     written = writeExportPath(options.exportOpenMetrics,
                           [&](std::ostream &out) { writeMetrics(out, view, MetricsFormat::OpenMetrics); }) && written;

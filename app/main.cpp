@@ -7,6 +7,7 @@
 #include "metricsserver.h"
 #include "poolsession.h"
 #include "settingsstore.h"
+#include "stopsignals.h"
 
 #include <QApplication>
 #include <QSettings>
@@ -39,8 +40,12 @@ int headlessMain(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-    if (wantsHeadless(argc, argv))
-        return headlessMain(argc, argv);
+    if (wantsHeadless(argc, argv)) {
+        installStopSignals(); // first: a signal at any point of a headless run still yields its exports
+        const int status = headlessMain(argc, argv);
+        restoreStopSignals();
+        return status;
+    }
     QApplication app(argc, argv);
     QApplication::setOrganizationName(QStringLiteral("Poolscope"));
     QApplication::setApplicationName(QStringLiteral("Poolscope"));

@@ -13,6 +13,8 @@
 #include <QTcpServer>
 #include <QTemporaryDir>
 
+#include <csignal>
+
 #include <sys/stat.h>
 
 class TestHeadless : public QObject {
@@ -30,6 +32,9 @@ private slots:
     void scenarioMustBeASmallRegularFile();
     void hugeBadValueIsNotEchoedInFull();
     void failedFastHasItsOwnExitStatus();
+    void firstSignalAnywhereYieldsTheExports_data();
+    void firstSignalAnywhereYieldsTheExports();
+    void secondSignalKills();
 };
 
 namespace {
@@ -310,6 +315,73 @@ void TestHeadless::failedFastHasItsOwnExitStatus()
     QCOMPARE(result.exitCode, 3);
     QVERIFY2(result.err.contains("poolscope: the pool failed fast: a unit threw std::runtime_error"), result.err.constData());
     QVERIFY(QFileInfo(json).size() > 0); // the exports are still written
+}
+
+namespace {
+// Starts a headless run held at a test pause point; true once it says it is there.
+bool startHeldAt(QProcess &process, const QString &point, const QStringList &arguments)
+{
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    environment.insert(QStringLiteral("POOLSCOPE_TEST_HOLD"), point);
+    process.setProcessEnvironment(environment);
+    process.start(QStringLiteral(POOLSCOPE_BINARY), QStringList{QStringLiteral("--headless")} + arguments);
+    QByteArray err;
+    const QByteArray wanted = "poolscope: test hold at " + point.section(QLatin1Char('-'), 0, 0).toUtf8();
+    QElapsedTimer waited;
+    waited.start();
+    while (!err.contains(wanted) && waited.elapsed() < 60'000 && process.state() != QProcess::NotRunning) {
+        process.waitForReadyRead(1000);
+        err += process.readAllStandardError();
+    }
+    return err.contains(wanted);
+}
+} // namespace
+
+void TestHeadless::firstSignalAnywhereYieldsTheExports_data()
+{
+    QTest::addColumn<QString>("point");
+    QTest::addColumn<int>("signal");
+    // Before: a signal during start-up or after --duration killed the run with no exports (143).
+    QTest::newRow("start-up, SIGTERM") << QStringLiteral("startup") << int(SIGTERM);
+    QTest::newRow("start-up, SIGINT") << QStringLiteral("startup") << int(SIGINT);
+    QTest::newRow("final drain") << QStringLiteral("drain") << int(SIGTERM);
+    QTest::newRow("between exports") << QStringLiteral("export") << int(SIGINT);
+}
+
+void TestHeadless::firstSignalAnywhereYieldsTheExports()
+{
+    QFETCH(QString, point);
+    QFETCH(int, signal);
+    QTemporaryDir folder;
+    const QString json = folder.filePath(QStringLiteral("run.json"));
+    const QString csv = folder.filePath(QStringLiteral("run.csv"));
+    QProcess process;
+    QVERIFY(startHeldAt(process, point, {QStringLiteral("--duration"), QStringLiteral("0.3"), QStringLiteral("--quiet"),
+                                         QStringLiteral("--export-json"), json, QStringLiteral("--export-csv"), csv}));
+    QVERIFY(::kill(static_cast<pid_t>(process.processId()), signal) == 0);
+    QVERIFY(process.waitForFinished(60'000));
+    QCOMPARE(process.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(process.exitCode(), 0);
+    QFile jsonFile(json);
+    QVERIFY(jsonFile.open(QIODevice::ReadOnly));
+    QVERIFY(QJsonDocument::fromJson(jsonFile.readAll()).object()[QStringLiteral("counters")].isObject());
+    QVERIFY(QFileInfo(csv).size() > 0);
+}
+
+void TestHeadless::secondSignalKills()
+{
+    QProcess process;
+    QVERIFY(startHeldAt(process, QStringLiteral("drain-forever"), {QStringLiteral("--duration"), QStringLiteral("0.3"), QStringLiteral("--quiet")}));
+    const auto pid = static_cast<pid_t>(process.processId());
+    QVERIFY(::kill(pid, SIGTERM) == 0); // the first asks to stop; the hold ignores it
+    // The second, of the other kind, must kill. The first has reset both dispositions by the
+    // time kill() returns only if it was delivered: send the second until the process dies.
+    QElapsedTimer waited;
+    waited.start();
+    while (!process.waitForFinished(200) && waited.elapsed() < 30'000)
+        ::kill(pid, SIGINT);
+    QCOMPARE(process.state(), QProcess::NotRunning);
+    QCOMPARE(process.exitStatus(), QProcess::CrashExit); // killed by the signal, not a normal exit
 }
 
 QTEST_GUILESS_MAIN(TestHeadless)
