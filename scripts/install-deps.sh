@@ -5,8 +5,8 @@
 # Installs nothing when everything is there, so it is cheap to call every time.
 set -euo pipefail
 
-# Qt HttpServer serves /metrics; its CMake package needs the WebSockets one.
-want=(build-essential cmake qt6-base-dev qt6-httpserver-dev qt6-websockets-dev libqcustomplot-dev xvfb xauth)
+# /metrics is served by ui/metricsserver on Qt Network (in qt6-base-dev).
+want=(build-essential cmake qt6-base-dev libqcustomplot-dev xvfb xauth)
 case "${1:-build}" in
   build) ;;
   # promtool (in prometheus) validates the metrics exports.
