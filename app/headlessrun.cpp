@@ -101,6 +101,13 @@ bool readScenario(const QString &path, QStringList &arguments, QString &error)
         error = QStringLiteral("--scenario: cannot read %1: %2").arg(quoteValue(path), error);
         return false;
     }
+    return scenarioToArguments(contents, path, arguments, error);
+}
+
+} // namespace
+
+bool scenarioToArguments(const QByteArray &contents, const QString &path, QStringList &arguments, QString &error)
+{
     QJsonParseError parseError;
     const QJsonDocument document = QJsonDocument::fromJson(contents, &parseError);
     if (parseError.error != QJsonParseError::NoError || !document.isObject()) {
@@ -139,6 +146,8 @@ bool readScenario(const QString &path, QStringList &arguments, QString &error)
     }
     return true;
 }
+
+namespace {
 
 // Reads every option of a parsed command line into `options`.
 bool readOptions(const QCommandLineParser &parser, HeadlessOptions &options, QString &error)

@@ -36,5 +36,10 @@ constexpr int ExitExportFailed = 1;
 constexpr int ExitBadInput = 2;
 constexpr int ExitFailedFast = 3;
 
+// Turns the text of a scenario file (named `path` in errors) into "--key=value" arguments, so
+// that its values go through the same checks as typed ones. False with a one-line error.
+// Thread-safe: a pure function (also the scenario fuzz target's entry).
+bool scenarioToArguments(const QByteArray &contents, const QString &path, QStringList &arguments, QString &error);
+
 // Runs the scenario and writes the exports. Returns the process exit status.
 int runHeadless(const HeadlessOptions &options);

@@ -9,8 +9,9 @@ set -euo pipefail
 want=(build-essential cmake qt6-base-dev libqcustomplot-dev xvfb xauth)
 case "${1:-build}" in
   build) ;;
-  # promtool (in prometheus) validates the metrics exports.
-  test) want+=(xdotool x11-utils prometheus) ;;
+  # promtool (in prometheus) validates the metrics exports; clang and its runtime
+  # (libFuzzer, the sanitizers) build the fuzz targets.
+  test) want+=(xdotool x11-utils prometheus clang libclang-rt-14-dev) ;;
   *) echo "usage: $0 build|test" >&2; exit 2 ;;
 esac
 

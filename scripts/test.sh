@@ -2,8 +2,10 @@
 # The README's test command: installs what is missing, builds, runs every test.
 #  1. the whole project (pool, ui, app) and all its tests;
 #  2. the pool and its tests under ThreadSanitizer;
-#  3. everything under AddressSanitizer + UBSan.
-# A failing test or a sanitizer report fails the run. Set POOLSCOPE_SKIP_SANITIZERS=1
+#  3. everything under AddressSanitizer + UBSan;
+#  4. the libFuzzer targets (snapshot, scenario, command line, HTTP head) for 60 s in all
+#     (POOLSCOPE_FUZZ_SECONDS), from their committed corpus (scripts/fuzz.sh).
+# A failing test, a sanitizer report or a fuzzer crash fails the run. Set POOLSCOPE_SKIP_SANITIZERS=1
 # to run step 1 alone while developing.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -43,6 +45,11 @@ run_suite release -DCMAKE_BUILD_TYPE=RelWithDebInfo
 if [ "${POOLSCOPE_SKIP_SANITIZERS:-0}" != "1" ]; then
   run_suite tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPOOLSCOPE_SANITIZE=thread -DPOOLSCOPE_POOL_ONLY=ON
   run_suite asan -DCMAKE_BUILD_TYPE=Debug -DPOOLSCOPE_SANITIZE=address
+  if scripts/fuzz.sh "${POOLSCOPE_FUZZ_SECONDS:-60}"; then
+    total_passed=$((total_passed + 1))
+  else
+    failed_runs+=("fuzz"); total_failed=$((total_failed + 1))
+  fi
 fi
 
 echo
