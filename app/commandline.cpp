@@ -1,7 +1,11 @@
 #include "commandline.h"
 
+#include "safefilewriter.h"
+
 #include <QCommandLineParser>
 #include <QFileInfo>
+
+#include <string>
 
 bool parseArguments(QCommandLineParser &parser, const QStringList &arguments, QString &error)
 {
@@ -88,9 +92,9 @@ bool parseCommandLine(const QStringList &arguments, AppOptions &options, QString
     options.startLoad = parser.isSet(startLoad);
     if (parser.isSet(screenshot)) {
         options.screenshotFile = parser.value(screenshot);
-        const QFileInfo target(options.screenshotFile);
-        if (!QFileInfo(target.absolutePath()).isDir()) {
-            error = QStringLiteral("--screenshot: the folder of %1 does not exist").arg(quoteValue(options.screenshotFile));
+        // Every failure findable now (folder, name, type, writability), not after the run.
+        if (std::string reason; !poolscope::checkExportTarget(options.screenshotFile.toStdString(), reason)) {
+            error = QStringLiteral("--screenshot: %1").arg(elideMessage(QString::fromStdString(reason)));
             return false;
         }
         options.startLoad = true;

@@ -6,14 +6,17 @@
 #include "mainwindow.h"
 #include "metricsserver.h"
 #include "poolsession.h"
+#include "safefilewriter.h"
 #include "settingsstore.h"
 #include "stopsignals.h"
 
 #include <QApplication>
+#include <QBuffer>
 #include <QSettings>
 #include <QTimer>
 
 #include <cstdio>
+#include <ostream>
 #include <exception>
 
 namespace {
@@ -89,8 +92,14 @@ int main(int argc, char **argv)
         window.toggleLoad();
     if (!options.screenshotFile.isEmpty()) {
         QTimer::singleShot(static_cast<int>(options.screenshotDelay * 1000), &window, [&] {
-            if (!window.grab().save(options.screenshotFile)) {
-                std::fprintf(stderr, "poolscope: could not write the screenshot to %s\n", qPrintable(options.screenshotFile));
+            QByteArray png;
+            QBuffer buffer(&png);
+            buffer.open(QIODevice::WriteOnly);
+            std::string writeError = "the picture could not be encoded";
+            if (!window.grab().save(&buffer, "PNG") ||
+                !poolscope::writeFileSafely(options.screenshotFile.toStdString(),
+                                            [&png](std::ostream &out) { out.write(png.constData(), png.size()); }, writeError)) {
+                std::fprintf(stderr, "poolscope: could not write the screenshot: %s\n", writeError.c_str());
                 QApplication::exit(1);
                 return;
             }

@@ -85,6 +85,8 @@ void TestCommandLine::badInput_data()
                                         << "...' (100000 characters)";
     QTest::newRow("no such folder") << QStringList{QStringLiteral("--screenshot"), QStringLiteral("/no/such/dir/x.png")}
                                     << "does not exist";
+    QTest::newRow("screenshot onto a folder") << QStringList{QStringLiteral("--screenshot"), QStringLiteral("/tmp")}
+                                              << "--screenshot: refusing to write /tmp: it is a folder";
     QTest::newRow("port too large") << QStringList{QStringLiteral("--serve-metrics"), QStringLiteral("127.0.0.1:70000")}
                                     << "--serve-metrics: '127.0.0.1:70000' is not PORT, HOST:PORT";
     QTest::newRow("host name") << QStringList{QStringLiteral("--serve-metrics"), QStringLiteral("example.com:9464")}
