@@ -6,7 +6,8 @@
 set -euo pipefail
 
 # /metrics is served by ui/metricsserver on Qt Network (in qt6-base-dev).
-want=(build-essential cmake qt6-base-dev libqcustomplot-dev xvfb xauth)
+# liburing: the pool's I/O (IoService) submits and reaps through io_uring.
+want=(build-essential cmake liburing-dev qt6-base-dev libqcustomplot-dev xvfb xauth)
 case "${1:-build}" in
   build) ;;
   # promtool (in prometheus) validates the metrics exports; clang and its runtime
