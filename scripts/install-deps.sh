@@ -11,8 +11,8 @@ want=(build-essential cmake liburing-dev qt6-base-dev libqcustomplot-dev xvfb xa
 case "${1:-build}" in
   build) ;;
   # promtool (in prometheus) validates the metrics exports; clang and its runtime
-  # (libFuzzer, the sanitizers) build the fuzz targets.
-  test) want+=(xdotool x11-utils prometheus clang libclang-rt-14-dev) ;;
+  # (libFuzzer, the sanitizers) build the fuzz targets; strace shows the exports' fsyncs.
+  test) want+=(xdotool x11-utils prometheus clang libclang-rt-14-dev strace) ;;
   *) echo "usage: $0 build|test" >&2; exit 2 ;;
 esac
 

@@ -11,6 +11,7 @@
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QTcpServer>
+#include <QStandardPaths>
 #include <QTemporaryDir>
 
 #include <csignal>
@@ -35,6 +36,7 @@ private slots:
     void firstSignalAnywhereYieldsTheExports_data();
     void firstSignalAnywhereYieldsTheExports();
     void secondSignalKills();
+    void exportIsSyncedBeforeAndAfterTheRename();
 };
 
 namespace {
@@ -382,6 +384,37 @@ void TestHeadless::secondSignalKills()
         ::kill(pid, SIGINT);
     QCOMPARE(process.state(), QProcess::NotRunning);
     QCOMPARE(process.exitStatus(), QProcess::CrashExit); // killed by the signal, not a normal exit
+}
+
+void TestHeadless::exportIsSyncedBeforeAndAfterTheRename()
+{
+    // Before: no fsync at all, so a power cut could leave an empty file under the final name.
+    const QString strace = QStandardPaths::findExecutable(QStringLiteral("strace"));
+    if (strace.isEmpty())
+        QSKIP("needs strace (scripts/install-deps.sh test installs it)");
+    QTemporaryDir folder;
+    const QString json = folder.filePath(QStringLiteral("synced.json"));
+    const QString trace = folder.filePath(QStringLiteral("trace.txt"));
+    QProcess process;
+    process.start(strace, {QStringLiteral("-f"), QStringLiteral("-e"), QStringLiteral("trace=fsync,rename,renameat,renameat2"),
+                           QStringLiteral("-o"), trace, QStringLiteral(POOLSCOPE_BINARY), QStringLiteral("--headless"),
+                           QStringLiteral("--duration"), QStringLiteral("0.2"), QStringLiteral("--quiet"),
+                           QStringLiteral("--export-json"), json});
+    QVERIFY(process.waitForFinished(120'000));
+    if (process.exitCode() != 0 && process.readAllStandardError().contains("ptrace"))
+        QSKIP("strace may not trace here (no ptrace permission)");
+    QCOMPARE(process.exitCode(), 0);
+    QFile file(trace);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QList<QByteArray> calls = file.readAll().split('\n');
+    qsizetype rename = -1;
+    for (qsizetype i = 0; i < calls.size(); ++i)
+        if (calls[i].contains("rename") && calls[i].contains("synced.json"))
+            rename = i;
+    QVERIFY2(rename > 0, "no rename onto the export");
+    const auto isFsync = [](const QByteArray &line) { return line.contains(" fsync(") && line.contains("= 0"); };
+    QVERIFY2(std::any_of(calls.begin(), calls.begin() + rename, isFsync), "no fsync of the file before the rename");
+    QVERIFY2(std::any_of(calls.begin() + rename + 1, calls.end(), isFsync), "no fsync of the folder after the rename");
 }
 
 QTEST_GUILESS_MAIN(TestHeadless)
