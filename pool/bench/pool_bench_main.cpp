@@ -1,8 +1,10 @@
 // pool_bench: the pool alone, no peers (tests/bench compares it with other pools).
 //   throughput: one producer posts empty units to 2 workers; items/s, median of 7 runs, with and
 //   without latency timing, and what each costs per unit (process CPU, worker parks)
-//   wake latency: an idle pool gets one unit every 50 us; post -> start, p50 / p99
-// Usage: pool_bench [--items N] [--samples N]
+//   wake latency: an idle pool gets one unit every 50 us / 1 ms; post -> start, p50 / p99
+//   wake diagnosis: the poster keeps running (spins) until its unit starts; where the woken
+//   worker ran, and what the scheduler says each thread did (/proc/self/task/*/schedstat)
+// Usage: pool_bench [--items N] [--samples N] [--only wake]
 
 #include "workerpool.h"
 
@@ -12,10 +14,16 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <dirent.h>
+#include <fstream>
+#include <map>
+#include <string>
 #include <thread>
 #include <vector>
 
+#include <sched.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 using namespace poolscope;
 using Clock = std::chrono::steady_clock;
@@ -115,20 +123,111 @@ std::vector<double> wakeLatencies(int samples, std::chrono::microseconds gap)
     return latenciesUs;
 }
 
+// What the scheduler counted for one thread: time on a CPU, time runnable but waiting for
+// one (on a runqueue), and how many times it was put on a CPU.
+struct SchedStat {
+    std::string name;
+    double runNs = 0, waitNs = 0, slices = 0;
+};
+
+std::map<int, SchedStat> threadSchedStats()
+{
+    std::map<int, SchedStat> stats;
+    DIR *tasks = opendir("/proc/self/task");
+    if (tasks == nullptr)
+        return stats;
+    while (const dirent *entry = readdir(tasks)) {
+        if (entry->d_name[0] == '.')
+            continue;
+        const int tid = std::atoi(entry->d_name);
+        SchedStat stat;
+        std::ifstream(std::string("/proc/self/task/") + entry->d_name + "/comm") >> stat.name;
+        std::ifstream(std::string("/proc/self/task/") + entry->d_name + "/schedstat") >> stat.runNs >> stat.waitNs >> stat.slices;
+        stats[tid] = stat;
+    }
+    closedir(tasks);
+    return stats;
+}
+
+struct WakeProbe {
+    std::atomic<std::uint64_t> startedAt{0};
+    std::atomic<int> cpu{-1};
+};
+
+// The poster posts after a 1 ms gap and then keeps its CPU until the unit starts, as a
+// server's I/O thread or a producer in a loop would. Splits the latencies by whether the
+// woken worker ran on the poster's CPU, and reports per wake what the workers spent on a CPU
+// and waiting for one (schedstat), so that the cause of a slow wake can be read off.
+void wakeDiagnosis(int samples)
+{
+    WorkerPool pool({.workers = 2, .concurrency = 2, .measureLatency = false});
+    WakeProbe probe;
+    std::vector<double> sameCpu, otherCpu;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20)); // let both workers park
+    const auto before = threadSchedStats();
+    const PoolSnapshot poolBefore = pool.snapshot();
+    for (int i = 0; i < samples; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        probe.startedAt.store(0, std::memory_order_relaxed);
+        const int posterCpu = sched_getcpu();
+        const std::uint64_t postedAt = nowNs();
+        pool.post(
+            [](void *context) {
+                auto *p = static_cast<WakeProbe *>(context);
+                p->cpu.store(sched_getcpu(), std::memory_order_relaxed);
+                p->startedAt.store(nowNs(), std::memory_order_release);
+            },
+            &probe);
+        while (probe.startedAt.load(std::memory_order_acquire) == 0) {
+        }
+        const double us = static_cast<double>(probe.startedAt.load() - postedAt) / 1000.0;
+        (probe.cpu.load() == posterCpu ? sameCpu : otherCpu).push_back(us);
+    }
+    const auto after = threadSchedStats();
+    const PoolSnapshot poolAfter = pool.snapshot();
+    std::vector<double> all = sameCpu;
+    all.insert(all.end(), otherCpu.begin(), otherCpu.end());
+    std::printf("wake, running poster, 1 ms gap (%d samples): p50 %.1f us, p99 %.1f us, p99.9 %.1f us; parks %.2f, "
+                "wakes %.2f per sample\n",
+                samples, percentile(all, 0.5), percentile(all, 0.99), percentile(all, 0.999),
+                static_cast<double>(poolAfter.parks - poolBefore.parks) / samples,
+                static_cast<double>(poolAfter.wakes - poolBefore.wakes) / samples);
+    for (const auto &[label, values] : {std::pair{"on the poster's CPU", &sameCpu}, std::pair{"on the other CPU", &otherCpu}})
+        if (!values->empty())
+            std::printf("  unit ran %s: %zu (%.0f %%), p50 %.1f us, p99 %.1f us\n", label, values->size(),
+                        100.0 * static_cast<double>(values->size()) / samples, percentile(*values, 0.5),
+                        percentile(*values, 0.99));
+    for (const auto &[tid, end] : after) {
+        const auto start = before.find(tid);
+        if (start == before.end())
+            continue;
+        std::printf("  %-16s per sample: on a CPU %.1f us, runnable but waiting for a CPU %.1f us, %.2f slices\n",
+                    end.name.c_str(), (end.runNs - start->second.runNs) / 1000.0 / samples,
+                    (end.waitNs - start->second.waitNs) / 1000.0 / samples, (end.slices - start->second.slices) / samples);
+    }
+}
+
 } // namespace
 
 int main(int argc, char **argv)
 {
     std::uint64_t items = 2'000'000;
     int samples = 20'000;
+    bool wakeOnly = false;
     for (int i = 1; i + 1 < argc; i += 2) {
-        if (std::strcmp(argv[i], "--items") == 0)
+        if (std::strcmp(argv[i], "--only") == 0)
+            wakeOnly = std::strcmp(argv[i + 1], "wake") == 0;
+        else if (std::strcmp(argv[i], "--items") == 0)
             items = std::strtoull(argv[i + 1], nullptr, 10);
         else if (std::strcmp(argv[i], "--samples") == 0)
             samples = std::atoi(argv[i + 1]);
     }
 
     std::printf("backend: %s, processors: %u\n", WorkerPool::backendName(), CompletionPort::processorCount());
+    if (wakeOnly) {
+        wakeDiagnosis(samples / 10);
+        return 0;
+    }
     // Alternate the two configurations so that machine noise hits both alike.
     std::vector<double> plain, timed, ratios;
     std::vector<double> cpu[2], parks[2];
@@ -157,5 +256,6 @@ int main(int argc, char **argv)
                     static_cast<long long>(gap.count()), percentile(latencies, 0.50), percentile(latencies, 0.99),
                     percentile(latencies, 0.999), latencies.size());
     }
+    wakeDiagnosis(samples / 10);
     return 0;
 }

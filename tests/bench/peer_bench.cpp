@@ -125,47 +125,40 @@ struct Options {
 
 // --- scenarios -------------------------------------------------------------------------
 
-void throughputOneProducer(Contender &contender, const Options &options, Metrics &metrics)
+// N producers post `units` empty units between them, as fast as they can, to 2 workers.
+// With one producer the posting thread is the bench's own, as in a server's I/O loop.
+void throughput(Contender &contender, const Options &options, Metrics &metrics, int producers)
 {
-    const std::uint64_t units = options.quick ? 200'000 : 2'000'000;
+    const std::uint64_t perProducer = (options.quick ? 200'000 : 2'000'000) / static_cast<std::uint64_t>(producers);
     Completion completion;
-    completion.target = units;
-    contender.start(2);
-    const ProcessUsage before = ProcessUsage::now();
-    const auto start = Clock::now();
-    for (std::uint64_t i = 0; i < units; ++i)
-        contender.post({&countUnit, &completion});
-    waitFor(completion);
-    const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-    const ProcessUsage after = ProcessUsage::now();
-    contender.stop();
-    metrics["1p items/s"] = static_cast<double>(units) / seconds;
-    metrics["1p cpu ns/unit"] = (after.cpuSeconds - before.cpuSeconds) * 1e9 / static_cast<double>(units);
-    metrics["1p switches/unit"] = static_cast<double>(after.switches - before.switches) / static_cast<double>(units);
-}
-
-void throughputFourProducers(Contender &contender, const Options &options, Metrics &metrics)
-{
-    const std::uint64_t perProducer = options.quick ? 50'000 : 500'000;
-    Completion completion;
-    completion.target = 4 * perProducer;
+    completion.target = perProducer * static_cast<std::uint64_t>(producers);
     contender.start(2);
     std::latch go(1);
-    std::vector<std::thread> producers;
-    for (int p = 0; p < 4; ++p)
-        producers.emplace_back([&] {
+    std::vector<std::thread> threads;
+    for (int p = 1; p < producers; ++p)
+        threads.emplace_back([&] {
             go.wait();
             for (std::uint64_t i = 0; i < perProducer; ++i)
                 contender.post({&countUnit, &completion});
         });
+    const ProcessUsage before = ProcessUsage::now();
     const auto start = Clock::now();
     go.count_down();
-    for (auto &producer : producers)
-        producer.join();
+    for (std::uint64_t i = 0; i < perProducer; ++i)
+        contender.post({&countUnit, &completion});
+    for (auto &thread : threads)
+        thread.join();
     waitFor(completion);
     const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    const ProcessUsage after = ProcessUsage::now();
     contender.stop();
-    metrics["4p items/s"] = static_cast<double>(4 * perProducer) / seconds;
+    const std::string label = std::to_string(producers) + "p";
+    const auto units = static_cast<double>(completion.target);
+    metrics[label + " items/s"] = units / seconds;
+    if (producers == 1) {
+        metrics["1p cpu ns/unit"] = (after.cpuSeconds - before.cpuSeconds) * 1e9 / units;
+        metrics["1p switches/unit"] = static_cast<double>(after.switches - before.switches) / units;
+    }
 }
 
 void bursty(Contender &contender, const Options &options, Metrics &metrics)
@@ -193,8 +186,15 @@ void bursty(Contender &contender, const Options &options, Metrics &metrics)
     metrics["burst switches/unit"] = static_cast<double>(after.switches - before.switches) / units;
 }
 
+// How the poster waits for the unit it posted to start.
+enum class PosterWait {
+    Yield, // idle poster: it gives its core away (as a thread that goes on to sleep does)
+    Spin,  // running poster: it keeps its core (a server's I/O loop, a producer in a loop)
+};
+
+// An idle pool gets one unit after a gap; post -> start of the unit, and where it ran.
 void wakeLatency(Contender &contender, const Options &options, Metrics &metrics, std::chrono::microseconds gap,
-                 const std::string &label)
+                 PosterWait posterWait, const std::string &label)
 {
     const int samples = gap >= std::chrono::milliseconds(1) ? (options.quick ? 300 : 2000) : (options.quick ? 2000 : 20'000);
     contender.start(2);
@@ -202,22 +202,28 @@ void wakeLatency(Contender &contender, const Options &options, Metrics &metrics,
     std::vector<double> latencies;
     latencies.reserve(static_cast<std::size_t>(samples));
     int onProducerCpu = 0;
+    const ProcessUsage before = ProcessUsage::now();
     for (int i = 0; i < samples; ++i) {
         std::this_thread::sleep_for(gap);
         probe.startedAt.store(0, std::memory_order_relaxed);
         const int producerCpu = sched_getcpu();
         const std::uint64_t postedAt = nowNs();
         contender.post({&probeUnit, &probe});
-        while (probe.startedAt.load(std::memory_order_acquire) == 0)
-            std::this_thread::yield();
+        while (probe.startedAt.load(std::memory_order_acquire) == 0) {
+            if (posterWait == PosterWait::Yield)
+                std::this_thread::yield();
+        }
         latencies.push_back(static_cast<double>(probe.startedAt.load() - postedAt) / 1000.0);
         onProducerCpu += probe.cpu.load() == producerCpu;
     }
+    const ProcessUsage after = ProcessUsage::now();
     contender.stop();
     metrics[label + " p50 us"] = percentile(latencies, 0.50);
     metrics[label + " p99 us"] = percentile(latencies, 0.99);
     metrics[label + " p99.9 us"] = percentile(latencies, 0.999);
     metrics[label + " on producer cpu %"] = 100.0 * onProducerCpu / samples;
+    // Poster and workers together; the gaps are sleeps, so this is what a wake costs.
+    metrics[label + " cpu us/wake"] = (after.cpuSeconds - before.cpuSeconds) * 1e6 / samples;
 }
 
 // One contender through every scenario; reruns once if other processes disturbed it.
@@ -231,11 +237,13 @@ Metrics runContender(const std::function<std::unique_ptr<Contender>()> &make, co
         const ProcessUsage selfBefore = ProcessUsage::now();
         const auto start = Clock::now();
         auto contender = make();
-        throughputOneProducer(*contender, options, metrics);
-        throughputFourProducers(*contender, options, metrics);
+        for (const int producers : {1, 4, 8})
+            throughput(*contender, options, metrics, producers);
         bursty(*contender, options, metrics);
-        wakeLatency(*contender, options, metrics, std::chrono::microseconds(50), "wake 50us");
-        wakeLatency(*contender, options, metrics, std::chrono::microseconds(1000), "wake 1ms");
+        wakeLatency(*contender, options, metrics, std::chrono::microseconds(50), PosterWait::Yield, "wake 50us");
+        wakeLatency(*contender, options, metrics, std::chrono::microseconds(1000), PosterWait::Yield, "wake 1ms");
+        wakeLatency(*contender, options, metrics, std::chrono::microseconds(1000), PosterWait::Spin,
+                    "wake running poster");
         const double wall = std::chrono::duration<double>(Clock::now() - start).count();
         const double foreign = (machineBusySeconds() - machineBefore) - (ProcessUsage::now().cpuSeconds - selfBefore.cpuSeconds);
         metrics["foreign cpu %"] = std::max(0.0, 100.0 * foreign / wall);
@@ -248,6 +256,81 @@ Metrics runContender(const std::function<std::unique_ptr<Contender>()> &make, co
 }
 
 bool higherIsBetter(const std::string &metric) { return metric.find("items/s") != std::string::npos; }
+
+bool isPeer(const std::string &name) { return name.rfind("poolscope", 0) != 0 && name != "busy-poll limit"; }
+
+using Results = std::map<std::string, std::map<std::string, std::vector<double>>>;
+
+// Poolscope's advantage (> 1: better) of `ours` over `theirs`, for one repetition.
+double advantage(const std::string &metric, double ours, double theirs)
+{
+    if (!(ours > 0) || !(theirs > 0))
+        return NAN;
+    return higherIsBetter(metric) ? ours / theirs : theirs / ours;
+}
+
+// Per metric: Poolscope's median and spread, the best peer of each repetition (peers swing
+// from run to run, so the best one is picked per repetition, not from the medians), the
+// ratio to it and to the busy-poll limit measured in the same repetition, and what the
+// variants (latency timing, sampler) keep of the plain pool.
+std::string summaryTable(Results &results, const std::vector<std::string> &metricOrder)
+{
+    std::ostringstream out;
+    out << "\n| metric | poolscope median (min-max) | best peer per repetition, median | vs best peer | vs busy-poll |"
+           " +latency / plain | +sampler / plain |\n|---|---|---|---|---|---|---|\n";
+    const auto &ours = results["poolscope"];
+    for (const std::string &metric : metricOrder) {
+        if (metric.find("foreign") != std::string::npos || metric.find("producer cpu") != std::string::npos)
+            continue;
+        const std::vector<double> &values = ours.at(metric);
+        std::vector<double> best, versusBest, versusLimit, latencyKeeps, samplerKeeps;
+        std::map<std::string, int> bestNames;
+        for (std::size_t rep = 0; rep < values.size(); ++rep) {
+            double bestValue = NAN;
+            std::string bestName;
+            for (auto &[name, metrics] : results) {
+                if (!isPeer(name) || metrics[metric].size() <= rep)
+                    continue;
+                const double value = metrics[metric][rep];
+                const bool better = higherIsBetter(metric) ? value > bestValue : value < bestValue;
+                if (std::isnan(bestValue) || better) {
+                    bestValue = value;
+                    bestName = name;
+                }
+            }
+            if (!std::isnan(bestValue)) {
+                best.push_back(bestValue);
+                versusBest.push_back(advantage(metric, values[rep], bestValue));
+                ++bestNames[bestName];
+            }
+            const auto sameRep = [&](const std::string &name) {
+                const auto &other = results[name][metric];
+                return other.size() > rep ? other[rep] : NAN;
+            };
+            versusLimit.push_back(advantage(metric, values[rep], sameRep("busy-poll limit")));
+            latencyKeeps.push_back(advantage(metric, sameRep("poolscope +latency"), values[rep]));
+            samplerKeeps.push_back(advantage(metric, sameRep("poolscope +sampler"), values[rep]));
+        }
+        std::string names;
+        for (const auto &[name, count] : bestNames)
+            names += (names.empty() ? "" : ", ") + name + (bestNames.size() > 1 ? " x" + std::to_string(count) : "");
+        const auto withoutNan = [](std::vector<double> v) {
+            std::erase_if(v, [](double x) { return std::isnan(x); });
+            return v;
+        };
+        char row[512];
+        std::snprintf(row, sizeof row, "| %s | %.4g (%.4g-%.4g) | %.4g (%s) | %.2fx | %.2fx | %.2fx | %.2fx |\n",
+                      metric.c_str(), median(values), *std::min_element(values.begin(), values.end()),
+                      *std::max_element(values.begin(), values.end()), median(best), names.c_str(),
+                      median(withoutNan(versusBest)), median(withoutNan(versusLimit)),
+                      median(withoutNan(latencyKeeps)), median(withoutNan(samplerKeeps)));
+        out << row;
+    }
+    out << "\nRatios: medians of per-repetition ratios, > 1 means the first is better (for items/s ours / theirs, "
+           "for times, CPU and switches theirs / ours). The last two columns compare the pool with latency timing, "
+           "and with a 60 Hz sampler, to the plain pool.\n";
+    return out.str();
+}
 
 } // namespace
 
@@ -273,9 +356,10 @@ int main(int argc, char **argv)
     }
 
     std::vector<std::pair<std::string, std::function<std::unique_ptr<Contender>()>>> contenders = {
-        {"poolscope", [] { return std::make_unique<PoolscopeContender>(false, false); }},
-        {"poolscope +latency", [] { return std::make_unique<PoolscopeContender>(true, false); }},
-        {"poolscope (callable)", [] { return std::make_unique<PoolscopeContender>(false, true); }},
+        {"poolscope", [] { return std::make_unique<PoolscopeContender>(PoolscopeContender::Variant{}); }},
+        {"poolscope +latency", [] { return std::make_unique<PoolscopeContender>(PoolscopeContender::Variant{.latency = true}); }},
+        {"poolscope +sampler", [] { return std::make_unique<PoolscopeContender>(PoolscopeContender::Variant{.sampler = true}); }},
+        {"poolscope (callable)", [] { return std::make_unique<PoolscopeContender>(PoolscopeContender::Variant{.callable = true}); }},
         {"asio::thread_pool", [] { return std::make_unique<AsioContender>(); }},
         {"oneTBB task_arena", [] { return std::make_unique<TbbContender>(); }},
         {"moodycamel blocking queue", [] { return std::make_unique<MoodycamelContender>(); }},
@@ -289,7 +373,7 @@ int main(int argc, char **argv)
     }
 
     // results[contender][metric] = one value per repetition
-    std::map<std::string, std::map<std::string, std::vector<double>>> results;
+    Results results;
     for (int rep = 0; rep < options.reps; ++rep) { // each repetition starts one contender later
         for (std::size_t k = 0; k < contenders.size(); ++k) {
             const auto &[name, make] = contenders[(k + static_cast<std::size_t>(rep)) % contenders.size()];
@@ -351,6 +435,7 @@ int main(int argc, char **argv)
     }
     markdown << "\nRatios in brackets: Poolscope's advantage over that contender, the median of per-repetition ratios "
                 "(> 1: Poolscope is better; for times and counts it is theirs / ours).\n";
+    markdown << summaryTable(results, metricOrder);
     std::printf("%s", markdown.str().c_str());
     std::ofstream(options.markdownFile) << markdown.str();
     std::ofstream(options.jsonFile) << json.str();

@@ -2,6 +2,7 @@
 // The contenders of peer_bench, each behind the same small interface: start two workers,
 // post a task {function, context}, stop. Every one gets its natural fast path.
 
+#include "sampler.h"
 #include "workerpool.h"
 
 #include <boost/asio/post.hpp>
@@ -34,34 +35,49 @@ public:
     virtual void stop() = 0;          // joins; every posted task has run before
 };
 
+// Poolscope's pool, optionally with latency timing on and with a Sampler watching it at
+// 60 Hz (what the app runs with no window open).
 class PoolscopeContender final : public Contender {
 public:
-    PoolscopeContender(bool latency, bool callable) : m_latency(latency), m_callable(callable) {}
+    struct Variant {
+        bool latency = false;
+        bool callable = false;
+        bool sampler = false;
+    };
+    explicit PoolscopeContender(Variant variant) : m_variant(variant) {}
     std::string name() const override
     {
-        return std::string("poolscope") + (m_callable ? " (callable)" : "") + (m_latency ? " +latency" : "");
+        return std::string("poolscope") + (m_variant.callable ? " (callable)" : "") +
+               (m_variant.latency ? " +latency" : "") + (m_variant.sampler ? " +sampler" : "");
     }
     void start(unsigned workers) override
     {
         m_pool = std::make_unique<poolscope::WorkerPool>(poolscope::WorkerPoolOptions{
-            .workers = workers, .concurrency = workers, .measureLatency = m_latency});
+            .workers = workers, .concurrency = workers, .measureLatency = m_variant.latency});
+        if (m_variant.sampler) {
+            m_sampler = std::make_unique<poolscope::Sampler>(poolscope::SamplerOptions{.rateHz = 60});
+            m_sampler->setSource(poolscope::Sampler::sourceFor(*m_pool));
+            m_sampler->start();
+        }
     }
     void post(Task task) override
     {
-        if (m_callable)
+        if (m_variant.callable)
             m_pool->post([task] { task.function(task.context); });
         else
             m_pool->post(task.function, task.context);
     }
     void stop() override
     {
+        m_sampler.reset(); // stops sampling before the pool it reads goes away
         m_pool->shutdown(poolscope::ShutdownMode::Graceful);
         m_pool.reset();
     }
 
 private:
-    bool m_latency, m_callable;
+    Variant m_variant;
     std::unique_ptr<poolscope::WorkerPool> m_pool;
+    std::unique_ptr<poolscope::Sampler> m_sampler;
 };
 
 class AsioContender final : public Contender {
