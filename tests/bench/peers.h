@@ -41,14 +41,12 @@ class PoolscopeContender final : public Contender {
 public:
     struct Variant {
         bool latency = false;
-        bool callable = false;
         bool sampler = false;
     };
     explicit PoolscopeContender(Variant variant) : m_variant(variant) {}
     std::string name() const override
     {
-        return std::string("poolscope") + (m_variant.callable ? " (callable)" : "") +
-               (m_variant.latency ? " +latency" : "") + (m_variant.sampler ? " +sampler" : "");
+        return std::string("poolscope") + (m_variant.latency ? " +latency" : "") + (m_variant.sampler ? " +sampler" : "");
     }
     void start(unsigned workers) override
     {
@@ -62,10 +60,7 @@ public:
     }
     void post(Task task) override
     {
-        if (m_variant.callable)
-            m_pool->post([task] { task.function(task.context); });
-        else
-            m_pool->post(task.function, task.context);
+        m_pool->post(task.function, task.context);
     }
     void stop() override
     {
