@@ -48,6 +48,10 @@ constexpr DequeueOutcome classifyPacket(const CompletionPacket &packet) noexcept
 struct DequeueResult {
     DequeueOutcome outcome = DequeueOutcome::Timeout;
     CompletionPacket packet; // meaningful only when hasPacket()
+    // False when the packet was taken at once, without spinning or parking, so that a caller
+    // may stand in a clock reading taken just before the call for "now" (the pool's latency
+    // timing does). True otherwise, and whenever a backend cannot tell.
+    bool waited = true;
 
     constexpr bool hasPacket() const noexcept
     {

@@ -330,8 +330,11 @@ struct CompletionPort::Impl {
                 next = next - 1 + StateWord::OneRunning;
             if (m_state.compare_exchange_weak(state, next, std::memory_order_acq_rel,
                                               std::memory_order_relaxed)) {
-                if (claim)
-                    return takeClaimed(association, StateWord::running(next));
+                if (claim) {
+                    DequeueResult result = takeClaimed(association, StateWord::running(next));
+                    result.waited = false;
+                    return result;
+                }
                 if (StateWord::closed(next)) {
                     association.port = nullptr;
                     return {DequeueOutcome::Closed, {}};

@@ -394,8 +394,15 @@ private:
         slot.activity.store(Activity::Idle, std::memory_order_relaxed);
 
         bool replaceMe = false;
+        // Latency timing reads the clock once per unit while the worker is busy: a unit the
+        // port hands over at once (it did not spin or park) starts at the previous unit's end
+        // stamp, so its service time includes the hand-over (tens of nanoseconds). 0: no
+        // usable stamp (none yet, or a control packet came in between).
+        std::uint64_t previousEnd = 0;
         for (;;) {
             const DequeueResult result = m_port.dequeue();
+            const std::uint64_t handedOverAt = result.waited ? 0 : previousEnd;
+            previousEnd = 0;
             if (result.outcome == DequeueOutcome::Closed)
                 break;
             const auto kind = static_cast<PacketKind>(result.packet.key);
@@ -414,8 +421,11 @@ private:
             auto *item = static_cast<WorkItem *>(result.packet.overlapped);
             slot.activity.store(Activity::Running, std::memory_order_relaxed);
             WorkerSlot::bump(slot.started);
-            // Raw ticks on the hot path; only the two differences are scaled to nanoseconds.
-            const std::uint64_t startedAt = latency ? FastClock::ticks() : 0;
+            // Raw ticks on the hot path; only the two differences are scaled to nanoseconds. A
+            // unit posted after the previous one ended started no earlier than its post.
+            std::uint64_t startedAt = 0;
+            if (latency)
+                startedAt = handedOverAt != 0 ? std::max(handedOverAt, item->postedAt) : FastClock::ticks();
             bool threw = false;
             try {
                 item->unit();
@@ -424,9 +434,11 @@ private:
                 replaceMe = handleException(index, name, *item);
             }
             if (latency) {
+                const std::uint64_t endedAt = FastClock::ticks();
                 // A post and a start on different cores may read TSCs a few ticks apart.
                 latency->queueWait.record(startedAt > item->postedAt ? FastClock::toNanoseconds(startedAt - item->postedAt) : 0);
-                latency->serviceTime.record(FastClock::toNanoseconds(FastClock::ticks() - startedAt));
+                latency->serviceTime.record(endedAt > startedAt ? FastClock::toNanoseconds(endedAt - startedAt) : 0);
+                previousEnd = endedAt;
             }
             deleteWorkItem(item); // destroyed before it is counted: "completed" means fully done
             WorkerSlot::bump(threw ? slot.failed : slot.completed);
