@@ -1,11 +1,13 @@
 // pool_bench: the pool alone, no peers (tests/bench compares it with other pools).
-//   throughput: one producer posts empty units to 2 workers; items/s, median of 7 runs, with and
-//   without latency timing, and what each costs per unit (process CPU, worker parks)
+//   throughput: one producer posts empty units to 2 workers; items/s, median of 7 rotated runs,
+//   plain, with latency timing and with a 60 Hz sampler, and what each costs per unit
+//   (process CPU, worker parks)
 //   wake latency: an idle pool gets one unit every 50 us / 1 ms; post -> start, p50 / p99
 //   wake diagnosis: the poster keeps running (spins) until its unit starts; where the woken
 //   worker ran, and what the scheduler says each thread did (/proc/self/task/*/schedstat)
 // Usage: pool_bench [--items N] [--samples N] [--only wake]
 
+#include "sampler.h"
 #include "workerpool.h"
 
 #include <algorithm>
@@ -78,9 +80,18 @@ struct RunCost {
     double parksPerUnit = 0;
 };
 
-double throughputRun(std::uint64_t items, bool measureLatency, RunCost &cost)
+// How the pool runs: plain (counters only), with latency timing, or watched by a Sampler at
+// 60 Hz (what the app does with no window open).
+enum class Setup { Plain, Timed, Sampled };
+
+double throughputRun(std::uint64_t items, Setup setup, RunCost &cost)
 {
-    WorkerPool pool({.workers = 2, .concurrency = 2, .measureLatency = measureLatency});
+    WorkerPool pool({.workers = 2, .concurrency = 2, .measureLatency = setup == Setup::Timed});
+    Sampler sampler({.rateHz = 60});
+    if (setup == Setup::Sampled) {
+        sampler.setSource(Sampler::sourceFor(pool));
+        sampler.start();
+    }
     const long switchesBefore = contextSwitches();
     const double cpuBefore = cpuSeconds();
     const auto start = Clock::now();
@@ -228,27 +239,37 @@ int main(int argc, char **argv)
         wakeDiagnosis(samples / 10);
         return 0;
     }
-    // Alternate the two configurations so that machine noise hits both alike.
-    std::vector<double> plain, timed, ratios;
-    std::vector<double> cpu[2], parks[2];
+    // Alternate the configurations so that machine noise hits them alike.
+    const std::pair<Setup, const char *> setups[] = {{Setup::Plain, "counters on"},
+                                                     {Setup::Timed, "counters + latency timing"},
+                                                     {Setup::Sampled, "counters + 60 Hz sampler"}};
+    std::vector<double> rates[3], keeps[3], cpu[3], parks[3];
     for (int run = 0; run < 7; ++run) {
-        for (const bool latency : {false, true}) {
+        for (int k = 0; k < 3; ++k) {
+            const int which = (k + run) % 3; // rotated: none always runs first
             RunCost cost;
-            (latency ? timed : plain).push_back(throughputRun(items, latency, cost));
-            cpu[latency].push_back(cost.cpuNsPerUnit);
-            parks[latency].push_back(cost.parksPerUnit);
+            rates[which].push_back(throughputRun(items, setups[which].first, cost));
+            cpu[which].push_back(cost.cpuNsPerUnit);
+            parks[which].push_back(cost.parksPerUnit);
         }
-        ratios.push_back(timed.back() / plain.back());
+        for (int which = 1; which < 3; ++which)
+            keeps[which].push_back(rates[which].back() / rates[0].back());
     }
-    for (const auto &[label, rates] : {std::pair{"counters on", &plain}, std::pair{"counters + latency histograms", &timed}})
+    for (int which = 0; which < 3; ++which)
         std::printf("throughput, 1 producer -> 2 workers, empty units, %s: median %.2f M items/s "
-                    "(min %.2f, max %.2f, 7 runs of %llu)\n",
-                    label, median(*rates) / 1e6, *std::min_element(rates->begin(), rates->end()) / 1e6,
-                    *std::max_element(rates->begin(), rates->end()) / 1e6, static_cast<unsigned long long>(items));
+                    "(min %.2f, max %.2f, 7 runs of %llu); per unit: process CPU %.0f ns, worker parks %.4f\n",
+                    setups[which].second, median(rates[which]) / 1e6,
+                    *std::min_element(rates[which].begin(), rates[which].end()) / 1e6,
+                    *std::max_element(rates[which].begin(), rates[which].end()) / 1e6,
+                    static_cast<unsigned long long>(items), median(cpu[which]), median(parks[which]));
     std::printf("context switches per unit (last run): %.4f\n", g_switchesPerUnit);
-    std::printf("latency timing keeps %.0f %% of the throughput (median of per-run ratios)\n", 100.0 * median(ratios));
-    std::printf("per unit (medians), without / with latency timing: process CPU %.0f / %.0f ns, worker parks %.4f / %.4f\n",
-                median(cpu[0]), median(cpu[1]), median(parks[0]), median(parks[1]));
+    std::printf("latency timing keeps %.0f %% of the throughput, the 60 Hz sampler %.0f %% (medians of per-run "
+                "ratios; min-max %.0f-%.0f %% and %.0f-%.0f %%)\n",
+                100.0 * median(keeps[1]), 100.0 * median(keeps[2]),
+                100.0 * *std::min_element(keeps[1].begin(), keeps[1].end()),
+                100.0 * *std::max_element(keeps[1].begin(), keeps[1].end()),
+                100.0 * *std::min_element(keeps[2].begin(), keeps[2].end()),
+                100.0 * *std::max_element(keeps[2].begin(), keeps[2].end()));
 
     for (auto gap : {std::chrono::microseconds(50), std::chrono::microseconds(1000)}) {
         const auto latencies = wakeLatencies(gap.count() >= 1000 ? samples / 10 : samples, gap);
