@@ -218,6 +218,34 @@ void wakeDiagnosis(int samples)
     }
 }
 
+// What a 60 Hz sampler costs by itself: process CPU per second of a parked pool (workers
+// asleep, nothing posted) with and without it. Robust where a throughput ratio of a few
+// percent drowns in the noise of a shared 2-vCPU machine.
+void samplerCost()
+{
+    for (const bool timed : {false, true}) {
+        double cpu[2] = {};
+        for (const bool sampled : {false, true}) {
+            WorkerPool pool({.workers = 2, .concurrency = 2, .measureLatency = timed});
+            for (int i = 0; i < 1000; ++i) // something in the histograms to summarise
+                pool.post(&emptyUnit, nullptr);
+            while (pool.snapshot().completed < 1000)
+                std::this_thread::sleep_for(std::chrono::milliseconds(1));
+            Sampler sampler({.rateHz = 60});
+            if (sampled) {
+                sampler.setSource(Sampler::sourceFor(pool));
+                sampler.start();
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(100)); // workers park
+            const double before = cpuSeconds();
+            std::this_thread::sleep_for(std::chrono::seconds(2));
+            cpu[sampled] = (cpuSeconds() - before) / 2;
+        }
+        std::printf("60 Hz sampler, latency timing %s: %.0f us of CPU per second (parked pool alone: %.0f us/s)\n",
+                    timed ? "on" : "off", 1e6 * (cpu[1] - cpu[0]), 1e6 * cpu[0]);
+    }
+}
+
 } // namespace
 
 int main(int argc, char **argv)
@@ -271,6 +299,7 @@ int main(int argc, char **argv)
                 100.0 * *std::min_element(keeps[2].begin(), keeps[2].end()),
                 100.0 * *std::max_element(keeps[2].begin(), keeps[2].end()));
 
+    samplerCost();
     for (auto gap : {std::chrono::microseconds(50), std::chrono::microseconds(1000)}) {
         const auto latencies = wakeLatencies(gap.count() >= 1000 ? samples / 10 : samples, gap);
         std::printf("wake latency of an idle pool, %lld us gap: p50 %.1f us, p99 %.1f us, p99.9 %.1f us (%zu samples)\n",
