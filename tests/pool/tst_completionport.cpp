@@ -35,6 +35,7 @@ private slots:
     void manyProducersManyConsumersLoseNothing();
     void peaksAndReset();
     void fastPathMakesNoSyscall();
+    void dequeueSaysWhetherItWaited();
 };
 
 void TestCompletionPort::outcomes_data()
@@ -372,6 +373,24 @@ void TestCompletionPort::fastPathMakesNoSyscall()
     sleeper.join();
     QCOMPARE(port.counters().parks, std::uint64_t(1));
     QCOMPARE(port.counters().wakes, std::uint64_t(1));
+}
+
+// A packet taken at once says it did not wait (the pool's latency timing then reuses the
+// clock reading it took just before the call); one the thread parked for says it did.
+void TestCompletionPort::dequeueSaysWhetherItWaited()
+{
+    CompletionPort port(2);
+    QVERIFY(port.post({1, nullptr, 0, 0}));
+    const DequeueResult atOnce = port.dequeue(1s);
+    QCOMPARE(atOnce.packet.key, std::uintptr_t(1));
+    QVERIFY(!atOnce.waited);
+
+    std::atomic<int> waited{-1};
+    std::thread sleeper([&] { waited = port.dequeue(10s).waited ? 1 : 0; });
+    QTRY_COMPARE(port.counters().parked, 1u);
+    QVERIFY(port.post({2, nullptr, 0, 0}));
+    sleeper.join();
+    QCOMPARE(waited.load(), 1);
 }
 
 QTEST_GUILESS_MAIN(TestCompletionPort)
