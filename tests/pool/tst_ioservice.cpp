@@ -13,6 +13,9 @@
 #include <QtTest>
 
 #include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <csignal>
 
 #include <array>
 #include <atomic>
@@ -64,6 +67,7 @@ private slots:
     void cancelEveryOperationOfAHandle();
     void secondStartOfALentRecordIsRefused();
     void claimIsExactlyOnce();
+    void destroyingALentRecordAborts();
     void tooManyOutstandingIsRefused();
     void recordsReusedByWorkersCompleteExactlyOncePerStart();
     void gracefulShutdownDrainsThousandOutstanding();
@@ -376,6 +380,36 @@ void TestIoService::claimIsExactlyOnce()
     QCOMPARE(IoOperation::claim(result.packet), &op);
     QCOMPARE(IoOperation::claim(result.packet), nullptr);
     QCOMPARE(IoOperation::claim(CompletionPacket{}), nullptr); // a posted packet carries no record
+}
+
+// A lent record may still be written by the kernel: destroying it must stop the process
+// there and then, in every build type. Checked in a child process.
+void TestIoService::destroyingALentRecordAborts()
+{
+#if defined(__SANITIZE_THREAD__)
+    QSKIP("TSan does not support starting threads in the child of a multi-threaded fork");
+#endif
+    const pid_t child = ::fork();
+    QVERIFY(child >= 0);
+    if (child == 0) {
+        ::alarm(30); // a hang ends as SIGALRM, which fails the test below
+        ::close(STDERR_FILENO); // the abort's message is expected; keep the log clean
+        CompletionPort port(1);
+        IoService io(port);
+        int sv[2] = {-1, -1};
+        if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+            ::_exit(3);
+        IoHandle handle = io.associate(sv[0], 1);
+        auto *op = new BufferOp;
+        if (io.startRecv(handle, *op, op->buffer) != 0)
+            ::_exit(4);
+        delete op; // outstanding: must abort here
+        ::_exit(0);
+    }
+    int status = 0;
+    QCOMPARE(::waitpid(child, &status, 0), child);
+    QVERIFY2(WIFSIGNALED(status), qPrintable(QStringLiteral("child exited with %1").arg(WEXITSTATUS(status))));
+    QCOMPARE(WTERMSIG(status), SIGABRT);
 }
 
 void TestIoService::tooManyOutstandingIsRefused()
