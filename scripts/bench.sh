@@ -3,6 +3,8 @@
 # runs tests/bench/peer_bench (build/bench/peer_bench.md and peer_bench.json) and then
 # pool/bench/pool_bench (build/bench/pool_bench.txt).
 # Arguments go to peer_bench: --quick, --reps N, --only NAME (--quick also shortens pool_bench).
+# scripts/bench.sh --io [--quick | --seconds S --reps N] runs tests/bench/io_bench instead: an I/O
+# completion's cost through the port, and echo servers side by side (README "I/O completions").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh build
@@ -20,8 +22,6 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 cmake -S . -B build/bench -DCMAKE_BUILD_TYPE=Release -DPOOLSCOPE_POOL_ONLY=ON -DBUILD_TESTING=OFF \
       -DPOOLSCOPE_BENCH_PEERS=ON >/dev/null
-cmake --build build/bench -j "$(nproc)" --target peer_bench pool_bench
-cd build/bench
 echo "machine: $(nproc) processors, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), kernel $(uname -r)" >&2
 # With kernel.sched_autogroup_enabled=1 the scheduler shares the CPU equally between
 # sessions whatever their nice value: a build under nice 19 in another terminal still takes
@@ -35,6 +35,15 @@ run() {
     "$@"
   fi
 }
+if [ "${1:-}" = "--io" ]; then
+  shift
+  cmake --build build/bench -j "$(nproc)" --target io_bench
+  cd build/bench
+  run ./tests/bench/io_bench "$@"
+  exit
+fi
+cmake --build build/bench -j "$(nproc)" --target peer_bench pool_bench
+cd build/bench
 # peer_bench: every scenario for every contender, same process, order rotated per repetition.
 run ./tests/bench/peer_bench --json peer_bench.json --markdown peer_bench.md "$@"
 # pool_bench: the pool alone, plain / latency timing / 60 Hz sampler alternated 7 times (the
