@@ -62,6 +62,7 @@ public:
 
     EchoServerCounters counters() const; // Thread-safe. Never blocks a worker.
 
+    // Called by IoCompletionTarget::dispatch on the worker that dequeued the packet. Thread-safe.
     void onIoCompletion(IoOperation &op, const DequeueResult &result) noexcept override;
 
 private:

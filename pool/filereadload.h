@@ -27,11 +27,11 @@ public:
     ScratchFile(const ScratchFile &) = delete;
     ScratchFile &operator=(const ScratchFile &) = delete;
 
-    const std::filesystem::path &path() const noexcept { return m_file; }
-    const std::filesystem::path &folder() const noexcept { return m_folder; }
-    std::uint64_t size() const noexcept { return m_bytes; }
+    const std::filesystem::path &path() const noexcept { return m_file; }     // Thread-safe (immutable).
+    const std::filesystem::path &folder() const noexcept { return m_folder; } // Thread-safe (immutable).
+    std::uint64_t size() const noexcept { return m_bytes; }                  // Thread-safe (immutable).
 
-    // The byte at `offset` of the pattern the file holds.
+    // The byte at `offset` of the pattern the file holds. Thread-safe.
     static std::byte patternAt(std::uint64_t offset) noexcept
     {
         return static_cast<std::byte>((offset * 7u + (offset >> 12)) & 0xffu);
@@ -80,6 +80,7 @@ public:
     bool waitUntilStopped(std::chrono::nanoseconds deadline); // every record back (after stop() or maxReads). Thread-safe.
     FileReadCounters counters() const;             // Thread-safe. Never blocks a worker.
 
+    // Called by IoCompletionTarget::dispatch on the worker that dequeued the packet. Thread-safe.
     void onIoCompletion(IoOperation &op, const DequeueResult &result) noexcept override;
 
 private:

@@ -42,6 +42,20 @@ std::span<const std::byte> bytesOf(const char *text)
     return {reinterpret_cast<const std::byte *>(text), std::strlen(text)};
 }
 
+// A port, its I/O service and one associated socket pair (key 3): where most tests start.
+struct OnePair {
+    explicit OnePair(IoServiceOptions options = {}) : io(port, options)
+    {
+        auto [mine, theirs] = iotest::socketPair();
+        handle = io.associate(mine.release(), 3);
+        peer = std::move(theirs);
+    }
+    CompletionPort port{1};
+    IoService io;
+    Fd peer;
+    IoHandle handle;
+};
+
 void verifyIdentity(const IoSnapshot &s)
 {
     for (IoKind kind : AllIoKinds) {
@@ -277,10 +291,8 @@ void TestIoService::socketClosedWithReadsOutstanding()
 
 void TestIoService::cancelOneOperation()
 {
-    CompletionPort port(1);
-    IoService io(port);
-    auto [mine, peer] = iotest::socketPair();
-    IoHandle handle = io.associate(mine.release(), 3);
+    OnePair rig;
+    auto &[port, io, peer, handle] = rig;
     BufferOp first, second;
     QVERIFY(!io.cancel(first)); // not lent: nothing to cancel
     QCOMPARE(io.startRecv(handle, first, first.buffer), 0);
@@ -344,10 +356,8 @@ void TestIoService::cancelEveryOperationOfAHandle()
 
 void TestIoService::secondStartOfALentRecordIsRefused()
 {
-    CompletionPort port(1);
-    IoService io(port);
-    auto [mine, peer] = iotest::socketPair();
-    IoHandle handle = io.associate(mine.release(), 3);
+    OnePair rig;
+    auto &[port, io, peer, handle] = rig;
     BufferOp op;
     QCOMPARE(io.startRecv(handle, op, op.buffer), 0);
     QCOMPARE(io.startRecv(handle, op, op.buffer), EBUSY);
@@ -370,10 +380,8 @@ void TestIoService::secondStartOfALentRecordIsRefused()
 
 void TestIoService::claimIsExactlyOnce()
 {
-    CompletionPort port(1);
-    IoService io(port);
-    auto [mine, peer] = iotest::socketPair();
-    IoHandle handle = io.associate(mine.release(), 3);
+    OnePair rig;
+    auto &[port, io, peer, handle] = rig;
     BufferOp op;
     QCOMPARE(io.startSend(handle, op, bytesOf("x")), 0);
     const DequeueResult result = iotest::dequeueOne(port);
@@ -414,12 +422,10 @@ void TestIoService::destroyingALentRecordAborts()
 
 void TestIoService::tooManyOutstandingIsRefused()
 {
-    CompletionPort port(1);
     IoServiceOptions options;
     options.maxOutstanding = 4;
-    IoService io(port, options);
-    auto [mine, peer] = iotest::socketPair();
-    IoHandle handle = io.associate(mine.release(), 3);
+    OnePair rig(options);
+    auto &[port, io, peer, handle] = rig;
     std::array<BufferOp, 5> ops;
     for (std::size_t i = 0; i < 4; ++i)
         QCOMPARE(io.startRecv(handle, ops[i], ops[i].buffer), 0);
@@ -621,10 +627,8 @@ void TestIoService::fastShutdownCancelsThousandOutstanding()
 
 void TestIoService::gracefulShutdownReportsTheDeadline()
 {
-    CompletionPort port(1);
-    IoService io(port);
-    auto [mine, peer] = iotest::socketPair();
-    IoHandle handle = io.associate(mine.release(), 3);
+    OnePair rig;
+    auto &[port, io, peer, handle] = rig;
     BufferOp op;
     QCOMPARE(io.startRecv(handle, op, op.buffer), 0);
     // Nobody writes: the read cannot finish, so the (short) deadline is the behaviour.
@@ -641,10 +645,8 @@ void TestIoService::gracefulShutdownReportsTheDeadline()
 
 void TestIoService::closedPortCountsUndeliveredAndReturnsTheRecord()
 {
-    CompletionPort port(1);
-    IoService io(port);
-    auto [mine, peer] = iotest::socketPair();
-    IoHandle handle = io.associate(mine.release(), 3);
+    OnePair rig;
+    auto &[port, io, peer, handle] = rig;
     BufferOp op;
     QCOMPARE(io.startRecv(handle, op, op.buffer), 0);
     QVERIFY(port.close().empty());
@@ -657,10 +659,8 @@ void TestIoService::closedPortCountsUndeliveredAndReturnsTheRecord()
 
 void TestIoService::latencyIsRecordedPerCompletion()
 {
-    CompletionPort port(1);
-    IoService io(port);
-    auto [mine, peer] = iotest::socketPair();
-    IoHandle handle = io.associate(mine.release(), 3);
+    OnePair rig;
+    auto &[port, io, peer, handle] = rig;
     BufferOp op;
     for (int i = 0; i < 5; ++i) {
         QCOMPARE(io.startSend(handle, op, bytesOf("abc")), 0);
