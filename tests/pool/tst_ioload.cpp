@@ -18,6 +18,7 @@
 #include <fstream>
 #include <string>
 #include <system_error>
+#include <thread>
 
 using namespace poolscope;
 using namespace std::chrono_literals;
@@ -53,6 +54,7 @@ private slots:
     void refusedConnectionsAreCounted();
     void aResetIsCountedAndTheServerGoesOn();
     void stopWithConnectionsOpenReturnsEveryRecord();
+    void fastShutdownUnderEchoLoad();
     void fileReadsCountEveryByte();
     void fileLoadStopsMidway();
     void scratchFileIsRemoved();
@@ -197,6 +199,42 @@ void TestIoLoad::stopWithConnectionsOpenReturnsEveryRecord()
         char c = 0;
         QCOMPARE(::recv(client.get(), &c, 1, 0), ssize_t(0)); // the server closed its side
     }
+}
+
+// Q192800's fast shutdown with clients in full flight: every operation cancelled or done,
+// every record back, every client connection ended and counted, nothing hangs.
+void TestIoLoad::fastShutdownUnderEchoLoad()
+{
+    Rig rig;
+    EchoServer server(rig.io);
+    EchoClientOptions options;
+    options.port = server.port();
+    options.connections = 16;
+    options.messageBytes = 512;
+    options.duration = 120s; // a bound: the shutdown ends the run long before
+    std::atomic<bool> stopClients{false};
+    EchoClientResult result;
+    std::thread clients([&] { result = runEchoClients(options, &stopClients); });
+
+    QTRY_VERIFY_WITH_TIMEOUT(server.counters().messages >= 200, 60000);
+    const IoShutdownResult shut = rig.io.shutdown(IoShutdownMode::Fast, 60s);
+    QVERIFY(!shut.deadlineMissed);
+    QCOMPARE(shut.stillOutstanding, 0u);
+    QVERIFY(shut.cancelled >= 1); // at least the listener's accepts
+    QVERIFY(server.waitUntilStopped(60s)); // the handlers saw their starts refused and closed
+    clients.join(); // each connection ends when the server closes it
+    stopClients = true;
+
+    QCOMPARE(result.connected, 16u);
+    QCOMPARE(result.earlyCloses + result.resets + result.otherErrors, 16u);
+    QCOMPARE(result.mismatches, 0u);
+    QVERIFY(result.bytesReceived <= result.bytesSent);
+    const IoSnapshot s = rig.io.snapshot();
+    QCOMPARE(s.total.outstanding, 0u);
+    QCOMPARE(s.bytesWritten, server.counters().bytesEchoed);
+    // A reset may discard echoed bytes still in a client's socket buffer: at most, not exactly.
+    QVERIFY(result.bytesReceived <= s.bytesWritten);
+    verifyIdentity(s);
 }
 
 void TestIoLoad::fileReadsCountEveryByte()
