@@ -129,7 +129,8 @@ struct IoShutdownResult {
 // counted as undelivered and their records handed straight back (no longer lent).
 class IoService {
 public:
-    // Throws std::system_error when io_uring is unavailable. Starts the ring thread.
+    // Throws std::system_error when io_uring is unavailable, std::invalid_argument for a zero
+    // option or a maxOutstanding the kernel's completion queue cannot hold. Starts the ring thread.
     explicit IoService(CompletionPort &port, IoServiceOptions options = {});
     ~IoService();
     IoService(const IoService &) = delete;
