@@ -25,6 +25,7 @@ struct CompletionPacket {
 enum class DequeueOutcome : std::uint8_t {
     Timeout,          // no packet: the wait timed out
     Closed,           // no packet: the port is closed
+    Alerted,          // no packet: alert() woke this waiter (as an APC ends an alertable wait)
     IoFailed,         // a packet for an operation that failed (overlapped set, status != 0)
     UserPosted,       // a packet posted by a program, not by I/O (overlapped == nullptr)
     EndOfStream,      // an operation completed with 0 bytes (overlapped set)
@@ -55,7 +56,8 @@ struct DequeueResult {
 
     constexpr bool hasPacket() const noexcept
     {
-        return outcome != DequeueOutcome::Timeout && outcome != DequeueOutcome::Closed;
+        return outcome != DequeueOutcome::Timeout && outcome != DequeueOutcome::Closed &&
+               outcome != DequeueOutcome::Alerted;
     }
 };
 

@@ -36,9 +36,13 @@ struct PortCounters {
 //   release another waiter. When the scope ends the thread counts again, and until threads
 //   come back to dequeue() more than N may run, exactly as on Windows.
 // - close() wakes every waiter with Closed and hands back every packet still queued, so
-//   that their owner destroys them; later posts are refused.
+//   that their owner destroys them; later posts are refused. closeWhenDrained() closes the
+//   port at the moment its queue becomes empty instead, so that nothing queued is lost.
+// - alert() ends the wait of a parked thread without a packet (Alerted), bypassing the
+//   queue and the limit: the way to reach idle threads while a backlog waits.
 //
-// Packet order is first in, first out for packets from one thread.
+// Packet order is first in, first out for packets from one thread, also when the queue
+// outgrows its ring.
 //
 // Thread safety: every method is thread-safe unless it says otherwise. The destructor must
 // not run while another thread is inside a method; packets still queued at destruction are
@@ -58,9 +62,11 @@ public:
     // Thread-safe. Never blocks; allocates only when the queue outgrows its ring.
     bool post(const CompletionPacket &packet);
 
-    // Waits for a packet, the timeout, or close(). The calling thread stops running
-    // (if it was) on entry and runs again when a packet is returned.
-    // Thread-safe. Blocks up to `timeout` (zero: a poll).
+    // Waits for a packet, the timeout, close() or an alert. The calling thread stops running
+    // (if it was) on entry and runs again when a packet is returned. A pending alert is
+    // returned before any queued packet.
+    // Thread-safe. Blocks up to `timeout` (zero: a poll; too long to add to the clock,
+    // up to nanoseconds::max(): no limit).
     DequeueResult dequeue(std::chrono::nanoseconds timeout);
     DequeueResult dequeue(); // no timeout
 
@@ -79,6 +85,17 @@ public:
     // Thread-safe.
     std::vector<CompletionPacket> close();
     bool isClosed() const noexcept; // Thread-safe.
+
+    // Closes the port as soon as no packet is queued (at once if none is): until then posts
+    // are still taken and every queued packet is dequeued; then waiters get Closed as after
+    // close(). A post that comes in before the queue empties keeps the port open for itself,
+    // so a post that returned true is always dequeued. Thread-safe. Never blocks a dequeuer.
+    void closeWhenDrained() noexcept;
+
+    // Wakes `count` waiters with Alerted, the least recently parked first, whatever is queued
+    // and whatever the limit. Alerts no parked thread takes stay pending and go to the next
+    // threads that call dequeue(). Thread-safe. Never allocates.
+    void alert(unsigned count) noexcept;
 
     PortCounters counters() const noexcept; // Thread-safe. Never blocks.
     void resetPeaks() noexcept;             // Thread-safe.

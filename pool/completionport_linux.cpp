@@ -10,8 +10,13 @@
 // Invariant: packets in the queue >= claimable (queued) + claims handed out and not yet
 // popped. A claimant whose packet is not yet pushed (its producer counted first and is
 // between the two steps) spins until it is: that window is a few instructions long.
+//
+// Two more ways out of dequeue() than a packet: alerts (alert(): a pending count handed to
+// the coldest parked waiters first, taken before any packet) and a drain (closeWhenDrained():
+// the port closes itself at the moment its queue becomes empty).
 
 #include "completionport.h"
+#include "testpoints.h"
 #include "threadhooks.h"
 
 #include <algorithm>
@@ -23,6 +28,7 @@
 #include <memory>
 #include <mutex>
 #include <new>
+#include <optional>
 #include <thread>
 
 #include <linux/futex.h>
@@ -72,6 +78,7 @@ struct StateWord {
     static constexpr unsigned ParkedShift = 46;
     static constexpr std::uint64_t FieldMask14 = (1ull << 14) - 1;
     static constexpr std::uint64_t QueuedMask = 0xffffffffull;
+    static constexpr std::uint64_t DrainingBit = 1ull << 62; // close as soon as queued == 0
     static constexpr std::uint64_t ClosedBit = 1ull << 63;
     static constexpr std::uint64_t OneRunning = 1ull << RunningShift;
     static constexpr std::uint64_t OneParked = 1ull << ParkedShift;
@@ -86,6 +93,10 @@ struct StateWord {
         return static_cast<std::uint32_t>((s >> ParkedShift) & FieldMask14);
     }
     static bool closed(std::uint64_t s) noexcept { return (s & ClosedBit) != 0; }
+    static bool drained(std::uint64_t s) noexcept
+    {
+        return (s & DrainingBit) != 0 && !closed(s) && queued(s) == 0;
+    }
 };
 
 // --- the packet queue -------------------------------------------------------------------
@@ -95,7 +106,10 @@ struct StateWord {
 // backlog larger than the ring. Once anything is in the overflow, producers append there
 // too and consumers refill the ring from it, so packets from one producer stay in order.
 // Callers only pop packets they have claimed through the state word, so pop() waits for a
-// packet that is being pushed rather than reporting "empty".
+// packet that is being pushed rather than reporting "empty". It also never takes from the
+// overflow while the ring holds a cell a producer has claimed and not yet filled: that
+// producer's packet may be older than the overflow's front (its next post found the ring
+// full), and taking the front first would break its order.
 class PacketQueue {
 public:
     static constexpr std::size_t RingSize = 8192; // power of two
@@ -110,6 +124,7 @@ public:
     {
         if (m_overflowCount.load(std::memory_order_acquire) == 0 && tryPushRing(packet))
             return;
+        POOLSCOPE_TEST_POINT("port.queue.overflowed");
         std::lock_guard lock(m_overflowMutex);
         m_overflow.push_back(packet);
         m_overflowCount.store(m_overflow.size(), std::memory_order_release);
@@ -144,6 +159,7 @@ private:
             if (difference == 0) {
                 if (m_enqueuePosition.compare_exchange_weak(position, position + 1,
                                                             std::memory_order_relaxed)) {
+                    POOLSCOPE_TEST_POINT("port.ring.cellClaimed");
                     cell.packet = packet;
                     cell.sequence.store(position + 1, std::memory_order_release);
                     return true;
@@ -185,6 +201,13 @@ private:
         std::lock_guard lock(m_overflowMutex);
         if (m_overflow.empty())
             return false;
+        // Cells claimed in the ring and not yet popped come first (see the class comment).
+        // Under the mutex: a producer whose later packet is in the overflow appended it under
+        // this mutex after claiming its ring cell, so that claim is visible here.
+        if (m_enqueuePosition.load(std::memory_order_relaxed) != m_dequeuePosition.load(std::memory_order_relaxed)) {
+            POOLSCOPE_TEST_POINT("port.queue.waitForRingHead");
+            return false;
+        }
         packet = m_overflow.front();
         m_overflow.pop_front();
         while (!m_overflow.empty() && tryPushRing(m_overflow.front()))
@@ -203,7 +226,7 @@ private:
 
 // --- parking ----------------------------------------------------------------------------
 
-enum WaiterWord : std::uint32_t { Waiting = 0, Granted = 1, WokenByClose = 2 };
+enum WaiterWord : std::uint32_t { Waiting = 0, Granted = 1, WokenByClose = 2, WokenByAlert = 3 };
 
 // Lives on the parked thread's stack, linked into the port's waiter stack while parked.
 struct Waiter {
@@ -218,12 +241,36 @@ void futexWake(std::atomic<std::uint32_t> &word) noexcept
     syscall(SYS_futex, reinterpret_cast<std::uint32_t *>(&word), FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
 }
 
-// Sleeps while word == Waiting, at most until deadline (steady clock). Spurious returns are fine.
+// Sleeps while word == Waiting, at most for `relative` (null: no limit). Spurious returns are fine.
 void futexWait(std::atomic<std::uint32_t> &word, const struct timespec *relative) noexcept
 {
     syscall(SYS_futex, reinterpret_cast<std::uint32_t *>(&word), FUTEX_WAIT_PRIVATE, Waiting, relative,
             nullptr, 0);
 }
+
+// Waiters chosen under the waiters' lock and woken after it is released, so that no thread
+// makes a syscall while holding it. A fixed array, not a vector: post() must not allocate
+// to wake, and a wake loop that fills it simply takes the lock again for the rest.
+class WakeBatch {
+public:
+    static constexpr std::size_t Capacity = 32;
+
+    bool full() const noexcept { return m_size == Capacity; }
+    void add(Waiter *waiter) noexcept { m_waiters[m_size++] = waiter; }
+
+    // A chosen waiter may return (and its Waiter vanish) as soon as it sees its word; a wake
+    // on the dead address is harmless, so the addresses serve only as futex keys here.
+    void wakeAll(std::atomic<std::uint64_t> &wakes) noexcept
+    {
+        wakes.fetch_add(m_size, std::memory_order_relaxed);
+        for (std::size_t i = 0; i < m_size; ++i)
+            futexWake(m_waiters[i]->word);
+    }
+
+private:
+    Waiter *m_waiters[Capacity];
+    std::size_t m_size = 0;
+};
 
 // How long one thread spins in dequeue() before it parks, learnt from its own recent waits.
 //
@@ -291,7 +338,8 @@ struct CompletionPort::Impl {
     bool post(const CompletionPacket &packet)
     {
         // An unconditional add, not a compare-exchange loop: under contention with the
-        // dequeuers it never retries.
+        // dequeuers it never retries. A draining port still takes packets until it closes:
+        // they are counted, so the drain runs them.
         const std::uint64_t before = m_state.fetch_add(1, std::memory_order_acq_rel);
         if (StateWord::closed(before)) {
             // close() came first and did not count this packet: take the count back.
@@ -321,27 +369,30 @@ struct CompletionPort::Impl {
 
         // Step 1: leave the running set and, in the same exchange, claim a packet if one
         // may run. A thread coming back from a packet takes the next one itself: no wake.
+        // A pending alert comes before any packet.
+        const bool alertPending = m_alerts.load(std::memory_order_relaxed) != 0;
         std::uint64_t state = m_state.load(std::memory_order_relaxed);
         for (;;) {
             std::uint64_t next = wasRunning ? state - StateWord::OneRunning : state;
-            const bool claim = !StateWord::closed(next) && StateWord::queued(next) != 0 &&
+            const bool claim = !alertPending && !StateWord::closed(next) && StateWord::queued(next) != 0 &&
                                StateWord::running(next) < limit();
             if (claim)
                 next = next - 1 + StateWord::OneRunning;
             if (m_state.compare_exchange_weak(state, next, std::memory_order_acq_rel,
                                               std::memory_order_relaxed)) {
                 if (claim) {
-                    DequeueResult result = takeClaimed(association, StateWord::running(next));
+                    DequeueResult result = takeClaimed(association, next);
                     result.waited = false;
                     return result;
                 }
-                if (StateWord::closed(next)) {
-                    association.port = nullptr;
-                    return {DequeueOutcome::Closed, {}};
-                }
+                state = next;
                 break;
             }
         }
+        if (StateWord::closed(state) || (StateWord::drained(state) && closeIfDrained()))
+            return closedResult(association);
+        if (alertPending && takeAlert())
+            return {DequeueOutcome::Alerted, {}};
         if (timeout <= std::chrono::nanoseconds::zero())
             return {DequeueOutcome::Timeout, {}};
 
@@ -354,15 +405,15 @@ struct CompletionPort::Impl {
             for (unsigned pause = 0; pause < (1u << std::min(look / 8, 5u)); ++pause)
                 cpuRelax();
             state = m_state.load(std::memory_order_relaxed);
-            if (StateWord::closed(state)) {
-                association.port = nullptr;
-                return {DequeueOutcome::Closed, {}};
-            }
+            if (StateWord::closed(state) || (StateWord::drained(state) && closeIfDrained()))
+                return closedResult(association);
+            if (m_alerts.load(std::memory_order_relaxed) != 0 && takeAlert())
+                return {DequeueOutcome::Alerted, {}};
             if (StateWord::queued(state) != 0 && StateWord::running(state) < limit() &&
                 m_state.compare_exchange_weak(state, state - 1 + StateWord::OneRunning,
                                               std::memory_order_acq_rel, std::memory_order_relaxed)) {
                 association.spin.caught(look);
-                return takeClaimed(association, StateWord::running(state) + 1);
+                return takeClaimed(association, state - 1 + StateWord::OneRunning);
             }
         }
 
@@ -403,40 +454,50 @@ struct CompletionPort::Impl {
 
     std::vector<CompletionPacket> close()
     {
-        std::vector<Waiter *> woken;
         std::uint64_t claimable = 0;
         {
             std::lock_guard lock(m_waitersMutex);
-            std::uint64_t state = m_state.load(std::memory_order_relaxed);
-            for (;;) {
-                if (StateWord::closed(state))
-                    return {};
-                // Parked count goes to zero: every parked waiter is woken below.
-                const std::uint64_t next =
-                    (state & (StateWord::FieldMask14 << StateWord::RunningShift)) | StateWord::ClosedBit;
-                if (m_state.compare_exchange_weak(state, next, std::memory_order_acq_rel,
-                                                  std::memory_order_relaxed))
-                    break;
-            }
-            claimable = StateWord::queued(state);
-            for (Waiter *waiter = m_top; waiter != nullptr; waiter = waiter->below)
-                woken.push_back(waiter);
-            m_top = nullptr;
-            for (Waiter *waiter : woken)
-                waiter->word.store(WokenByClose, std::memory_order_release);
+            const std::optional<std::uint64_t> before = closeLocked(CloseWhen::Always);
+            if (!before)
+                return {}; // closed already
+            claimable = StateWord::queued(*before);
         }
-        // A woken waiter may return (and its Waiter vanish) as soon as it sees the word; a
-        // wake on the dead address is harmless, which is why waking after the store is fine.
-        // Keep the addresses only as futex keys from here on.
-        m_wakes.fetch_add(woken.size(), std::memory_order_relaxed);
-        for (Waiter *waiter : woken)
-            futexWake(waiter->word);
-
         std::vector<CompletionPacket> remaining;
         remaining.reserve(static_cast<std::size_t>(claimable));
         for (std::uint64_t i = 0; i < claimable; ++i)
             remaining.push_back(m_queue.pop());
         return remaining;
+    }
+
+    void closeWhenDrained() noexcept
+    {
+        std::lock_guard lock(m_waitersMutex);
+        m_state.fetch_or(StateWord::DrainingBit, std::memory_order_acq_rel);
+        closeLocked(CloseWhen::Drained);
+    }
+
+    void alert(unsigned count) noexcept
+    {
+        m_alerts.fetch_add(count, std::memory_order_acq_rel);
+        for (;;) {
+            WakeBatch batch;
+            bool more = false;
+            {
+                std::lock_guard lock(m_waitersMutex);
+                // The coldest waiters first: the hot ones (on top) keep serving packets.
+                while (!batch.full() && m_bottom != nullptr && takeAlert()) {
+                    Waiter *waiter = m_bottom;
+                    removeWaiter(waiter);
+                    m_state.fetch_sub(StateWord::OneParked, std::memory_order_acq_rel);
+                    waiter->word.store(WokenByAlert, std::memory_order_release);
+                    batch.add(waiter);
+                }
+                more = batch.full();
+            }
+            batch.wakeAll(m_wakes);
+            if (!more)
+                return;
+        }
     }
 
     PortCounters counters() const noexcept
@@ -466,48 +527,118 @@ struct CompletionPort::Impl {
     bool isClosed() const noexcept { return StateWord::closed(m_state.load(std::memory_order_acquire)); }
 
 private:
-    DequeueResult takeClaimed(ThreadAssociation &association, std::uint32_t runningNow)
+    // `state` is the word just after this thread's claim.
+    DequeueResult takeClaimed(ThreadAssociation &association, std::uint64_t state)
     {
         association.running = true;
-        raisePeak(m_peakRunning, runningNow);
+        raisePeak(m_peakRunning, StateWord::running(state));
         const CompletionPacket packet = m_queue.pop();
+        // The last packet of a drain: the idle waiters need not wait for this one to finish.
+        if (StateWord::drained(state))
+            closeIfDrained();
         return {classifyPacket(packet), packet};
+    }
+
+    static DequeueResult closedResult(ThreadAssociation &association) noexcept
+    {
+        association.port = nullptr;
+        return {DequeueOutcome::Closed, {}};
+    }
+
+    bool takeAlert() noexcept
+    {
+        std::uint32_t alerts = m_alerts.load(std::memory_order_relaxed);
+        while (alerts != 0) {
+            if (m_alerts.compare_exchange_weak(alerts, alerts - 1, std::memory_order_acq_rel,
+                                               std::memory_order_relaxed))
+                return true;
+        }
+        return false;
+    }
+
+    // Closes a draining port whose queue is empty. False when a packet came in first (a
+    // draining port still takes posts until it closes): the caller should go and claim it.
+    bool closeIfDrained() noexcept
+    {
+        std::lock_guard lock(m_waitersMutex);
+        if (StateWord::closed(m_state.load(std::memory_order_relaxed)))
+            return true;
+        return closeLocked(CloseWhen::Drained).has_value();
+    }
+
+    enum class CloseWhen { Always, Drained };
+
+    // Sets the closed bit (parked count to zero) and wakes every parked waiter with Closed.
+    // Returns the word as it was just before, or nothing when the port was closed already
+    // or (CloseWhen::Drained) a packet is queued: the check and the close are one exchange,
+    // so a packet posted meanwhile is never shut in. Prerequisite: m_waitersMutex locked.
+    std::optional<std::uint64_t> closeLocked(CloseWhen when) noexcept
+    {
+        // Parked waiters leave the stack only under the mutex, so only packets and running
+        // threads can change the word meanwhile.
+        std::uint64_t state = m_state.load(std::memory_order_relaxed);
+        for (;;) {
+            if (StateWord::closed(state) || (when == CloseWhen::Drained && !StateWord::drained(state)))
+                return std::nullopt;
+            const std::uint64_t next =
+                (state & (StateWord::FieldMask14 << StateWord::RunningShift)) | StateWord::ClosedBit;
+            if (m_state.compare_exchange_weak(state, next, std::memory_order_acq_rel, std::memory_order_relaxed))
+                break;
+        }
+        std::uint64_t woken = 0;
+        for (Waiter *waiter = m_top; waiter != nullptr;) {
+            Waiter *below = waiter->below; // read before the store: the waiter may vanish after it
+            waiter->word.store(WokenByClose, std::memory_order_release);
+            futexWake(waiter->word); // a syscall under the lock, but only once per port
+            ++woken;
+            waiter = below;
+        }
+        m_top = m_bottom = nullptr;
+        m_wakes.fetch_add(woken, std::memory_order_relaxed);
+        return state;
     }
 
     DequeueResult park(ThreadAssociation &association, std::chrono::nanoseconds timeout)
     {
         Waiter self;
-        std::uint32_t claimedWithRunning = 0; // non-zero: claimed a packet instead of parking
+        std::uint64_t claimedState = 0; // non-zero: claimed a packet instead of parking
         {
             std::lock_guard lock(m_waitersMutex);
+            // Under the mutex, like alert() and closeWhenDrained(): neither can slip past us.
+            if (takeAlert())
+                return {DequeueOutcome::Alerted, {}};
             std::uint64_t state = m_state.load(std::memory_order_relaxed);
             for (;;) {
-                if (StateWord::closed(state)) {
-                    association.port = nullptr;
-                    return {DequeueOutcome::Closed, {}};
+                if (StateWord::closed(state))
+                    return closedResult(association);
+                if (StateWord::drained(state)) {
+                    closeLocked(CloseWhen::Drained); // unless a post came in: then claim it
+                    state = m_state.load(std::memory_order_relaxed);
+                    continue;
                 }
                 const bool claim = StateWord::queued(state) != 0 && StateWord::running(state) < limit();
                 const std::uint64_t next = claim ? state - 1 + StateWord::OneRunning : state + StateWord::OneParked;
                 if (m_state.compare_exchange_weak(state, next, std::memory_order_acq_rel,
                                                   std::memory_order_relaxed)) {
                     if (claim)
-                        claimedWithRunning = StateWord::running(next);
+                        claimedState = next;
                     break;
                 }
             }
-            if (claimedWithRunning == 0) {
+            if (claimedState == 0) {
                 pushWaiter(&self);
                 m_parks.fetch_add(1, std::memory_order_relaxed);
             }
         }
         // Popping waits for the packet's producer, which may need the waiters' lock: outside it.
-        if (claimedWithRunning != 0)
-            return takeClaimed(association, claimedWithRunning);
+        if (claimedState != 0)
+            return takeClaimed(association, claimedState);
 
-        const auto parkedAt = std::chrono::steady_clock::now(); // a syscall follows: not the fast path
-        const bool forever = timeout == std::chrono::nanoseconds::max();
-        const auto deadline = forever ? std::chrono::steady_clock::time_point::max()
-                                      : std::chrono::steady_clock::now() + timeout;
+        // A timeout too long to add to the clock (up to nanoseconds::max()) waits forever.
+        const auto now = std::chrono::steady_clock::now(); // a syscall follows: not the fast path
+        const auto parkedAt = now;
+        const bool forever = timeout >= std::chrono::steady_clock::time_point::max() - now;
+        const auto deadline = forever ? std::chrono::steady_clock::time_point::max() : now + timeout;
         while (self.word.load(std::memory_order_acquire) == Waiting) {
             if (forever) {
                 futexWait(self.word, nullptr);
@@ -533,11 +664,12 @@ private:
                 return {DequeueOutcome::Timeout, {}};
             }
         }
-        if (word == WokenByClose) {
-            association.port = nullptr;
-            return {DequeueOutcome::Closed, {}};
-        }
-        association.running = true; // the poster counted us as running when it chose us
+        if (word == WokenByClose)
+            return closedResult(association);
+        if (word == WokenByAlert)
+            return {DequeueOutcome::Alerted, {}};
+        // The poster counted us as running when it chose us.
+        association.running = true;
         association.spin.woken(std::chrono::steady_clock::now() - parkedAt);
         const CompletionPacket packet = m_queue.pop();
         return {classifyPacket(packet), packet};
@@ -553,47 +685,47 @@ private:
             wakeWhileRoom();
     }
 
-    // Hands queued packets to parked waiters while the limit allows.
+    // Hands queued packets to parked waiters (most recently parked first) while the limit
+    // allows. Never allocates.
     void wakeWhileRoom() noexcept
     {
-        std::vector<Waiter *> woken;
-        {
-            std::lock_guard lock(m_waitersMutex);
-            std::uint64_t state = m_state.load(std::memory_order_relaxed);
-            while (!StateWord::closed(state) && StateWord::queued(state) != 0 && StateWord::parked(state) != 0 &&
-                   StateWord::running(state) < limit()) {
-                const std::uint64_t next = state - 1 - StateWord::OneParked + StateWord::OneRunning;
-                if (m_state.compare_exchange_weak(state, next, std::memory_order_acq_rel,
-                                                  std::memory_order_relaxed)) {
-                    raisePeak(m_peakRunning, StateWord::running(next));
-                    Waiter *waiter = popTopWaiter();
-                    waiter->word.store(Granted, std::memory_order_release);
-                    woken.push_back(waiter);
-                    state = next;
+        for (;;) {
+            WakeBatch batch;
+            bool more = false;
+            {
+                std::lock_guard lock(m_waitersMutex);
+                std::uint64_t state = m_state.load(std::memory_order_relaxed);
+                while (!batch.full() && !StateWord::closed(state) && StateWord::queued(state) != 0 &&
+                       StateWord::parked(state) != 0 && StateWord::running(state) < limit()) {
+                    const std::uint64_t next = state - 1 - StateWord::OneParked + StateWord::OneRunning;
+                    if (m_state.compare_exchange_weak(state, next, std::memory_order_acq_rel,
+                                                      std::memory_order_relaxed)) {
+                        raisePeak(m_peakRunning, StateWord::running(next));
+                        Waiter *waiter = m_top;
+                        removeWaiter(waiter);
+                        waiter->word.store(Granted, std::memory_order_release);
+                        batch.add(waiter);
+                        state = next;
+                    }
                 }
+                more = batch.full();
             }
+            batch.wakeAll(m_wakes);
+            if (!more)
+                return;
         }
-        m_wakes.fetch_add(woken.size(), std::memory_order_relaxed);
-        for (Waiter *waiter : woken)
-            futexWake(waiter->word);
     }
 
-    // Waiter stack, under m_waitersMutex. Top = most recently parked.
+    // Waiter stack, under m_waitersMutex. Top = most recently parked, bottom = the coldest.
     void pushWaiter(Waiter *waiter) noexcept
     {
         waiter->below = m_top;
         waiter->above = nullptr;
         if (m_top != nullptr)
             m_top->above = waiter;
+        else
+            m_bottom = waiter;
         m_top = waiter;
-    }
-    Waiter *popTopWaiter() noexcept
-    {
-        Waiter *waiter = m_top;
-        m_top = waiter->below;
-        if (m_top != nullptr)
-            m_top->above = nullptr;
-        return waiter;
     }
     void removeWaiter(Waiter *waiter) noexcept
     {
@@ -603,6 +735,8 @@ private:
             m_top = waiter->below;
         if (waiter->below != nullptr)
             waiter->below->above = waiter->above;
+        else
+            m_bottom = waiter->above;
     }
 
     template <typename T>
@@ -615,13 +749,16 @@ private:
     }
 
     alignas(CacheLine) std::atomic<std::uint64_t> m_state{0};
+    // Read by every dequeue, written rarely.
     alignas(CacheLine) std::atomic<unsigned> m_concurrency;
-    std::atomic<std::uint64_t> m_peakQueued{0};
+    std::atomic<std::uint32_t> m_alerts{0};
+    alignas(CacheLine) std::atomic<std::uint64_t> m_peakQueued{0};
     std::atomic<std::uint64_t> m_peakRunning{0};
     alignas(CacheLine) std::mutex m_waitersMutex;
     std::atomic<std::uint64_t> m_parks{0}; // slow path only: counted next to the syscall
     std::atomic<std::uint64_t> m_wakes{0};
     Waiter *m_top = nullptr;
+    Waiter *m_bottom = nullptr;
     PacketQueue m_queue;
 };
 
@@ -655,6 +792,14 @@ void CompletionPort::setConcurrency(unsigned concurrency) { m_impl->setConcurren
 unsigned CompletionPort::concurrency() const noexcept { return m_impl->limit(); }
 
 std::vector<CompletionPacket> CompletionPort::close() { return m_impl->close(); }
+
+void CompletionPort::closeWhenDrained() noexcept { m_impl->closeWhenDrained(); }
+
+void CompletionPort::alert(unsigned count) noexcept
+{
+    if (count != 0)
+        m_impl->alert(count);
+}
 
 bool CompletionPort::isClosed() const noexcept { return m_impl->isClosed(); }
 

@@ -11,6 +11,7 @@ std::string_view nameOf(DequeueOutcome outcome) noexcept
     switch (outcome) {
     case DequeueOutcome::Timeout: return "timeout";
     case DequeueOutcome::Closed: return "closed";
+    case DequeueOutcome::Alerted: return "alerted";
     case DequeueOutcome::IoFailed: return "io-failed";
     case DequeueOutcome::UserPosted: return "user-posted";
     case DequeueOutcome::EndOfStream: return "end-of-stream";

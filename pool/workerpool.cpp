@@ -3,6 +3,7 @@
 #include "blockrecycler.h"
 #include "exceptionreportqueue.h"
 #include "fastclock.h"
+#include "testpoints.h"
 #include "threadhooks.h"
 
 #include <algorithm>
@@ -12,6 +13,7 @@
 #include <mutex>
 #include <stdexcept>
 #include <string>
+#include <system_error>
 #include <thread>
 
 #include <pthread.h>
@@ -29,28 +31,28 @@ std::uint64_t steadyNowNs() noexcept
             .count());
 }
 
-// What a packet's key says it carries.
+// What a packet's key says it carries. Retire requests and the end of a graceful drain
+// travel outside the queue (CompletionPort::alert, closeWhenDrained), so that neither
+// waits behind a backlog nor counts against the concurrency limit.
 enum PacketKind : std::uintptr_t {
-    WorkPacket = 1,   // overlapped = WorkItem*
-    RetirePacket = 2, // wakes a worker so it sees a retire request; carries nothing
-    StopPacket = 3,   // graceful shutdown: the worker exits once nothing is queued before it
+    WorkPacket = 1, // overlapped = WorkItem*
 };
 
 // A queued unit: the pool owns it from post() until it is destroyed after running or
 // cancelled.
 struct WorkItem {
     WorkUnit unit;
-    std::uint64_t id;
     UnitTag tag;
-    std::uint64_t postedAt; // FastClock ticks; 0 when latency is not measured
+    std::uint64_t id = 0;       // set when the post is counted
+    std::uint64_t postedAt = 0; // FastClock ticks; 0 when latency is not measured
 };
 
 using WorkItemMemory = detail::BlockRecycler<sizeof(WorkItem), alignof(WorkItem)>;
 
-WorkItem *newWorkItem(WorkUnit &&unit, std::uint64_t id, UnitTag tag, std::uint64_t postedAt)
+WorkItem *newWorkItem(WorkUnit &&unit, UnitTag tag)
 {
     void *memory = WorkItemMemory::allocate();
-    return ::new (memory) WorkItem{std::move(unit), id, tag, postedAt};
+    return ::new (memory) WorkItem{std::move(unit), tag};
 }
 
 void deleteWorkItem(WorkItem *item) noexcept
@@ -110,14 +112,29 @@ public:
         if (m_options.workers > MaxWorkers)
             throw std::invalid_argument("worker count " + std::to_string(m_options.workers) +
                                         " is out of range 0.." + std::to_string(MaxWorkers));
-        std::lock_guard lock(m_controlMutex);
-        growLocked(m_options.workers);
+        std::unique_lock lock(m_controlMutex);
+        try {
+            for (unsigned i = 0; i < m_options.workers; ++i) {
+                startWorkerLocked();
+                ++m_committed;
+            }
+        } catch (...) {
+            // No half-built pool: the threads that did start leave before the error goes on.
+            cancelQueued();
+            m_workerExited.wait(lock, [this] { return m_liveThreads == 0; });
+            reapLocked();
+            throw;
+        }
         m_target.store(m_options.workers, std::memory_order_relaxed);
     }
 
     ~Impl()
     {
-        shutdown(ShutdownMode::Fast, std::chrono::nanoseconds::max());
+        POOLSCOPE_TEST_POINT("workerpool.destroying");
+        shutdown(ShutdownMode::Fast, std::chrono::nanoseconds::max()); // nothing if one ran already
+        // A graceful shutdown that missed its deadline may still be draining: what is still
+        // queued is cancelled now, so that every unit is destroyed exactly once.
+        cancelQueued();
         std::unique_lock lock(m_controlMutex);
         // Threads left running by a missed deadline finish their unit and exit: wait for them.
         m_workerExited.wait(lock, [this] { return m_liveThreads == 0; });
@@ -132,14 +149,21 @@ public:
             m_rejected.fetch_add(1, std::memory_order_relaxed);
             return 0;
         }
+        // The unit moves into its item before anything is counted: a move is the caller's
+        // code and may take its time, and a shutdown meanwhile makes this a plain refusal.
+        WorkItem *item = newWorkItem(std::move(unit), tag);
+        if (!m_accepting.load(std::memory_order_acquire))
+            return refuse(item);
         // Counted before it becomes visible, so no worker can start a unit not yet posted.
         const std::uint64_t id = m_posted.fetch_add(1, std::memory_order_acq_rel) + 1;
-        WorkItem *item = newWorkItem(std::move(unit), id, tag, m_options.measureLatency ? FastClock::ticks() : 0);
+        item->id = id;
+        item->postedAt = m_options.measureLatency ? FastClock::ticks() : 0;
+        POOLSCOPE_TEST_POINT("workerpool.post.counted");
         if (!m_port.post({WorkPacket, item, 0, 0})) {
-            // Shutdown closed the port between our check and the post: posted and cancelled.
-            deleteWorkItem(item);
-            m_cancelled.fetch_add(1, std::memory_order_release);
-            return 0;
+            // A shutdown closed the port after our check: refused after all. The count is
+            // taken back (snapshot() subtracts the retracted posts); the id stays unused.
+            m_retractedPosts.fetch_add(1, std::memory_order_release);
+            return refuse(item);
         }
         return id;
     }
@@ -156,23 +180,10 @@ public:
             throw std::logic_error("the pool has stopped; setWorkerCount needs a running pool");
         reapLocked();
         const auto wanted = static_cast<unsigned>(count);
-        if (wanted > m_committed) {
-            // Take back retire requests no worker has acted on yet before starting threads.
-            unsigned missing = wanted - m_committed;
-            while (missing > 0 && takeRetireToken()) {
-                --missing;
-                ++m_committed;
-            }
-            growLocked(missing);
-        } else if (wanted < m_committed) {
-            // A retire request is a token plus a wake-up. A busy worker sees the token after
-            // its current unit, whatever is queued; the packet only wakes a parked one.
-            const unsigned retire = m_committed - wanted;
-            m_retireTokens.fetch_add(retire, std::memory_order_acq_rel);
-            m_committed = wanted;
-            for (unsigned i = 0; i < retire; ++i)
-                m_port.post({RetirePacket, nullptr, 0, 0});
-        }
+        if (wanted > m_committed)
+            growLocked(wanted - m_committed);
+        else if (wanted < m_committed)
+            requestRetireLocked(m_committed - wanted);
         m_target.store(wanted, std::memory_order_relaxed);
     }
 
@@ -197,25 +208,28 @@ public:
             return result;
         m_shutdownStarted = true;
         m_accepting.store(false, std::memory_order_release);
+        // Draining needs the threads: retire requests no worker has taken yet are withdrawn.
+        // A worker that took one just before still leaves; see handOverDrainLocked().
+        m_retireTokens.store(0, std::memory_order_release);
         const PoolSnapshot before = snapshot();
         if (m_state.load(std::memory_order_relaxed) == PoolState::Running)
             m_state.store(PoolState::Draining, std::memory_order_release);
 
         if (mode == ShutdownMode::Graceful && !m_port.isClosed()) {
-            // Draining needs workers: take back retire requests, and start one if none is left.
-            m_retireTokens.store(0, std::memory_order_release);
-            if (before.queued > 0 && before.idleWorkers + before.runningWorkers + before.blockedWorkers == 0)
-                startWorkerLocked();
-            // One stop packet per worker, behind everything queued. A worker that gets one
-            // while work is still queued (posted concurrently) passes it on and carries on.
-            for (unsigned i = 0; i < m_liveThreads; ++i)
-                m_port.post({StopPacket, nullptr, 0, 0});
+            m_gracefulDrain = true;
+            if (m_liveThreads == 0)
+                handOverDrainLocked();
+            // The port closes itself once the queue is empty, waking every idle worker to
+            // leave. A post that passed its check before m_accepting fell is still taken
+            // and run: nothing a post accepted is cancelled by a graceful shutdown.
+            m_port.closeWhenDrained();
         } else {
             cancelQueued();
         }
+        POOLSCOPE_TEST_POINT("workerpool.shutdown.waiting"); // holds m_controlMutex: observe, never pause
 
         const bool allExited = m_workerExited.wait_until(lock, until, [this] { return m_liveThreads == 0; });
-        // Nothing can be queued now but packets that raced the stop; they never run.
+        // All workers gone: the port is closed (drained or cancelled); this closes it if not.
         if (allExited)
             cancelQueued();
         reapLocked();
@@ -264,7 +278,10 @@ public:
             }
         }
         s.cancelled = m_cancelled.load(std::memory_order_acquire);
-        s.posted = m_posted.load(std::memory_order_acquire);
+        // Retracted before posted: a post refused between the two reads then counts as posted
+        // for this snapshot (as one in transition would), never the other way round.
+        const std::uint64_t retracted = m_retractedPosts.load(std::memory_order_acquire);
+        s.posted = m_posted.load(std::memory_order_acquire) - retracted;
         s.rejected = m_rejected.load(std::memory_order_relaxed);
         s.queued = s.posted - s.started - s.cancelled;
         s.inFlight = s.started - s.completed - s.failed;
@@ -317,18 +334,68 @@ public:
 private:
     // --- threads --------------------------------------------------------------------------
 
-    // Prerequisite: m_controlMutex locked.
+    // Adds `count` to the committed threads: first by taking back retire requests no worker
+    // has acted on yet, then by starting threads. All or nothing: if a thread cannot be
+    // started, the ones started here retire again, the requests taken back are put back, and
+    // a std::system_error says how far it got. Prerequisite: m_controlMutex locked.
     void growLocked(unsigned count)
     {
-        for (unsigned i = 0; i < count; ++i) {
+        unsigned reclaimed = 0;
+        while (reclaimed < count && takeRetireToken())
+            ++reclaimed;
+        const unsigned missing = count - reclaimed;
+        unsigned started = 0;
+        try {
+            for (; started < missing; ++started)
+                startWorkerLocked();
+        } catch (...) {
+            requestRetireLocked(0, reclaimed + started);
+            const std::string what = "could not start worker thread " + std::to_string(started + 1) + " of " +
+                                     std::to_string(missing) + "; the worker count stays " +
+                                     std::to_string(m_committed);
+            try {
+                throw;
+            } catch (const std::system_error &error) {
+                throw std::system_error(error.code(), what);
+            } catch (const std::exception &error) {
+                throw std::runtime_error(what + ": " + error.what());
+            }
+        }
+        m_committed += count;
+    }
+
+    // Asks `count` committed threads (and `extra` uncommitted ones: threads started or
+    // requests taken back by a grow that failed) to retire. A retire request is a token
+    // plus an alert: a busy worker sees the token after its current unit, whatever is
+    // queued; the alert reaches an idle one past the backlog and the concurrency limit.
+    // Prerequisite: m_controlMutex locked.
+    void requestRetireLocked(unsigned count, unsigned extra = 0)
+    {
+        m_committed -= count;
+        m_retireTokens.fetch_add(count + extra, std::memory_order_acq_rel);
+        m_port.alert(count + extra);
+    }
+
+    // The last worker is leaving (or none is left) while a graceful drain still has work
+    // queued: a fresh one takes over. If none can start, the rest is cancelled, so that the
+    // shutdown ends. Prerequisite: m_controlMutex locked, m_gracefulDrain.
+    void handOverDrainLocked()
+    {
+        if (m_port.isClosed() || m_port.counters().queued == 0)
+            return;
+        try {
             startWorkerLocked();
-            ++m_committed;
+        } catch (...) {
+            cancelQueued();
         }
     }
 
-    // Prerequisite: m_controlMutex locked.
+    // Counts a thread as live only once it exists: std::thread may throw (EAGAIN).
+    // Prerequisite: m_controlMutex locked (the thread's exit path takes it, so it cannot
+    // be counted out before it is counted in).
     void startWorkerLocked()
     {
+        POOLSCOPE_TEST_POINT("workerpool.startThread"); // tests throw here to inject a failure
         unsigned index = 0;
         while (index < MaxWorkers && m_slots[index].activity.load(std::memory_order_relaxed) != Activity::Vacant)
             ++index;
@@ -341,17 +408,23 @@ private:
                 throw std::runtime_error("no free worker slot: more than " + std::to_string(MaxWorkers) +
                                          " threads would be alive");
         }
-        m_slots[index].activity.store(Activity::Starting, std::memory_order_relaxed);
         if (m_options.measureLatency && m_slots[index].latency.load(std::memory_order_relaxed) == nullptr) {
             m_latencies.push_back(std::make_unique<WorkerLatency>());
             m_slots[index].latency.store(m_latencies.back().get(), std::memory_order_release);
         }
+        m_slots[index].activity.store(Activity::Starting, std::memory_order_relaxed);
         if (index + 1 > m_slotHighWater.load(std::memory_order_relaxed))
             m_slotHighWater.store(index + 1, std::memory_order_release);
-        const std::uint64_t number = ++m_threadsStarted;
+        const std::uint64_t number = m_threadsStarted + 1;
+        try {
+            m_threads[index] = std::thread([this, index, number] { workerMain(index, number); });
+        } catch (...) {
+            m_slots[index].activity.store(Activity::Vacant, std::memory_order_relaxed);
+            throw;
+        }
+        m_threadsStarted = number;
         ++m_liveThreads;
         m_liveCount.fetch_add(1, std::memory_order_relaxed);
-        m_threads[index] = std::thread([this, index, number] { workerMain(index, number); });
     }
 
     // Joins threads that have exited and frees their slots.
@@ -405,17 +478,10 @@ private:
             previousEnd = 0;
             if (result.outcome == DequeueOutcome::Closed)
                 break;
-            const auto kind = static_cast<PacketKind>(result.packet.key);
-            if (kind == StopPacket) {
-                if (snapshot().queued == 0) // work units only: other stop packets do not count
-                    break;
-                m_port.post(result.packet); // work posted before the stop is still queued
-                continue;
-            }
-            if (kind == RetirePacket) {
+            if (result.outcome == DequeueOutcome::Alerted) {
                 if (takeRetireToken())
                     break;
-                continue; // a grow took the request back
+                continue; // a grow took the request back, or a busy worker took it
             }
 
             auto *item = static_cast<WorkItem *>(result.packet.overlapped);
@@ -451,6 +517,7 @@ private:
         }
 
         slot.activity.store(Activity::Retiring, std::memory_order_relaxed);
+        POOLSCOPE_TEST_POINT("workerpool.worker.leaving");
         m_port.leave();
         detail::setThreadBlockingHook(nullptr, nullptr);
         std::lock_guard lock(m_controlMutex);
@@ -458,12 +525,14 @@ private:
         if (replaceMe && !m_port.isClosed()) {
             try {
                 startWorkerLocked();
-            } catch (const std::exception &) {
+            } catch (...) {
                 // No thread could be started: the pool runs one short, as the snapshot shows.
                 --m_committed;
                 m_target.store(m_committed, std::memory_order_relaxed);
             }
         }
+        if (m_gracefulDrain && m_liveThreads == 1)
+            handOverDrainLocked();
         --m_liveThreads;
         m_liveCount.fetch_sub(1, std::memory_order_relaxed);
         slot.activity.store(Activity::Exited, std::memory_order_release);
@@ -492,6 +561,13 @@ private:
             // Out of memory while reporting: the failure is still counted by the caller.
         }
         return policy == ExceptionPolicy::RetireWorker;
+    }
+
+    std::uint64_t refuse(WorkItem *item) noexcept
+    {
+        deleteWorkItem(item);
+        m_rejected.fetch_add(1, std::memory_order_relaxed);
+        return 0;
     }
 
     void tripFailFast(std::exception_ptr exception)
@@ -532,6 +608,7 @@ private:
     alignas(CacheLine) std::atomic<std::uint32_t> m_retireTokens{0};
     alignas(CacheLine) std::atomic<std::uint64_t> m_cancelled{0};
     std::atomic<std::uint64_t> m_rejected{0};
+    std::atomic<std::uint64_t> m_retractedPosts{0}; // counted in m_posted, then refused by a closed port
     std::atomic<std::uint64_t> m_reportSequence{0};
     std::atomic<unsigned> m_target{0};
     std::atomic<unsigned> m_liveCount{0};
@@ -552,6 +629,7 @@ private:
     unsigned m_committed = 0;    // live threads not asked to retire: what the target is made of
     std::uint64_t m_threadsStarted = 0;
     bool m_shutdownStarted = false;
+    bool m_gracefulDrain = false; // a graceful shutdown is draining: the last worker hands over
 };
 
 // --- public interface -------------------------------------------------------------------

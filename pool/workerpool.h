@@ -61,7 +61,8 @@ struct ShutdownResult {
 // ran, or without running when it is cancelled (fast shutdown, fail fast, destruction).
 //
 // Destruction: if shutdown() was not called, the destructor does a fast shutdown with no
-// deadline: queued units are cancelled, running ones finish, threads are joined.
+// deadline: queued units are cancelled, running ones finish, threads are joined. After a
+// graceful shutdown that missed its deadline, what is still queued is cancelled the same way.
 class WorkerPool {
 public:
     static constexpr unsigned MaxWorkers = 1024;
@@ -73,16 +74,22 @@ public:
     WorkerPool &operator=(const WorkerPool &) = delete;
 
     // Queues a unit. Returns its id (1, 2, 3, ...), or 0 when the pool is not accepting
-    // (shut down, draining, failed fast): then the unit is destroyed before post returns.
-    // Thread-safe. Never blocks.
+    // (shut down, draining, failed fast): then the unit is destroyed before post returns and
+    // counted as `rejected` only. A post racing a shutdown is either refused so, or taken
+    // and then run (graceful) or cancelled (fast). Ids increase; a post refused in the instant
+    // the port closes leaves its id unused. Thread-safe. Never blocks (the unit's move is
+    // the caller's code).
     std::uint64_t post(WorkUnit unit, UnitTag tag = nullptr);
     std::uint64_t post(WorkFunction function, void *context, UnitTag tag = nullptr); // never allocates a callable
     std::uint64_t post(NotifyTarget &target, void *sender, int notifyTag, UnitTag tag = nullptr);
 
-    // Grows by starting threads, shrinks by retiring them: a retire request does not wait
-    // behind queued units, it takes effect as soon as a worker finishes its current unit.
+    // Grows by starting threads, shrinks by retiring them: a retire request waits neither
+    // behind queued units nor for the concurrency limit; an idle worker leaves at once, a
+    // busy one as soon as it finishes its current unit (it starts no other).
     // Throws std::invalid_argument (and changes nothing) for count < 0 or > MaxWorkers,
-    // std::logic_error after shutdown. Thread-safe; returns without waiting for threads.
+    // std::logic_error after shutdown. When a thread cannot be started, changes nothing (the
+    // threads it did start retire again) and throws std::system_error saying how far it got.
+    // Thread-safe; returns without waiting for threads.
     void setWorkerCount(int count);
     unsigned workerCount() const noexcept; // the target. Thread-safe.
 
