@@ -7,9 +7,32 @@
 #     (POOLSCOPE_FUZZ_SECONDS), from their committed corpus (scripts/fuzz.sh).
 # A failing test, a sanitizer report or a fuzzer crash fails the run. Set POOLSCOPE_SKIP_SANITIZERS=1
 # to run step 1 alone while developing.
+#
+#   scripts/test.sh --busy   step 1 only, with a CPU hog on every core beside it, the way CI
+#                            often finds this machine: no test may depend on how fast sleeps,
+#                            timers or threads are paced. The hogs end with the script (and
+#                            after an hour at most, whatever happens to it).
 set -uo pipefail
 cd "$(dirname "$0")/.."
+busy=0
+for arg in "$@"; do
+  case "$arg" in
+    --busy) busy=1 ;;
+    *) echo "usage: $0 [--busy]" >&2; exit 2 ;;
+  esac
+done
 scripts/install-deps.sh test || exit 1
+
+hogs=()
+stop_hogs() { [ ${#hogs[@]} -gt 0 ] && kill "${hogs[@]}" 2>/dev/null; wait "${hogs[@]}" 2>/dev/null; hogs=(); }
+if [ "$busy" = 1 ]; then
+  for _ in $(seq "$(nproc)"); do
+    timeout 3600 sh -c 'while :; do :; done' &
+    hogs+=($!)
+  done
+  trap stop_hogs EXIT
+  echo "=== busy: ${#hogs[@]} CPU hogs started beside the tests"
+fi
 
 jobs=$(nproc)
 werror=OFF; [ "${CI:-}" = "true" ] && werror=ON
@@ -42,7 +65,7 @@ run_suite() { # name, cmake args...
 
 mkdir -p build
 run_suite release -DCMAKE_BUILD_TYPE=RelWithDebInfo
-if [ "${POOLSCOPE_SKIP_SANITIZERS:-0}" != "1" ]; then
+if [ "${POOLSCOPE_SKIP_SANITIZERS:-0}" != "1" ] && [ "$busy" = 0 ]; then
   run_suite tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPOOLSCOPE_SANITIZE=thread -DPOOLSCOPE_POOL_ONLY=ON
   run_suite asan -DCMAKE_BUILD_TYPE=Debug -DPOOLSCOPE_SANITIZE=address
   if scripts/fuzz.sh "${POOLSCOPE_FUZZ_SECONDS:-60}"; then

@@ -175,10 +175,15 @@ void TestExports::chartWindowLimitsTheHistory()
     MainWindow window(session);
     window.show();
     session.sampler().stop(); // only the samples taken here: both exports see the same ring
-    for (int i = 0; i < 50; ++i) { // half a second of samples, 10 ms apart
+    // Half a second of samples exactly 10 ms apart on a clock of the test's own: how fast
+    // this machine takes them must not matter (it spread them far apart when it was busy).
+    std::uint64_t clockNs = 1'000'000'000;
+    session.sampler().setSource([&clockNs](PoolSnapshot &snapshot, LatencyHistogram &, LatencyHistogram &) {
+        snapshot.timestampNs = clockNs;
+        clockNs += 10'000'000;
+    });
+    for (int i = 0; i < 50; ++i)
         session.sampler().sampleNow();
-        QTest::qWait(10);
-    }
     window.charts()->setWindowSeconds(0.2);
     QTemporaryDir folder;
     QSignalSpy exported(window.exports(), &ExportController::exported);
@@ -192,7 +197,8 @@ void TestExports::chartWindowLimitsTheHistory()
     QVERIFY2(readSnapshot(whole, all, error), qPrintable(error));
     QVERIFY2(readSnapshot(recent, windowed, error), qPrintable(error));
     QVERIFY(all.history.size() >= 50);
-    QVERIFY2(windowed.history.size() < all.history.size() && windowed.history.size() >= 2,
+    // 0.2 s of samples 10 ms apart: the newest and the 20 before it.
+    QVERIFY2(windowed.history.size() == 21,
              qPrintable(QStringLiteral("%1 of %2").arg(windowed.history.size()).arg(all.history.size())));
     // The window is the newest samples: both end with the same one.
     QCOMPARE(windowed.history.back().sequence, all.history.back().sequence);
