@@ -177,7 +177,9 @@ void TestExports::chartWindowLimitsTheHistory()
     session.sampler().stop(); // only the samples taken here: both exports see the same ring
     // Half a second of samples exactly 10 ms apart on a clock of the test's own: how fast
     // this machine takes them must not matter (it spread them far apart when it was busy).
-    std::uint64_t clockNs = 1'000'000'000;
+    // It starts after the samples the running sampler took before it stopped.
+    auto clockNs = static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count());
     session.sampler().setSource([&clockNs](PoolSnapshot &snapshot, LatencyHistogram &, LatencyHistogram &) {
         snapshot.timestampNs = clockNs;
         clockNs += 10'000'000;
