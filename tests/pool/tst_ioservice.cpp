@@ -21,6 +21,7 @@
 #include <atomic>
 #include <cstring>
 #include <future>
+#include <latch>
 #include <map>
 #include <memory>
 #include <string>
@@ -76,6 +77,7 @@ private slots:
     void decode_data();
     void decode();
     void acceptDeliversTheNewSocket();
+    void ioPacketsFollowLifoWakeConcurrencyAndBlockingScope();
     void socketClosedWithReadsOutstanding();
     void cancelOneOperation();
     void cancelEveryOperationOfAHandle();
@@ -246,6 +248,61 @@ void TestIoService::acceptDeliversTheNewSocket()
     QCOMPARE(::recv(client.get(), &c, 1, 0), ssize_t(1));
     QCOMPARE(c, 'x');
     QCOMPARE(io.snapshot().of(IoKind::Accept).completed, 1u);
+}
+
+// I/O completions are packets like any other: the most recently parked waiter gets one, a
+// full concurrency limit keeps the next queued, and a BlockingScope releases it.
+void TestIoService::ioPacketsFollowLifoWakeConcurrencyAndBlockingScope()
+{
+    CompletionPort port(1);
+    IoService io(port);
+    auto [first, firstPeer] = iotest::socketPair();
+    auto [second, secondPeer] = iotest::socketPair();
+    IoHandle one = io.associate(first.release(), 1);
+    IoHandle two = io.associate(second.release(), 2);
+    BufferOp opOne, opTwo;
+    QCOMPARE(io.startRecv(one, opOne, opOne.buffer), 0);
+    QCOMPARE(io.startRecv(two, opTwo, opTwo.buffer), 0);
+
+    std::atomic<std::uintptr_t> keyOfA{0}, keyOfB{0};
+    CompletionPacket packetOfA, packetOfB; // read after the joins
+    std::latch bBlocks(1), bDone(1);
+    std::thread a([&] {
+        packetOfA = port.dequeue(60s).packet;
+        keyOfA = packetOfA.key;
+        port.leave();
+    });
+    QTRY_COMPARE_WITH_TIMEOUT(port.counters().parked, 1u, 30000); // A parks first
+    std::thread b([&] {
+        packetOfB = port.dequeue(60s).packet;
+        keyOfB = packetOfB.key;
+        bBlocks.wait();
+        {
+            BlockingScope blocked; // B stops counting against the limit: A may run
+            bDone.wait();
+        }
+        port.leave();
+    });
+    QTRY_COMPARE_WITH_TIMEOUT(port.counters().parked, 2u, 30000);
+
+    QCOMPARE(::send(firstPeer.get(), "1", 1, MSG_NOSIGNAL), ssize_t(1));
+    QTRY_COMPARE_WITH_TIMEOUT(keyOfB.load(), std::uintptr_t{1}, 30000); // LIFO: B, parked last
+    QCOMPARE(keyOfA.load(), std::uintptr_t{0});
+
+    // B runs and the limit is 1: the second completion waits in the port, A stays parked.
+    QCOMPARE(::send(secondPeer.get(), "2", 1, MSG_NOSIGNAL), ssize_t(1));
+    QTRY_COMPARE_WITH_TIMEOUT(port.counters().queued, 1u, 30000);
+    QCOMPARE(port.counters().parked, 1u);
+    QCOMPARE(keyOfA.load(), std::uintptr_t{0});
+
+    bBlocks.count_down();
+    QTRY_COMPARE_WITH_TIMEOUT(keyOfA.load(), std::uintptr_t{2}, 30000);
+    bDone.count_down();
+    a.join();
+    b.join();
+    QCOMPARE(IoOperation::claim(packetOfB), &opOne);
+    QCOMPARE(IoOperation::claim(packetOfA), &opTwo);
+    QCOMPARE(io.snapshot().of(IoKind::Recv).completed, 2u);
 }
 
 void TestIoService::socketClosedWithReadsOutstanding()
