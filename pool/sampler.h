@@ -13,8 +13,10 @@ namespace poolscope {
 
 class WorkerPool;
 
-// One point of the pool's history: its counters, the rates since the previous sample and
-// the latency of the units that started or finished in between.
+// One point of the pool's history: its counters, the rates and the latency of the units that
+// started or finished since the previous sample. Rates are taken over at least half a sampling
+// period (against an earlier sample when the previous one is closer): a sample that comes
+// too soon after a late one is averaged, never drawn as a spike.
 struct Sample {
     std::uint64_t sequence = 0; // 1, 2, 3 ... never reused, also across a wrap of the ring
     PoolSnapshot pool;

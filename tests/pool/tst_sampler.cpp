@@ -19,6 +19,7 @@ private slots:
     void ringKeepsItsSizeAfterWrapping();
     void ratesComeFromDeltas();
     void countersGoingBackGiveZeroRates();
+    void lateThenEarlySampleMakesNoSpike();
     void swappedSourceKeepsTheHistory();
     void copyLastTakesTheNewest();
     void latencySinceStartIsCumulative();
@@ -83,6 +84,33 @@ void TestSampler::ratesComeFromDeltas()
     QCOMPARE(sample.postsPerSecond, 200'000.0);
     QCOMPARE(sample.failuresPerSecond, 10'000.0);
     QCOMPARE(sample.queueWait.count, std::uint64_t(1)); // cumulative 2 minus the 1 of the sample before
+}
+
+// A steady 3,000 posts/s that arrive in batches; the timer fires late (90 ms), then early
+// (4 ms), and a batch lands in those 4 ms. Over 4 ms alone that reads 37,500/s.
+void TestSampler::lateThenEarlySampleMakesNoSpike()
+{
+    Sampler sampler({.rateHz = 20, .capacity = 100});
+    const std::vector<std::pair<std::uint64_t, std::uint64_t>> timeMsAndPosted = {
+        {0, 0}, {50, 150}, {100, 300}, {190, 570}, {194, 720}, {244, 870}};
+    std::size_t step = 0;
+    sampler.setSource([&](PoolSnapshot &snapshot, LatencyHistogram &, LatencyHistogram &) {
+        snapshot.timestampNs = 1'000'000'000 + timeMsAndPosted[step].first * 1'000'000;
+        snapshot.posted = snapshot.completed = timeMsAndPosted[step].second;
+        ++step;
+    });
+    for (std::size_t i = 0; i < timeMsAndPosted.size(); ++i)
+        sampler.sampleNow();
+    std::vector<Sample> samples;
+    sampler.copySince(0, samples);
+    QCOMPARE(samples.size(), timeMsAndPosted.size());
+    QCOMPARE(samples[3].postsPerSecond, 3000.0);                  // the late one: over its own 90 ms
+    const double early = samples[4].postsPerSecond;                // over 94 ms, from the 100 ms sample
+    QVERIFY2(early > 4000 && early < 5000, qPrintable(QString::number(early)));
+    QCOMPARE(samples[4].completionsPerSecond, early);
+    QVERIFY2(samples[5].postsPerSecond < 6000, qPrintable(QString::number(samples[5].postsPerSecond)));
+    for (const Sample &sample : samples)
+        QVERIFY2(sample.postsPerSecond < 2 * 3000 + 1, qPrintable(QString::number(sample.postsPerSecond)));
 }
 
 void TestSampler::countersGoingBackGiveZeroRates()
