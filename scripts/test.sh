@@ -23,16 +23,23 @@ for arg in "$@"; do
 done
 scripts/install-deps.sh test || exit 1
 
+# --busy: a CPU hog per core while the tests run (not while they build).
 hogs=()
-stop_hogs() { [ ${#hogs[@]} -gt 0 ] && kill "${hogs[@]}" 2>/dev/null; wait "${hogs[@]}" 2>/dev/null; hogs=(); }
-if [ "$busy" = 1 ]; then
+start_hogs() {
+  [ "$busy" = 1 ] || return 0
   for _ in $(seq "$(nproc)"); do
     timeout 3600 sh -c 'while :; do :; done' &
     hogs+=($!)
   done
-  trap stop_hogs EXIT
-  echo "=== busy: ${#hogs[@]} CPU hogs started beside the tests"
-fi
+  echo "=== busy: ${#hogs[@]} CPU hogs beside the tests"
+}
+stop_hogs() {
+  [ ${#hogs[@]} -gt 0 ] || return 0
+  kill "${hogs[@]}" 2>/dev/null
+  wait "${hogs[@]}" 2>/dev/null
+  hogs=()
+}
+trap stop_hogs EXIT
 
 jobs=$(nproc)
 werror=OFF; [ "${CI:-}" = "true" ] && werror=ON
@@ -50,8 +57,10 @@ run_suite() { # name, cmake args...
   fi
   echo "=== $name: tests"
   local log=$dir/ctest.log
+  start_hogs
   ctest --test-dir "$dir" --output-on-failure --timeout 600 -j "$jobs" 2>&1 | tee "$log"
   local status=${PIPESTATUS[0]}
+  stop_hogs
   local line; line=$(grep -E 'tests passed, [0-9]+ tests failed out of [0-9]+' "$log" | tail -n 1)
   if [ -n "$line" ]; then
     local failed=$(echo "$line" | sed -E 's/.* ([0-9]+) tests failed out of ([0-9]+).*/\1/')
