@@ -3,6 +3,7 @@
 // failed, deterministically, before the fix it guards.
 
 #include "completionport.h"
+#include "countedunit.h"
 #include "testpoints.h"
 #include "testprinters.h"
 #include "workerpool.h"
@@ -21,6 +22,8 @@
 
 using namespace poolscope;
 using namespace std::chrono_literals;
+using poolscope::testing::CountedUnit;
+using poolscope::testing::Ledger;
 
 // Counts the calling thread's allocations while it is told to (post's wake path).
 namespace {
@@ -40,42 +43,6 @@ void operator delete(void *memory) noexcept { std::free(memory); }
 void operator delete(void *memory, std::size_t) noexcept { std::free(memory); }
 
 namespace {
-
-// Counts destructions of units that own a slot (moved-from shells do not count) and runs.
-struct Ledger {
-    explicit Ledger(std::size_t units) : destroyed(units), ran(units) {}
-    std::vector<std::atomic<int>> destroyed;
-    std::vector<std::atomic<int>> ran;
-};
-
-class CountedUnit {
-public:
-    CountedUnit(Ledger &ledger, std::size_t index, std::latch *gate = nullptr)
-        : m_ledger(&ledger), m_index(index), m_gate(gate)
-    {
-    }
-    CountedUnit(CountedUnit &&other) noexcept
-        : m_ledger(std::exchange(other.m_ledger, nullptr)), m_index(other.m_index), m_gate(other.m_gate)
-    {
-    }
-    CountedUnit &operator=(CountedUnit &&) = delete;
-    ~CountedUnit()
-    {
-        if (m_ledger)
-            m_ledger->destroyed[m_index].fetch_add(1);
-    }
-    void operator()()
-    {
-        if (m_gate)
-            m_gate->wait();
-        m_ledger->ran[m_index].fetch_add(1);
-    }
-
-private:
-    Ledger *m_ledger;
-    std::size_t m_index;
-    std::latch *m_gate;
-};
 
 // A unit whose n-th move (counting from arm()) stops until the test lets it go: the move
 // inside post() is the caller's code, and may take as long as it likes.

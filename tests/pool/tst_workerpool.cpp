@@ -2,6 +2,7 @@
 // exceptions and their policies, shutdown, the snapshot and its identity, bad input.
 // Workers are held on latches, never on sleeps.
 
+#include "countedunit.h"
 #include "testprinters.h"
 #include "workerpool.h"
 
@@ -20,6 +21,8 @@
 
 using namespace poolscope;
 using namespace std::chrono_literals;
+using poolscope::testing::CountedUnit;
+using poolscope::testing::Ledger;
 
 // At namespace scope, so that their demangled names are plain.
 struct CustomError : std::exception {
@@ -30,63 +33,6 @@ struct NotAnException {
 };
 
 namespace {
-
-// Counts how often each unit is destroyed (moved-from shells do not count) and run.
-struct Ledger {
-    explicit Ledger(std::size_t units) : destroyed(units), ran(units) {}
-    std::vector<std::atomic<int>> destroyed;
-    std::vector<std::atomic<int>> ran;
-    int destroyedTotal() const
-    {
-        int total = 0;
-        for (const auto &count : destroyed)
-            total += count.load();
-        return total;
-    }
-    int ranTotal() const
-    {
-        int total = 0;
-        for (const auto &count : ran)
-            total += count.load();
-        return total;
-    }
-    bool eachDestroyedOnce() const
-    {
-        for (const auto &count : destroyed)
-            if (count.load() != 1)
-                return false;
-        return true;
-    }
-};
-
-class CountedUnit {
-public:
-    CountedUnit(Ledger &ledger, std::size_t index, std::latch *gate = nullptr)
-        : m_ledger(&ledger), m_index(index), m_gate(gate)
-    {
-    }
-    CountedUnit(CountedUnit &&other) noexcept
-        : m_ledger(std::exchange(other.m_ledger, nullptr)), m_index(other.m_index), m_gate(other.m_gate)
-    {
-    }
-    CountedUnit &operator=(CountedUnit &&) = delete;
-    ~CountedUnit()
-    {
-        if (m_ledger)
-            m_ledger->destroyed[m_index].fetch_add(1);
-    }
-    void operator()()
-    {
-        if (m_gate)
-            m_gate->wait();
-        m_ledger->ran[m_index].fetch_add(1);
-    }
-
-private:
-    Ledger *m_ledger;
-    std::size_t m_index;
-    std::latch *m_gate;
-};
 
 std::string currentThreadName()
 {
