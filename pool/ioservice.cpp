@@ -8,6 +8,7 @@
 #include "ioservice.h"
 
 #include "fastclock.h"
+#include "testpoints.h"
 
 #include <liburing.h>
 #include <sys/eventfd.h>
@@ -344,6 +345,8 @@ int IoService::Impl::start(const IoHandle &handle, IoOperation &op, IoKind kind,
     while (now > peak && !peakOutstanding.compare_exchange_weak(peak, now, std::memory_order_relaxed)) {
     }
     op.m_startTicks = FastClock::ticks();
+    // Accepted but not yet visible to the ring thread: a close() may overtake it here.
+    POOLSCOPE_TEST_POINT("ioservice.start.beforePublish");
 
     // Publish: release, so that the ring thread sees every field above.
     IoOperation *head = m_submissions.load(std::memory_order_relaxed);
@@ -362,6 +365,8 @@ bool IoService::Impl::cancel(IoOperation &op)
     const std::uint32_t word = op.m_state.load(std::memory_order_acquire);
     if (IoOperation::stateOf(word) != IoOperation::State::Submitted)
         return false;
+    // The generation is taken: the start it names may finish, and the record start again, here.
+    POOLSCOPE_TEST_POINT("ioservice.cancel.generationTaken");
     control({ControlRequest::Kind::CancelOperation, userDataOf(&op, IoOperation::generationOf(word)), nullptr});
     return true;
 }
@@ -593,6 +598,7 @@ void IoService::Impl::prepareControl(const ControlRequest &request) noexcept
             submit(false);
             ::close(association.fd);
             association.descriptorClosed = true;
+            POOLSCOPE_TEST_POINT("ioservice.ring.descriptorClosed");
         }
         break;
     }
@@ -657,8 +663,10 @@ void IoService::Impl::reap() noexcept
                 armWakeRead();
             continue;
         }
-        if (userData == CancelTag)
+        if (userData == CancelTag) {
+            POOLSCOPE_TEST_POINT("ioservice.ring.cancelReaped");
             continue; // the cancelled operations report for themselves
+        }
         complete(reinterpret_cast<IoOperation *>(userData & AddressMask), cqe->res);
     }
     io_uring_cq_advance(&m_ring, count);

@@ -7,6 +7,7 @@
 #include "completionport.h"
 #include "ioservice.h"
 #include "iotesthelpers.h"
+#include "testpoints.h"
 #include "testprinters.h"
 
 #include <QTemporaryDir>
@@ -81,6 +82,8 @@ private slots:
     void socketClosedWithReadsOutstanding();
     void cancelOneOperation();
     void cancelEveryOperationOfAHandle();
+    void aStartOvertakenByCloseNeverReachesTheReusedDescriptor();
+    void aCancelForAnEarlierStartSparesTheNext();
     void secondStartOfALentRecordIsRefused();
     void claimIsExactlyOnce();
     void destroyingALentRecordAborts();
@@ -409,6 +412,81 @@ void TestIoService::cancelEveryOperationOfAHandle()
     QCOMPARE(s.of(IoKind::Recv).cancelled, 4u);
     QCOMPARE(s.of(IoKind::Recv).completed, 2u);
     verifyIdentity(s);
+}
+
+// A start that passed its checks, then was overtaken by close(): the ring thread has closed
+// the descriptor, and the number is reused by a new socket, before the record reaches it.
+// The record must complete cancelled without touching the new socket.
+void TestIoService::aStartOvertakenByCloseNeverReachesTheReusedDescriptor()
+{
+    std::atomic<int> closed{0}; // outlives the points' reset and the ring thread
+    testpoints::Scope points;
+    OnePair rig;
+    auto &[port, io, peer, handle] = rig;
+    testpoints::onReach("ioservice.ring.descriptorClosed", [&](int) { closed.fetch_add(1); });
+    testpoints::pauseAt("ioservice.start.beforePublish");
+    BufferOp op;
+    std::atomic<int> rc{-1};
+    std::thread starter([&] { rc = io.startRecv(handle, op, op.buffer); });
+    QVERIFY(testpoints::waitUntilPaused("ioservice.start.beforePublish", 30s));
+
+    const int oldNumber = handle.fd();
+    io.close(handle);
+    QTRY_COMPARE_WITH_TIMEOUT(closed.load(), 1, 30000);
+    auto [reused, reusedPeer] = iotest::socketPair(); // most likely takes the freed number
+    testpoints::release("ioservice.start.beforePublish");
+    starter.join();
+    QCOMPARE(rc.load(), 0); // accepted: it passed the checks before the close
+
+    const DequeueResult result = iotest::dequeueOne(port);
+    QCOMPARE(result.outcome, DequeueOutcome::IoFailed);
+    QCOMPARE(result.packet.status, quint32(ECANCELED));
+    QCOMPARE(IoOperation::claim(result.packet), &op);
+    // Whichever socket has the old number now, its data was not taken by the late record.
+    QCOMPARE(::send(reusedPeer.get(), "x", 1, MSG_NOSIGNAL), ssize_t(1));
+    char c = 0;
+    QCOMPARE(::recv(reused.get(), &c, 1, MSG_DONTWAIT), ssize_t(1));
+    QCOMPARE(c, 'x');
+    if (reused.get() != oldNumber)
+        qInfo("the freed descriptor number was not reused this time (%d, new %d)", oldNumber, reused.get());
+    QCOMPARE(io.snapshot().of(IoKind::Recv).cancelled, 1u);
+    verifyIdentity(io.snapshot());
+}
+
+// cancel(op) takes the start's generation; that start finishes and the record is started
+// again before the cancel reaches the ring. The cancel must miss the new start.
+void TestIoService::aCancelForAnEarlierStartSparesTheNext()
+{
+    std::atomic<int> cancelsReaped{0}; // outlives the points' reset and the ring thread
+    testpoints::Scope points;
+    OnePair rig;
+    auto &[port, io, peer, handle] = rig;
+    BufferOp op;
+    QCOMPARE(io.startRecv(handle, op, op.buffer), 0);
+    testpoints::onReach("ioservice.ring.cancelReaped", [&](int) { cancelsReaped.fetch_add(1); });
+    testpoints::pauseAt("ioservice.cancel.generationTaken");
+    std::atomic<bool> cancelled{false};
+    std::thread canceller([&] { cancelled = io.cancel(op); });
+    QVERIFY(testpoints::waitUntilPaused("ioservice.cancel.generationTaken", 30s));
+
+    QCOMPARE(::send(peer.get(), "a", 1, MSG_NOSIGNAL), ssize_t(1));
+    DequeueResult result = iotest::dequeueOne(port);
+    QCOMPARE(result.outcome, DequeueOutcome::BytesTransferred);
+    QCOMPARE(IoOperation::claim(result.packet), &op);
+    QCOMPARE(io.startRecv(handle, op, op.buffer), 0); // the next start of the same record
+
+    testpoints::release("ioservice.cancel.generationTaken");
+    canceller.join();
+    QVERIFY(cancelled.load()); // it was outstanding when asked
+    QTRY_COMPARE_WITH_TIMEOUT(cancelsReaped.load(), 1, 30000); // the kernel has seen the cancel
+    QVERIFY(op.isLent());
+    QCOMPARE(port.dequeue(0ns).outcome, DequeueOutcome::Timeout);
+
+    QCOMPARE(::send(peer.get(), "b", 1, MSG_NOSIGNAL), ssize_t(1));
+    result = iotest::dequeueOne(port);
+    QCOMPARE(result.outcome, DequeueOutcome::BytesTransferred); // not cancelled
+    QCOMPARE(IoOperation::claim(result.packet), &op);
+    QCOMPARE(io.snapshot().of(IoKind::Recv).cancelled, 0u);
 }
 
 void TestIoService::secondStartOfALentRecordIsRefused()
