@@ -113,6 +113,17 @@ inline void closeWithReset(Fd &fd)
     fd.reset();
 }
 
+// The I/O identity, per kind and in total: started == outstanding + completed + failed + cancelled.
+inline void verifyIdentity(const poolscope::IoSnapshot &s)
+{
+    for (poolscope::IoKind kind : poolscope::AllIoKinds) {
+        const poolscope::IoKindCounters &c = s.of(kind);
+        QCOMPARE(c.started, c.outstanding + c.completed + c.failed + c.cancelled);
+    }
+    const poolscope::IoKindCounters &t = s.total;
+    QCOMPARE(t.started, t.outstanding + t.completed + t.failed + t.cancelled);
+}
+
 // Dequeues one packet, failing the test on a timeout (a lost completion).
 inline poolscope::DequeueResult dequeueOne(poolscope::CompletionPort &port)
 {

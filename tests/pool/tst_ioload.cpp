@@ -23,16 +23,9 @@
 using namespace poolscope;
 using namespace std::chrono_literals;
 using iotest::Fd;
+using iotest::verifyIdentity;
 
 namespace {
-
-void verifyIdentity(const IoSnapshot &s)
-{
-    for (IoKind kind : AllIoKinds) {
-        const IoKindCounters &c = s.of(kind);
-        QCOMPARE(c.started, c.outstanding + c.completed + c.failed + c.cancelled);
-    }
-}
 
 // A port, its I/O service and two worker threads, torn down in the right order: the
 // drivers first (by the test), then the workers, then the service, then the port.

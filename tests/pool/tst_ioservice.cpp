@@ -32,6 +32,7 @@
 using namespace poolscope;
 using namespace std::chrono_literals;
 using iotest::Fd;
+using iotest::verifyIdentity;
 
 namespace {
 
@@ -58,15 +59,6 @@ struct OnePair {
     IoHandle handle;
 };
 
-void verifyIdentity(const IoSnapshot &s)
-{
-    for (IoKind kind : AllIoKinds) {
-        const IoKindCounters &c = s.of(kind);
-        QCOMPARE(c.started, c.outstanding + c.completed + c.failed + c.cancelled);
-    }
-    const IoKindCounters &t = s.total;
-    QCOMPARE(t.started, t.outstanding + t.completed + t.failed + t.cancelled);
-}
 
 } // namespace
 
