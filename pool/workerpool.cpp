@@ -470,7 +470,7 @@ private:
         // Latency timing reads the clock once per unit while the worker is busy: a unit the
         // port hands over at once (it did not spin or park) starts at the previous unit's end
         // stamp, so its service time includes the hand-over (tens of nanoseconds). 0: no
-        // usable stamp (none yet, or a control packet came in between).
+        // usable stamp (none yet, or an alert came in between).
         std::uint64_t previousEnd = 0;
         for (;;) {
             const DequeueResult result = m_port.dequeue();
