@@ -184,8 +184,11 @@ public:
         if (state() != LoadState::Running)
             return;
         {
-            std::lock_guard lock(m_mutex);
+            // A producer posts its batch without the lock: wait for the batches in flight (a
+            // few microseconds of posts each), so that nothing is posted once pause() returns.
+            std::unique_lock lock(m_mutex);
             m_paused = true;
+            m_batchDone.wait(lock, [this] { return m_producersPosting == 0; });
         }
         m_state.store(LoadState::Paused, std::memory_order_release);
         m_offeredRate.store(0, std::memory_order_relaxed);
@@ -372,6 +375,7 @@ private:
                     break;
                 // After a refusal, probe with one unit rather than have a batch refused.
                 const std::uint64_t batch = refusedLast ? 1 : std::min<std::uint64_t>({due, room, MaxBatch});
+                ++m_producersPosting;
                 lock.unlock(); // post without holding the generator's lock: controls stay responsive
                 std::uint64_t accepted = 0, refused = 0;
                 for (std::uint64_t i = 0; i < batch && refused == 0; ++i) {
@@ -386,6 +390,8 @@ private:
                 m_posted.fetch_add(accepted, std::memory_order_relaxed);
                 m_refused.fetch_add(refused, std::memory_order_relaxed);
                 lock.lock();
+                if (--m_producersPosting == 0)
+                    m_batchDone.notify_all();
                 due -= accepted + refused;
                 refusedLast = refused > 0; // no use retrying at once: probe once per tick
                 if (refusedLast)
@@ -401,6 +407,8 @@ private:
     WorkerPool *m_pool;
     mutable std::mutex m_mutex; // guards the settings and the run flags below
     std::condition_variable m_changed;
+    std::condition_variable m_batchDone; // m_producersPosting fell to 0
+    unsigned m_producersPosting = 0;     // producers posting a batch without the lock
     LoadSettings m_settings;
     Clock::time_point m_epoch = Clock::now();
     std::uint64_t m_settingsVersion = 0;

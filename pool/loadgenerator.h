@@ -62,7 +62,9 @@ public:
     LoadSettings settings() const; // Owner thread only.
 
     void start();  // Stopped or Paused -> Running. Throws std::logic_error without a pool. Owner thread only.
-    void pause();  // Running -> Paused: producers idle, threads kept. Owner thread only.
+    // Running -> Paused: producers idle, threads kept; nothing is posted after it returns (it
+    // waits for the batch each producer may be posting, microseconds). Owner thread only.
+    void pause();
     void resume(); // Paused -> Running. Owner thread only.
     void stop();   // -> Stopped: producers joined. Owner thread only.
 
