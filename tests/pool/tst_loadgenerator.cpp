@@ -165,8 +165,9 @@ void TestLoadGenerator::unitCostFollowsTheDistribution()
     QVERIFY2(meanMs * Units >= 0.5 * expectedTotalMs, qPrintable(QString::number(meanMs)));
     QVERIFY2(cpuMs <= 2 * expectedTotalMs + 100, qPrintable(QString::number(cpuMs)));
     if (settings.costDistribution == CostDistribution::Constant) {
+        // From below only: a preempted spinner ends late by wall clock (an ASan build on a busy
+        // machine read a 22 ms mean), and the CPU bound above already caps the cost from above.
         QVERIFY2(summary.p50 >= 4'900'000, qPrintable(QString::number(summary.p50))); // 1% histogram error
-        QVERIFY2(meanMs < 4 * MeanMs, qPrintable(QString::number(meanMs)));
     } else {
         // Not constant: the draws differ (uniform 0..10 ms, exponential unbounded but for the cap).
         QVERIFY2(summary.max > summary.p50 + 500'000, qPrintable(QString::number(summary.max)));
