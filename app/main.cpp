@@ -1,12 +1,13 @@
 // Poolscope: wires the pool session, the window and the settings together. No logic here.
 
-#include "chartspanel.h"
 #include "commandline.h"
+#include "headlessoptions.h"
 #include "headlessrun.h"
 #include "mainwindow.h"
 #include "metricsserver.h"
 #include "poolsession.h"
 #include "safefilewriter.h"
+#include "sessioncontroller.h"
 #include "settingsstore.h"
 #include "stopsignals.h"
 
@@ -68,14 +69,15 @@ int main(int argc, char **argv)
         store.clear();
     const ControlState controls = store.loadControls();
 
-    poolscope::PoolSession session({.workers = static_cast<unsigned>(controls.workers),
-                                    .concurrency = static_cast<unsigned>(controls.concurrency),
-                                    .policy = controls.policy});
+    // The saved controls start the session; values it refuses leave the defaults.
+    poolscope::SessionSettings start;
+    if (toSessionSettings(controls).validate().empty())
+        start = toSessionSettings(controls);
+    poolscope::PoolSession session(start);
     MainWindow window(session);
-    window.applyControlState(controls);
     if (const QByteArray geometry = store.loadGeometry(); !geometry.isEmpty())
         window.restoreGeometry(geometry);
-    window.charts()->setWindowSeconds(store.loadChartWindow());
+    window.setChartWindowSeconds(store.loadChartWindow());
     window.show();
     if (options.serveMetrics) {
         QString serveError;
@@ -83,7 +85,7 @@ int main(int argc, char **argv)
             std::fprintf(stderr, "poolscope: --serve-metrics: %s\n", qPrintable(serveError));
             return 2;
         }
-        std::fprintf(stderr, "poolscope: serving metrics at %s\n", qPrintable(window.metricsServer()->metricsUrl()));
+        std::fprintf(stderr, "poolscope: serving metrics at %s\n", qPrintable(window.metricsUrl()));
     }
     for (const QString &snapshot : options.snapshots)
         window.openSnapshot(snapshot);
@@ -112,7 +114,7 @@ int main(int argc, char **argv)
     if (options.screenshotFile.isEmpty()) { // a scripted screenshot run leaves the user's settings alone
         store.saveControls(window.controlState());
         store.saveGeometry(window.saveGeometry());
-        store.saveChartWindow(window.charts()->windowSeconds());
+        store.saveChartWindow(window.chartWindowSeconds());
         if (QString saveError; !store.flush(saveError))
             std::fprintf(stderr, "poolscope: %s\n", qPrintable(saveError));
     }

@@ -154,33 +154,39 @@ void counters(Json &json, const PoolSnapshot &s)
 
 } // namespace
 
-RunReport captureRunReport(PoolSession &session, ReportContext context, MetricsView *metrics)
+RunReport captureRunReport(const PoolSession &session, ReportContext context, MetricsView *metrics)
 {
     RunReport report;
+    const SessionStatus status = session.status();
     report.poolscopeVersion = std::move(context.poolscopeVersion);
+    report.runNumber = status.run.number;
+    report.runStarted = status.run.started;
     report.exportedAt = std::chrono::system_clock::now();
-    report.durationSeconds = std::chrono::duration<double>(report.exportedAt - context.runStarted).count();
+    report.durationSeconds = std::chrono::duration<double>(report.exportedAt - report.runStarted).count();
     report.backend = WorkerPool::backendName();
     report.processors = CompletionPort::processorCount();
     report.operatingSystem = operatingSystemName();
-    report.pool = session.options();
-    report.load = session.load().settings();
-    report.loadState = std::string(nameOf(session.load().state()));
-    report.sampleRateHz = session.sampler().rateHz();
+    const SessionSettings &settings = session.settings();
+    report.pool.workers = settings.workers;
+    report.pool.concurrency = settings.concurrency;
+    report.pool.policy = settings.policy;
+    report.load = settings.load;
+    report.loadState = std::string(nameOf(status.load));
+    report.sampleRateHz = status.samplingRateHz;
 
-    MetricsView view = metricsOf(session.pool());
+    MetricsView view = session.metrics();
     report.counters = view.snapshot;
     report.queueWaitSinceStart = view.queueWait.summary();
     report.serviceTimeSinceStart = view.serviceTime.summary();
     if (metrics)
         *metrics = std::move(view);
-    session.sampler().copyLast(context.historySamples, report.history);
+    report.history = session.history(context.historySamples);
     if (!report.history.empty()) {
         report.postsPerSecond = report.history.back().postsPerSecond;
         report.completionsPerSecond = report.history.back().completionsPerSecond;
         report.failuresPerSecond = report.history.back().failuresPerSecond;
     }
-    report.exceptions = std::move(context.exceptions);
+    report.exceptions = session.exceptions().rows();
     return report;
 }
 
@@ -200,6 +206,10 @@ void writeJson(std::ostream &out, const RunReport &r)
     json.key("poolscope_version").value(r.poolscopeVersion);
     json.key("exported_at").time(r.exportedAt);
     json.key("duration_s").value(r.durationSeconds);
+    json.key("run").beginObject();
+    json.key("number").value(r.runNumber);
+    json.key("started").time(r.runStarted);
+    json.endObject();
     json.key("host").beginObject();
     json.key("backend").value(r.backend);
     json.key("processors").value(r.processors);

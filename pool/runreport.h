@@ -3,6 +3,7 @@
 // opens to see the configuration, the counters, the rates, the latency, the history and the
 // exceptions of a run. The schema is docs/snapshot-format.md; `format` counts its versions.
 
+#include "exceptioncoalescer.h"
 #include "latencyhistogram.h"
 #include "loadsettings.h"
 #include "metricsexport.h"
@@ -18,20 +19,12 @@
 
 namespace poolscope {
 
-// Identical exceptions (type + message) coalesced, as the exception log shows them.
-struct ExceptionSummary {
-    std::string typeName;
-    std::string message;
-    std::uint64_t count = 0;
-    std::chrono::system_clock::time_point first;
-    std::chrono::system_clock::time_point last;
-    std::vector<std::uint32_t> workers; // ascending, each once
-};
-
 struct RunReport {
     static constexpr int Format = 1;
 
     std::string poolscopeVersion;
+    std::uint64_t runNumber = 0; // which run of the app's session (1 for the first pool)
+    std::chrono::system_clock::time_point runStarted;
     std::chrono::system_clock::time_point exportedAt;
     double durationSeconds = 0; // how long the run had been going at export time
     std::string backend;
@@ -55,16 +48,15 @@ class PoolSession;
 // What a report holds that the session does not know.
 struct ReportContext {
     std::string poolscopeVersion;
-    std::chrono::system_clock::time_point runStarted;
-    std::size_t historySamples = SIZE_MAX; // the newest N samples of the ring; all by default
-    std::vector<ExceptionSummary> exceptions;
+    std::size_t historySamples = SIZE_MAX; // the run's newest N samples; all by default
 };
 
-// Reads the session now: configuration, counters, latency since the start, the history and
-// host facts. Owner thread of the session (it reads the load generator's settings); copies
-// the ring under the sampler's lock without stopping the pool. `metrics`, when given, gets
-// the same counters and histograms for an OpenMetrics export of the same instant.
-RunReport captureRunReport(PoolSession &session, ReportContext context, MetricsView *metrics = nullptr);
+// Reads the session's current run now: its identity, configuration, counters, latency since
+// the start, its history and its coalesced exceptions, and host facts. Owner thread of the
+// session (it reads the settings and the exception log); copies the ring under the sampler's
+// lock without stopping the pool. `metrics`, when given, gets the same counters and
+// histograms for an OpenMetrics export of the same instant.
+RunReport captureRunReport(const PoolSession &session, ReportContext context, MetricsView *metrics = nullptr);
 
 // Host facts for a report: processor count and "Linux 6.1.0 x86_64" from uname.
 std::string operatingSystemName();

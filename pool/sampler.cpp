@@ -92,14 +92,22 @@ Sampler::Source Sampler::sourceFor(const WorkerPool &pool)
     };
 }
 
-void Sampler::setSource(Source source)
+std::uint64_t Sampler::setSource(Source source)
 {
     std::lock_guard lock(m_state->sourceMutex);
+    std::uint64_t newestOfPrevious = 0;
+    {
+        // Every sample the previous source gave is stored by now (sampleNow() stores under
+        // both locks), so this is the boundary between the two sources.
+        std::lock_guard ring(m_state->ringMutex);
+        newestOfPrevious = m_state->sequence;
+    }
     m_state->source = std::move(source);
     // Deltas against another pool's counters would be meaningless, even when they happen
     // not to go backwards.
     m_state->hasPrevious = false;
     m_state->recent.clear();
+    return newestOfPrevious;
 }
 
 void Sampler::start()
@@ -209,7 +217,14 @@ void Sampler::sampleNow()
         s.previousWait = wait;
         s.previousService = service;
         s.hasPrevious = true;
+        storeLocked(sample, sinceStartWait, sinceStartService);
     }
+}
+
+// Prerequisite: sourceMutex locked (so that a source swap sees every sample of the old source
+// stored). Takes the ring's lock to store.
+void Sampler::storeLocked(Sample &sample, const LatencySummary &sinceStartWait, const LatencySummary &sinceStartService)
+{
     std::lock_guard lock(m_state->ringMutex);
     State &s = *m_state;
     sample.sequence = ++s.sequence;

@@ -30,6 +30,9 @@ struct Sample {
 struct SamplerOptions {
     double rateHz = 20;              // 1..100 samples per second
     std::size_t capacity = 72'000;   // samples kept: one hour at 20 Hz
+    // false: an owner that starts it (PoolSession) leaves it stopped, and samples are taken
+    // by sampleNow() alone, so that a test knows every sample there is.
+    bool autoStart = true;
 };
 
 // Samples a pool at a steady rate on a thread of its own, never a pool worker, so that
@@ -56,8 +59,11 @@ public:
     // behind it may be destroyed. The history and the sequence numbers carry on across the
     // swap; the first sample from the new source has rates of 0 (it has no baseline yet) and
     // its latency is the new source's cumulative one. Counters that go backwards without a
-    // swap also give rates of 0 for one sample, never negative ones. Owner thread only.
-    void setSource(Source source);
+    // swap also give rates of 0 for one sample, never negative ones. Returns the sequence of
+    // the previous source's newest sample (0 for none): every later one is the new source's,
+    // so the sampler need not stop for a swap. Waits for a sample in progress at most.
+    // Owner thread only.
+    std::uint64_t setSource(Source source);
 
     void start(); // Owner thread only. Does nothing when already running.
     void stop();  // Owner thread only. Joins the thread; the ring is kept.
@@ -87,6 +93,7 @@ public:
 
 private:
     void run();
+    void storeLocked(Sample &sample, const LatencySummary &sinceStartWait, const LatencySummary &sinceStartService);
 
     const std::size_t m_capacity;
     struct State;

@@ -196,6 +196,15 @@ public:
         m_port.setConcurrency(static_cast<unsigned>(concurrency));
     }
 
+    // WorkerPool::cancelQueued(): a pool whose port closes is on its way down.
+    void stopAcceptingAndCancel()
+    {
+        m_accepting.store(false, std::memory_order_release);
+        PoolState running = PoolState::Running;
+        m_state.compare_exchange_strong(running, PoolState::Draining, std::memory_order_acq_rel);
+        cancelQueued();
+    }
+
     ShutdownResult shutdown(ShutdownMode mode, std::chrono::nanoseconds deadline)
     {
         const auto startedAt = std::chrono::steady_clock::now();
@@ -663,6 +672,11 @@ ExceptionPolicy WorkerPool::exceptionPolicy() const noexcept { return m_impl->po
 ShutdownResult WorkerPool::shutdown(ShutdownMode mode, std::chrono::nanoseconds deadline)
 {
     return m_impl->shutdown(mode, deadline);
+}
+
+void WorkerPool::cancelQueued()
+{
+    m_impl->stopAcceptingAndCancel();
 }
 
 PoolSnapshot WorkerPool::snapshot() const { return m_impl->snapshot(); }

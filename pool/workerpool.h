@@ -107,6 +107,12 @@ public:
     ShutdownResult shutdown(ShutdownMode mode,
                             std::chrono::nanoseconds deadline = std::chrono::nanoseconds::max());
 
+    // Stops accepting and cancels what is queued now (counted as cancelled); running units
+    // finish. Turns a graceful shutdown in progress into a fast one: it returns once the
+    // running units are done. Does not wait. On a pool not shutting down, its workers leave
+    // after their unit too (the port is closed) and shutdown() then only joins. Thread-safe.
+    void cancelQueued();
+
     PoolSnapshot snapshot() const; // Thread-safe. Never blocks a worker.
 
     // Adds every worker's latency histograms, since the pool started, to the two given

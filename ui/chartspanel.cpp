@@ -216,6 +216,18 @@ void ChartsPanel::appendSamples(const std::vector<poolscope::Sample> &samples)
     replot();
 }
 
+void ChartsPanel::startNewRun()
+{
+    for (Chart *chart : m_charts)
+        for (QCPGraph *graph : chart->graphs)
+            graph->data()->clear();
+    m_origin = -1;
+    m_latestKey = 0;
+    if (m_following)
+        followPresent();
+    replot();
+}
+
 void ChartsPanel::followPresent()
 {
     // Until a whole window has passed, show the window from the start rather than negative time.

@@ -19,7 +19,7 @@ class QLabel;
 // concurrency limit as lines; completions, failures and posts per second; latency
 // percentiles (log scale). One time axis for all four, a window of 30 s, 5 min or 1 h that
 // follows the present, or is paused to scroll back (drag) and zoom (wheel).
-// Fed by PoolMonitor::samplesArrived; replots at most once per batch. GUI thread only.
+// Fed by SessionController::samplesArrived; replots at most once per batch. GUI thread only.
 class ChartsPanel : public QWidget {
     Q_OBJECT
 
@@ -30,6 +30,8 @@ public:
     static constexpr double KeptSeconds = 3600; // history the charts hold, the longest window
 
     void appendSamples(const std::vector<poolscope::Sample> &samples);
+    // A new run began: the charts start empty, their time axis at the run's first sample.
+    void startNewRun();
     void setWindowSeconds(double seconds); // 30, 300 or 3600 from the selector; any > 0 works
     double windowSeconds() const { return m_window; }
     void setFollowing(bool following);     // false: paused, the x range stays where the user puts it

@@ -86,6 +86,9 @@ ControlPanel::ControlPanel(QWidget *parent) : QWidget(parent)
     m_fast = new QPushButton(tr("Fast shutdown"), this);
     m_fast->setToolTip(tr("Stop accepting, cancel what is queued, let running units finish"));
     m_restart = new QPushButton(tr("Restart pool"), this);
+    m_graceful->setObjectName(QStringLiteral("gracefulShutdownButton"));
+    m_fast->setObjectName(QStringLiteral("fastShutdownButton"));
+    m_restart->setObjectName(QStringLiteral("restartButton"));
     auto *shutdownRow = new QHBoxLayout;
     shutdownRow->addWidget(m_graceful);
     shutdownRow->addWidget(m_fast);

@@ -1,11 +1,9 @@
 #include "exportcontroller.h"
 
 #include "chartspanel.h"
-#include "exceptionlogmodel.h"
-
 #include "metricsexport.h"
-#include "poolsession.h"
 #include "rundescription.h"
+#include "sessioncontroller.h"
 #include "runreport.h"
 #include "safefilewriter.h"
 
@@ -141,17 +139,12 @@ bool saveEncoded(const QString &path, const std::function<bool(QIODevice &)> &en
 
 } // namespace
 
-ExportController::ExportController(PoolSession &session, ChartsPanel *charts, ExceptionLogModel *exceptions,
-                                   QWidget *dialogParent)
-    : QObject(dialogParent), m_session(session), m_charts(charts), m_exceptions(exceptions), m_dialogParent(dialogParent)
+ExportController::ExportController(SessionController *session, ChartsPanel *charts, QWidget *dialogParent)
+    : QObject(dialogParent), m_session(session), m_charts(charts), m_dialogParent(dialogParent)
 {
 }
 
-ExportController::~ExportController()
-{
-    if (m_writer.joinable())
-        m_writer.join();
-}
+ExportController::~ExportController() = default;
 
 QString ExportController::describe(Kind kind) { return tr(factsOf(kind).description); }
 
@@ -195,11 +188,7 @@ bool ExportController::exportTo(Kind kind, const QString &path, bool wholeHistor
     switch (kind) {
     case Kind::Snapshot:
     case Kind::TimeSeries: {
-        ReportContext context;
-        context.poolscopeVersion = QCoreApplication::applicationVersion().toStdString();
-        context.runStarted = m_runStarted;
-        context.exceptions = m_exceptions->summaries();
-        auto report = std::make_shared<RunReport>(captureRunReport(m_session, std::move(context)));
+        auto report = std::make_shared<RunReport>(m_session->captureReport());
         if (!wholeHistory && !report->history.empty()) {
             const auto newest = report->history.back().pool.timestampNs;
             const auto window = static_cast<std::uint64_t>(m_charts->windowSeconds() * 1e9);
@@ -217,7 +206,7 @@ bool ExportController::exportTo(Kind kind, const QString &path, bool wholeHistor
         return true;
     }
     case Kind::Metrics: {
-        auto view = std::make_shared<MetricsView>(metricsOf(m_session.pool()));
+        auto view = std::make_shared<MetricsView>(m_session->metrics());
         startWrite(kind, path, safeWrite(path, [view](std::ostream &out) {
             writeMetrics(out, *view, MetricsFormat::OpenMetrics);
         }));
@@ -255,7 +244,8 @@ QString ExportController::chartCaption() const
     return tr("Poolscope%1 · %2 · %3 · load %4")
         .arg(version.isEmpty() ? QString() : QLatin1Char(' ') + version,
              QDateTime::currentDateTime().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss")),
-             describePool(m_session.options()), describeLoad(m_session.load().settings()));
+             describePool(unsigned(m_session->settings().workers), unsigned(m_session->settings().concurrency)),
+             describeLoad(m_session->settings().load));
 }
 
 void ExportController::startWrite(Kind kind, const QString &path, Write write)
@@ -272,24 +262,21 @@ void ExportController::startWrite(Kind kind, const QString &path, Write write)
         if (m_busy && m_progress)
             m_progress->show();
     });
-    // Not busy means finishWrite() has joined the previous writer.
-    m_writer = std::thread([this, kind, path, write = std::move(write)] {
-        QString error;
-        bool ok = false;
-        try {
-            ok = write(error);
-        } catch (const std::exception &exception) {
-            error = QString::fromUtf8(exception.what()); // e.g. out of memory while formatting
-        }
-        QMetaObject::invokeMethod(this, [this, kind, path, ok, error] { finishWrite(kind, path, ok, error); },
-                                  Qt::QueuedConnection);
-    });
+    m_jobs.startJob(
+        [write = std::move(write)] {
+            std::pair<bool, QString> outcome{false, QString()};
+            try {
+                outcome.first = write(outcome.second);
+            } catch (const std::exception &exception) {
+                outcome.second = QString::fromUtf8(exception.what()); // e.g. out of memory while formatting
+            }
+            return outcome;
+        },
+        [this, kind, path](const std::pair<bool, QString> &outcome) { finishWrite(kind, path, outcome.first, outcome.second); });
 }
 
 void ExportController::finishWrite(Kind kind, const QString &path, bool ok, const QString &error)
 {
-    if (m_writer.joinable())
-        m_writer.join();
     if (m_progress)
         m_progress->close();
     m_busy = false;

@@ -9,18 +9,12 @@
 #include <QSize>
 #include <QString>
 
-#include <chrono>
-#include <functional>
-#include <thread>
+#include "jobtracker.h"
 
-namespace poolscope {
-class PoolSession;
-}
+#include <functional>
 
 class ChartsPanel;
-class ExceptionLogModel;
-
-
+class SessionController;
 class QWidget;
 
 // The File menu's exports of the live run: the snapshot (JSON), the time series (CSV), the
@@ -33,20 +27,17 @@ class QWidget;
 // second. Every file is written under a temporary name and renamed into place: a failed
 // export leaves no half-written file, and an error dialog says what went wrong.
 //
-// Threading: GUI thread only. One export at a time; the destructor waits for a write in
-// progress.
+// Threading: GUI thread only; the write runs on its JobTracker. One export at a time; the
+// destructor waits for a write in progress.
 class ExportController : public QObject {
     Q_OBJECT
 
 public:
     enum class Kind { Snapshot, TimeSeries, Metrics, ChartsPng, ChartsPdf };
 
-    ExportController(poolscope::PoolSession &session, ChartsPanel *charts, ExceptionLogModel *exceptions,
-                     QWidget *dialogParent);
+    // Exports describe the controller's current run (its counters, history and exceptions).
+    ExportController(SessionController *session, ChartsPanel *charts, QWidget *dialogParent);
     ~ExportController() override;
-
-    // When the run the exports describe began (for duration_s).
-    void setRunStarted(std::chrono::system_clock::time_point started) { m_runStarted = started; }
 
     // The File menu: a file dialog in the last folder used, the options of the kind (history
     // or image size), then exportTo().
@@ -74,13 +65,11 @@ private:
     void startWrite(Kind kind, const QString &path, Write write);
     void finishWrite(Kind kind, const QString &path, bool ok, const QString &error);
 
-    poolscope::PoolSession &m_session;
+    SessionController *m_session;
     ChartsPanel *m_charts;
-    ExceptionLogModel *m_exceptions;
     QWidget *m_dialogParent;
-    std::chrono::system_clock::time_point m_runStarted = std::chrono::system_clock::now();
-    std::thread m_writer;
     bool m_busy = false;
     QPointer<QProgressDialog> m_progress;
     QPointer<QMessageBox> m_errorDialog;
+    JobTracker m_jobs{this}; // last: destroyed (and waited for) first
 };

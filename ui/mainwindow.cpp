@@ -7,8 +7,7 @@
 #include "exceptionlogview.h"
 #include "exportcontroller.h"
 #include "metricsserver.h"
-#include "poolmonitor.h"
-#include "poolsession.h"
+#include "sessioncontroller.h"
 #include "settingsstore.h"
 #include "sidecolumn.h"
 #include "snapshotreader.h"
@@ -16,10 +15,10 @@
 
 #include <QAction>
 #include <QApplication>
+#include <QCloseEvent>
 #include <QDir>
 #include <QFileDialog>
 #include <QFileInfo>
-#include <QSettings>
 #include <QKeySequence>
 #include <QLabel>
 #include <QLocale>
@@ -27,6 +26,7 @@
 #include <QMessageBox>
 #include <QPushButton>
 #include <QScrollArea>
+#include <QSettings>
 #include <QSplitter>
 #include <QStatusBar>
 #include <QTabWidget>
@@ -34,70 +34,106 @@
 
 using namespace poolscope;
 
+namespace {
+QString count(std::uint64_t value) { return QLocale().toString(static_cast<qulonglong>(value)); }
+QString utf8(std::string_view text) { return QString::fromUtf8(text.data(), static_cast<qsizetype>(text.size())); }
+} // namespace
+
 MainWindow::MainWindow(PoolSession &session, QWidget *parent)
-    : QMainWindow(parent), m_session(session), m_monitor(new PoolMonitor(session, this)),
-      m_controls(new ControlPanel), m_charts(new ChartsPanel), m_counters(new CountersPanel),
-      m_exceptionModel(new ExceptionLogModel(this)), m_exceptionView(new ExceptionLogView(m_exceptionModel)),
-      m_bottomTabs(new QTabWidget), m_loadLabel(new QLabel), m_uptimeLabel(new QLabel), m_rateLabel(new QLabel),
-      m_poolLabel(new QLabel), m_metricsLabel(new QLabel), m_badge(new QLabel),
-      m_exports(new ExportController(session, m_charts, m_exceptionModel, this))
+    : QMainWindow(parent), m_controller(new SessionController(session, this)), m_controls(new ControlPanel),
+      m_charts(new ChartsPanel), m_counters(new CountersPanel), m_exceptionModel(new ExceptionLogModel(this)),
+      m_exceptionView(new ExceptionLogView(m_exceptionModel)), m_bottomTabs(new QTabWidget), m_loadLabel(new QLabel),
+      m_runLabel(new QLabel), m_rateLabel(new QLabel), m_poolLabel(new QLabel), m_drainLabel(new QLabel),
+      m_cancelDrain(new QPushButton(tr("Cancel the rest"))), m_metricsLabel(new QLabel), m_badge(new QLabel),
+      m_exports(new ExportController(m_controller, m_charts, this))
 {
     setWindowTitle(tr("Poolscope"));
     setWindowIcon(QIcon(QStringLiteral(":/poolscope.png")));
 
-    QScrollArea *controlScroll = verticalScroller(m_controls);
-    QScrollArea *counterScroll = verticalScroller(m_counters);
-
     m_bottomTabs->addTab(m_exceptionView, tr("Exceptions"));
-
     auto *middle = new QSplitter(Qt::Vertical);
     middle->addWidget(m_charts);
     middle->addWidget(m_bottomTabs);
     middle->setStretchFactor(0, 3);
     middle->setStretchFactor(1, 1);
-
     auto *main = new QSplitter(Qt::Horizontal);
-    main->addWidget(controlScroll);
+    main->addWidget(verticalScroller(m_controls));
     main->addWidget(middle);
-    main->addWidget(counterScroll);
+    main->addWidget(verticalScroller(m_counters));
     main->setStretchFactor(0, 0);
     main->setStretchFactor(1, 1);
     main->setStretchFactor(2, 0);
     main->setChildrenCollapsible(false);
     setCentralWidget(main);
 
+    buildStatusBar();
+    buildMenus();
+    connectController();
+
+    // The controls start out showing the session as it is; nothing is pushed into it.
+    m_controls->setState(m_controller->settings());
+    m_controller->startRefreshing();
+    resize(1560, 960);
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::buildStatusBar()
+{
     m_badge->setObjectName(QStringLiteral("exceptionBadge"));
     m_badge->setToolTip(tr("Exceptions thrown by work units (click the Exceptions tab for details)"));
     m_badge->setStyleSheet(QStringLiteral("QLabel { background: #d7191c; color: white; border-radius: 8px;"
                                           " padding: 1px 8px; font-weight: bold; }"));
     m_badge->hide();
+    m_drainLabel->setObjectName(QStringLiteral("drainProgress"));
+    m_cancelDrain->setObjectName(QStringLiteral("cancelDrainButton"));
+    m_cancelDrain->setToolTip(tr("Cancel the units still queued: running ones finish, then the pool stops"));
+    m_drainLabel->hide();
+    m_cancelDrain->hide();
+    m_poolLabel->setObjectName(QStringLiteral("poolStatus"));
+    m_runLabel->setObjectName(QStringLiteral("runStatus"));
+    statusBar()->addWidget(m_runLabel);
     statusBar()->addWidget(m_loadLabel);
     statusBar()->addWidget(m_poolLabel);
+    statusBar()->addWidget(m_drainLabel);
+    statusBar()->addWidget(m_cancelDrain);
     m_metricsLabel->hide();
     statusBar()->addPermanentWidget(m_metricsLabel);
     statusBar()->addPermanentWidget(m_rateLabel);
-    statusBar()->addPermanentWidget(m_uptimeLabel);
     statusBar()->addPermanentWidget(m_badge);
+}
 
-    buildMenus();
-
-    connect(m_monitor, &PoolMonitor::samplesArrived, m_charts, &ChartsPanel::appendSamples);
-    connect(m_monitor, &PoolMonitor::samplesArrived, this, [this](const std::vector<Sample> &samples) {
+void MainWindow::connectController()
+{
+    SessionController *c = m_controller;
+    connect(c, &SessionController::samplesArrived, m_charts, &ChartsPanel::appendSamples);
+    connect(c, &SessionController::samplesArrived, this, [this](const std::vector<Sample> &samples) {
         m_counters->showSample(samples.back());
         LatencySummary wait, service;
-        if (m_session.sampler().latestSinceStart(wait, service))
+        if (m_controller->latencySinceStart(wait, service))
             m_counters->showLatencySinceStart(wait, service);
         m_exceptionView->setDroppedCount(samples.back().pool.exceptionReportsDropped);
-        updateStatus();
     });
-    connect(m_monitor, &PoolMonitor::exceptionsReported, m_exceptionModel, &ExceptionLogModel::addReports);
-    connect(m_monitor, &PoolMonitor::poolFailed, this, &MainWindow::showFailure);
+    connect(c, &SessionController::exceptionsReported, m_exceptionModel, &ExceptionLogModel::addReports);
+    connect(c, &SessionController::statusChanged, this, &MainWindow::showStatus);
+    connect(c, &SessionController::poolFailed, this, &MainWindow::showFailure);
+    connect(c, &SessionController::errorOccurred, this, &MainWindow::showError);
+    connect(c, &SessionController::runStarted, this, &MainWindow::onRunStarted);
+    connect(c, &SessionController::drainStarted, this, [this](bool graceful) {
+        statusBar()->showMessage(graceful ? tr("Draining the queue…") : tr("Cancelling queued units…"));
+    });
+    connect(c, &SessionController::drainFinished, this, [this](const QString &summary) {
+        statusBar()->showMessage(summary, 15000);
+    });
+    connect(c, &SessionController::readyToQuit, this, &QWidget::close);
+    connect(m_cancelDrain, &QPushButton::clicked, c, &SessionController::cancelDrain);
+
     connect(m_exceptionModel, &ExceptionLogModel::totalCountChanged, this, [this](quint64 total) {
         m_badge->setVisible(total > 0);
-        m_badge->setText(QStringLiteral("⚠ %1").arg(QLocale().toString(total)));
-        m_bottomTabs->setTabText(0, total > 0 ? tr("Exceptions (%1)").arg(QLocale().toString(total)) : tr("Exceptions"));
+        m_badge->setText(QStringLiteral("⚠ %1").arg(count(total)));
+        m_bottomTabs->setTabText(0, total > 0 ? tr("Exceptions (%1)").arg(count(total)) : tr("Exceptions"));
     });
-    connect(m_counters, &CountersPanel::resetPeaksRequested, this, &MainWindow::resetPeaks);
+    connect(m_counters, &CountersPanel::resetPeaksRequested, c, &SessionController::resetPeaks);
     connect(m_exports, &ExportController::exported, this, [this](const QString &path, qint64 bytes) {
         statusBar()->showMessage(tr("Exported %1 (%2)").arg(QDir::toNativeSeparators(path), QLocale().formattedDataSize(bytes)), 8000);
     });
@@ -106,53 +142,16 @@ MainWindow::MainWindow(PoolSession &session, QWidget *parent)
             action->setEnabled(!busy);
     });
 
-    connect(m_controls, &ControlPanel::workerCountChanged, this, [this](int count) {
-        try {
-            m_session.setWorkerCount(count);
-        } catch (const std::exception &error) {
-            showError(tr("The worker count was not changed."), QString::fromUtf8(error.what()));
-        }
-    });
-    connect(m_controls, &ControlPanel::concurrencyChanged, this, [this](int concurrency) {
-        try {
-            m_session.setConcurrency(concurrency);
-        } catch (const std::exception &error) {
-            showError(tr("The concurrency limit was not changed."), QString::fromUtf8(error.what()));
-        }
-    });
-    connect(m_controls, &ControlPanel::policyChanged, this,
-            [this](ExceptionPolicy policy) { m_session.setExceptionPolicy(policy); });
-    connect(m_controls, &ControlPanel::loadSettingsChanged, this, [this](const LoadSettings &settings) {
-        try {
-            m_session.load().applySettings(settings);
-        } catch (const std::exception &error) {
-            showError(tr("The load settings were not applied."), QString::fromUtf8(error.what()));
-        }
-    });
-    connect(m_controls, &ControlPanel::startPauseRequested, this, &MainWindow::toggleLoad);
-    connect(m_controls, &ControlPanel::stopRequested, this, &MainWindow::stopLoad);
-    connect(m_controls, &ControlPanel::shutdownRequested, this, &MainWindow::shutdownPool);
+    // Every control change applies the whole state: validated as one, applied as one.
+    const auto applyControls = [this] { m_controller->apply(m_controls->state()); };
+    connect(m_controls, &ControlPanel::workerCountChanged, this, applyControls);
+    connect(m_controls, &ControlPanel::concurrencyChanged, this, applyControls);
+    connect(m_controls, &ControlPanel::policyChanged, this, applyControls);
+    connect(m_controls, &ControlPanel::loadSettingsChanged, this, applyControls);
+    connect(m_controls, &ControlPanel::startPauseRequested, c, &SessionController::toggleLoad);
+    connect(m_controls, &ControlPanel::stopRequested, c, &SessionController::stopLoad);
+    connect(m_controls, &ControlPanel::shutdownRequested, c, &SessionController::shutdown);
     connect(m_controls, &ControlPanel::restartRequested, this, &MainWindow::restartPool);
-
-    auto *statusTimer = new QTimer(this);
-    connect(statusTimer, &QTimer::timeout, this, &MainWindow::updateStatus);
-    statusTimer->start(500);
-    m_uptime.start();
-    m_monitor->start();
-    // The controls start out showing the session as it is; nothing is pushed into it.
-    ControlState current;
-    current.workers = static_cast<int>(session.options().workers);
-    current.concurrency = static_cast<int>(session.options().concurrency);
-    current.policy = session.options().policy;
-    current.load = session.load().settings();
-    m_controls->setState(current);
-    resize(1560, 960);
-}
-
-MainWindow::~MainWindow()
-{
-    if (m_shutdownThread.joinable())
-        m_shutdownThread.join();
 }
 
 void MainWindow::buildMenus()
@@ -163,8 +162,7 @@ void MainWindow::buildMenus()
     file->addSeparator();
     using Kind = ExportController::Kind;
     const auto addExport = [this, file](const QString &text, const QKeySequence &keys, Kind kind) {
-        QAction *action = file->addAction(text, keys, this, [this, kind] { m_exports->chooseFileAndExport(kind); });
-        m_exportActions.append(action);
+        m_exportActions.append(file->addAction(text, keys, this, [this, kind] { m_exports->chooseFileAndExport(kind); }));
     };
     addExport(tr("Export &snapshot (JSON)…"), QKeySequence(Qt::CTRL | Qt::Key_S), Kind::Snapshot);
     addExport(tr("Export &time series (CSV)…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E), Kind::TimeSeries);
@@ -176,16 +174,19 @@ void MainWindow::buildMenus()
     quit->setShortcutContext(Qt::ApplicationShortcut);
 
     QMenu *load = menuBar()->addMenu(tr("&Load"));
-    QAction *toggle = load->addAction(tr("&Start / pause load"), QKeySequence(Qt::Key_F5), this, &MainWindow::toggleLoad);
+    QAction *toggle = load->addAction(tr("&Start / pause load"), QKeySequence(Qt::Key_F5), m_controller, &SessionController::toggleLoad);
     toggle->setObjectName(QStringLiteral("toggleLoadAction"));
-    load->addAction(tr("S&top load"), QKeySequence(Qt::SHIFT | Qt::Key_F5), this, &MainWindow::stopLoad);
+    load->addAction(tr("S&top load"), QKeySequence(Qt::SHIFT | Qt::Key_F5), m_controller, &SessionController::stopLoad);
 
     QMenu *pool = menuBar()->addMenu(tr("&Pool"));
-    pool->addAction(tr("&Reset peaks"), QKeySequence(Qt::CTRL | Qt::Key_R), this, &MainWindow::resetPeaks);
+    pool->addAction(tr("&Reset peaks"), QKeySequence(Qt::CTRL | Qt::Key_R), m_controller, &SessionController::resetPeaks);
     pool->addSeparator();
-    pool->addAction(tr("&Graceful shutdown"), this, [this] { shutdownPool(true); });
-    pool->addAction(tr("&Fast shutdown"), this, [this] { shutdownPool(false); });
+    pool->addAction(tr("&Graceful shutdown"), this, [this] { m_controller->shutdown(true); });
+    pool->addAction(tr("&Fast shutdown"), this, [this] { m_controller->shutdown(false); });
     pool->addAction(tr("R&estart"), this, &MainWindow::restartPool);
+    m_previousRunAction = pool->addAction(tr("&Previous run…"), this, &MainWindow::showPreviousRun);
+    m_previousRunAction->setToolTip(tr("The run before the last restart, as it ended, read-only"));
+    m_previousRunAction->setEnabled(false);
 
     QMenu *view = menuBar()->addMenu(tr("&View"));
     view->addAction(tr("Last 30 &seconds"), QKeySequence(Qt::CTRL | Qt::Key_1), this, [this] { m_charts->setWindowSeconds(30); });
@@ -207,10 +208,10 @@ void MainWindow::buildMenus()
 bool MainWindow::serveMetrics(const ListenAddress &address, QString &error)
 {
     if (!m_metricsServer) {
-        m_metricsServer = new MetricsServer([this] { return metricsOf(m_session.pool()); }, this);
+        m_metricsServer = new MetricsServer([this] { return m_controller->metrics(); }, this);
         connect(m_metricsServer, &MetricsServer::scraped, this, [this] {
             m_metricsLabel->setToolTip(tr("Prometheus can scrape %1 (%2 scrapes so far)")
-                                           .arg(m_metricsServer->metricsUrl(), QLocale().toString(m_metricsServer->scrapesServed())));
+                                           .arg(m_metricsServer->metricsUrl(), count(m_metricsServer->scrapesServed())));
         });
     }
     if (!m_metricsServer->listen(address, error))
@@ -219,6 +220,11 @@ bool MainWindow::serveMetrics(const ListenAddress &address, QString &error)
     m_metricsLabel->setToolTip(tr("Prometheus can scrape %1").arg(m_metricsServer->metricsUrl()));
     m_metricsLabel->show();
     return true;
+}
+
+QString MainWindow::metricsUrl() const
+{
+    return m_metricsServer && m_metricsServer->isListening() ? m_metricsServer->metricsUrl() : QString();
 }
 
 void MainWindow::chooseSnapshotToOpen()
@@ -244,6 +250,7 @@ SnapshotWindow *MainWindow::openSnapshot(const QString &path)
             m_errorDialog->close();
         m_errorDialog = new QMessageBox(QMessageBox::Warning, tr("Open snapshot"), tr("The snapshot could not be opened."),
                                         QMessageBox::Ok, this);
+        m_errorDialog->setObjectName(QStringLiteral("openErrorDialog"));
         m_errorDialog->setInformativeText(error);
         m_errorDialog->setAttribute(Qt::WA_DeleteOnClose);
         m_errorDialog->open();
@@ -254,118 +261,103 @@ SnapshotWindow *MainWindow::openSnapshot(const QString &path)
     return window;
 }
 
+void MainWindow::showPreviousRun()
+{
+    if (const std::shared_ptr<const RunReport> previous = m_controller->previousRun())
+        (new SnapshotWindow(tr("run %1 (before the restart)").arg(previous->runNumber), *previous, this))->show();
+}
+
 void MainWindow::applyControlState(const ControlState &state)
 {
-    m_controls->setState(state);
-    try {
-        m_session.setWorkerCount(state.workers);
-        m_session.setConcurrency(state.concurrency);
-        m_session.setExceptionPolicy(state.policy);
-        m_session.load().applySettings(state.load);
-    } catch (const std::exception &error) {
-        showError(tr("Some settings could not be applied."), QString::fromUtf8(error.what()));
-    }
+    if (m_controller->apply(state))
+        m_controls->setState(state);
 }
 
 ControlState MainWindow::controlState() const { return m_controls->state(); }
+void MainWindow::setChartWindowSeconds(double seconds) { m_charts->setWindowSeconds(seconds); }
+double MainWindow::chartWindowSeconds() const { return m_charts->windowSeconds(); }
+void MainWindow::toggleLoad() { m_controller->toggleLoad(); }
 
-void MainWindow::toggleLoad()
+QMessageBox *MainWindow::ask(const QString &name, const QString &title, const QString &text)
 {
-    if (m_shuttingDown || m_session.pool().snapshot().state != PoolState::Running)
-        return;
-    LoadGenerator &load = m_session.load();
-    switch (load.state()) {
-    case LoadState::Stopped: load.start(); break;
-    case LoadState::Running: load.pause(); break;
-    case LoadState::Paused: load.resume(); break;
-    }
-    updateStatus();
-}
-
-void MainWindow::stopLoad()
-{
-    m_session.load().stop();
-    updateStatus();
-}
-
-void MainWindow::resetPeaks()
-{
-    m_session.pool().resetPeaks();
-    m_monitor->refresh();
-}
-
-void MainWindow::shutdownPool(bool graceful)
-{
-    if (m_shuttingDown)
-        return;
-    if (m_shutdownThread.joinable())
-        m_shutdownThread.join();
-    m_shuttingDown = true;
-    m_session.load().stop(); // quick; the drain itself runs off the GUI thread
-    m_controls->setPoolStopped(true);
-    m_controls->setEnabled(false);
-    statusBar()->showMessage(graceful ? tr("Draining the queue…") : tr("Cancelling queued units…"));
-    m_shutdownThread = std::thread([this, graceful] {
-        const ShutdownResult result =
-            m_session.pool().shutdown(graceful ? ShutdownMode::Graceful : ShutdownMode::Fast, std::chrono::seconds(30));
-        QMetaObject::invokeMethod(this, [this, graceful, result] { onShutdownFinished(graceful, result); },
-                                  Qt::QueuedConnection);
-    });
-}
-
-void MainWindow::onShutdownFinished(bool graceful, const ShutdownResult &result)
-{
-    m_shuttingDown = false;
-    m_controls->setEnabled(true);
-    m_controls->setPoolStopped(true);
-    QString summary = tr("%1 shutdown: %2 drained, %3 cancelled in %4 ms")
-                          .arg(graceful ? tr("Graceful") : tr("Fast"))
-                          .arg(QLocale().toString(static_cast<qulonglong>(result.drained)))
-                          .arg(QLocale().toString(static_cast<qulonglong>(result.cancelled)))
-                          .arg(std::chrono::duration_cast<std::chrono::milliseconds>(result.elapsed).count());
-    if (result.deadlineMissed)
-        summary += tr("; deadline missed with %1 units still running on %2 threads")
-                       .arg(result.stillRunning)
-                       .arg(result.workersStillAlive);
-    statusBar()->showMessage(summary, 15000);
-    m_monitor->refresh();
-    updateStatus();
-    emit shutdownFinished(summary);
-    if (m_restartWhenStopped)
-        restartPool();
+    if (m_question)
+        m_question->close();
+    m_question = new QMessageBox(QMessageBox::Question, title, text, QMessageBox::NoButton, this);
+    m_question->setObjectName(name);
+    m_question->setAttribute(Qt::WA_DeleteOnClose);
+    return m_question;
 }
 
 void MainWindow::restartPool()
 {
-    if (m_shuttingDown) {
-        m_restartWhenStopped = true; // e.g. Restart in the fail-fast dialog while threads still finish
+    if (!m_controller->isDraining()) {
+        m_controller->restart();
         return;
     }
-    m_restartWhenStopped = false;
-    if (m_shutdownThread.joinable())
-        m_shutdownThread.join();
-    if (m_failureDialog)
-        m_failureDialog->close();
-    const ControlState state = m_controls->state();
-    m_session.restart();
-    m_monitor->poolRestarted();
-    m_controls->setPoolStopped(false);
-    applyControlState(state);
-    statusBar()->showMessage(tr("Pool restarted"), 5000);
-    updateStatus();
+    // Never wait here: the drain goes on while the user decides, and the restart follows it.
+    const SessionStatus status = m_controller->status();
+    QMessageBox *question = ask(QStringLiteral("restartDuringDrainDialog"), tr("Restart the pool"),
+                                tr("The pool is still draining: %1 queued, %2 running. Restart when the drain ends, "
+                                   "or cancel the rest and restart as soon as the running units finish?")
+                                    .arg(count(status.pool.queued), count(status.pool.inFlight)));
+    QPushButton *wait = question->addButton(tr("Restart when drained"), QMessageBox::AcceptRole);
+    QPushButton *cut = question->addButton(tr("Cancel the rest and restart"), QMessageBox::DestructiveRole);
+    question->addButton(QMessageBox::Cancel);
+    connect(question, &QMessageBox::buttonClicked, this, [this, wait, cut](QAbstractButton *button) {
+        if (button == cut)
+            m_controller->cancelDrain();
+        if (button == wait || button == cut)
+            m_controller->restart();
+    });
+    question->open();
 }
 
-void MainWindow::showFailure(const QString &typeName, const QString &message)
+void MainWindow::closeEvent(QCloseEvent *event)
 {
-    // The pool already stopped accepting and cancelled its queue; this joins its threads,
-    // off the GUI thread, since a running unit may take its time.
-    const std::uint64_t cancelled = m_session.pool().snapshot().cancelled;
-    shutdownPool(false);
+    if (m_controller->isReadyToQuit()) {
+        event->accept();
+        return;
+    }
+    event->ignore(); // the run stops off the GUI thread; readyToQuit() closes the window then
+    if (m_controller->isQuitPending())
+        return;
+    const SessionStatus status = m_controller->status();
+    if (!m_controller->isDraining() || status.pool.queued == 0) {
+        m_controller->prepareQuit();
+        return;
+    }
+    QMessageBox *question = ask(QStringLiteral("quitDuringDrainDialog"), tr("Quit Poolscope"),
+                                tr("The pool is still draining: %1 queued, %2 running. Quit now and cancel the rest?")
+                                    .arg(count(status.pool.queued), count(status.pool.inFlight)));
+    QPushButton *quit = question->addButton(tr("Cancel the rest and quit"), QMessageBox::DestructiveRole);
+    question->addButton(tr("Keep draining"), QMessageBox::RejectRole);
+    connect(question, &QMessageBox::buttonClicked, this, [this, quit](QAbstractButton *button) {
+        if (button == quit)
+            m_controller->prepareQuit();
+    });
+    question->open();
+}
+
+void MainWindow::onRunStarted(quint64 number)
+{
+    // The log and the charts describe one run: the new one starts empty; the old one is
+    // under Pool -> Previous run.
+    m_exceptionModel->clear();
+    m_exceptionView->setDroppedCount(0);
+    m_charts->startNewRun();
+    m_previousRunAction->setEnabled(true);
+    if (m_question)
+        m_question->close();
+    m_controls->setState(m_controller->settings());
+    statusBar()->showMessage(tr("Run %1 started; run %2 is under Pool → Previous run").arg(number).arg(number - 1), 8000);
+}
+
+void MainWindow::showFailure(const QString &typeName, const QString &message, quint64 cancelled)
+{
     auto *dialog = new QMessageBox(QMessageBox::Critical, tr("A work unit failed: the pool stopped"),
                                    tr("<b>%1</b><p>%2</p><p>The exception policy is <i>fail fast</i>: the pool stopped "
                                       "accepting work and cancelled what was queued (%3 units).</p>")
-                                       .arg(typeName.toHtmlEscaped(), message.toHtmlEscaped())
-                                       .arg(cancelled),
+                                       .arg(typeName.toHtmlEscaped(), message.toHtmlEscaped(), count(cancelled)),
                                    QMessageBox::NoButton, this);
     dialog->setObjectName(QStringLiteral("failFastDialog"));
     dialog->setAttribute(Qt::WA_DeleteOnClose);
@@ -374,36 +366,49 @@ void MainWindow::showFailure(const QString &typeName, const QString &message)
     dialog->addButton(tr("Close"), QMessageBox::RejectRole);
     connect(dialog, &QMessageBox::buttonClicked, this, [this, restart, dialog](QAbstractButton *button) {
         if (button == restart)
-            QTimer::singleShot(0, this, &MainWindow::restartPool);
+            QTimer::singleShot(0, m_controller, &SessionController::restart);
         else if (dialog->buttonRole(button) == QMessageBox::DestructiveRole)
             QTimer::singleShot(0, qApp, &QApplication::closeAllWindows);
     });
-    m_failureDialog = dialog;
+    connect(m_controller, &SessionController::runStarted, dialog, &QWidget::close);
     dialog->open(); // window-modal, and the event loop (and the charts) keep running
 }
 
 void MainWindow::showError(const QString &what, const QString &detail)
 {
     statusBar()->showMessage(QStringLiteral("%1 %2").arg(what, detail), 10000);
+    m_controls->setState(m_controller->settings()); // the widgets show what the session runs with
 }
 
-void MainWindow::updateStatus()
+void MainWindow::showStatus(const SessionStatus &status)
 {
-    const LoadState load = m_session.load().state();
-    m_controls->setLoadState(load);
-    const LoadStats stats = m_session.load().stats();
-    QString loadText = tr("Load: %1").arg(QString::fromUtf8(nameOf(load).data()));
-    if (load == LoadState::Running && stats.atQueueCap)
+    const bool stopped = status.phase != RunPhase::Running || status.pool.state != PoolState::Running;
+    m_controls->setLoadState(status.load);
+    m_controls->setPoolStopped(stopped);
+    QString loadText = tr("Load: %1").arg(utf8(nameOf(status.load)));
+    if (status.load == LoadState::Running && status.loadStats.atQueueCap)
         loadText += tr(" (waiting at the queue cap)");
     m_loadLabel->setText(loadText);
-    const PoolState state = m_monitor->hasSample() ? m_monitor->latest().pool.state : PoolState::Running;
-    m_poolLabel->setText(tr("Pool: %1").arg(QString::fromUtf8(nameOf(state).data())));
-    m_rateLabel->setText(tr("Sampling %1 Hz · refresh %2 Hz")
-                             .arg(m_session.sampler().rateHz(), 0, 'f', 0)
-                             .arg(m_monitor->refreshRate(), 0, 'f', 0));
-    const qint64 seconds = m_uptime.elapsed() / 1000;
-    m_uptimeLabel->setText(tr("Up %1:%2:%3")
-                               .arg(seconds / 3600)
-                               .arg((seconds / 60) % 60, 2, 10, QLatin1Char('0'))
-                               .arg(seconds % 60, 2, 10, QLatin1Char('0')));
+    m_poolLabel->setText(tr("Pool: %1 · %2 queued · %3 running")
+                             .arg(utf8(nameOf(status.pool.state)), count(status.pool.queued), count(status.pool.inFlight)));
+    const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now() - status.run.started).count();
+    m_runLabel->setText(tr("Run %1 · up %2:%3:%4")
+                            .arg(status.run.number)
+                            .arg(seconds / 3600)
+                            .arg((seconds / 60) % 60, 2, 10, QLatin1Char('0'))
+                            .arg(seconds % 60, 2, 10, QLatin1Char('0')));
+    m_rateLabel->setText(tr("Sampling %1 Hz · refresh %2 Hz").arg(status.samplingRateHz, 0, 'f', 0).arg(m_controller->refreshRate(), 0, 'f', 0));
+
+    m_drainLabel->setVisible(status.drain.has_value());
+    m_cancelDrain->setVisible(status.drain && !status.drain->cancelRequested && status.pool.queued > 0);
+    if (status.drain) {
+        const auto left = status.drain->deadline - std::chrono::steady_clock::now();
+        const QString deadline = status.drain->deadline == std::chrono::steady_clock::time_point::max()
+                                     ? tr("no deadline")
+                                     : tr("deadline in %1 s").arg(std::max<qint64>(0, std::chrono::ceil<std::chrono::seconds>(left).count()));
+        m_drainLabel->setText(tr("%1: %2 queued left · %3 running · %4/s · %5")
+                                  .arg(status.drain->cancelRequested ? tr("Cancelling") : tr("Draining"),
+                                       count(status.pool.queued), count(status.pool.inFlight),
+                                       QLocale().toString(m_controller->completionRate(), 'f', 0), deadline));
+    }
 }

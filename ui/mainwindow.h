@@ -2,35 +2,35 @@
 
 #include "controlstate.h"
 
-#include <QElapsedTimer>
 #include <QMainWindow>
-#include <QMessageBox>
 #include <QPointer>
-
-#include <thread>
 
 namespace poolscope {
 class PoolSession;
-struct ShutdownResult;
+struct SessionStatus;
 } // namespace poolscope
 
 struct ListenAddress;
 class ChartsPanel;
-class ExportController;
-class MetricsServer;
-class QAction;
-class SnapshotWindow;
 class ControlPanel;
 class CountersPanel;
 class ExceptionLogModel;
 class ExceptionLogView;
-class PoolMonitor;
+class ExportController;
+class MetricsServer;
+class QAction;
 class QLabel;
+class QMessageBox;
+class QPushButton;
 class QTabWidget;
+class SessionController;
+class SnapshotWindow;
 
 // Assembles the window: controls on the left, the charts in the middle, counters on the
-// right, the exception log below; menus, shortcuts and the status bar. It applies what the
-// controls ask for to the session and shows what PoolMonitor reports. GUI thread only.
+// right, the exception log below; menus, shortcuts and the status bar. It connects the
+// widgets to the SessionController and shows what it reports; it runs nothing itself.
+// Closing it never waits: a run still going is stopped off the GUI thread first (and a long
+// drain asks). GUI thread only.
 class MainWindow : public QMainWindow {
     Q_OBJECT
 
@@ -38,46 +38,39 @@ public:
     explicit MainWindow(poolscope::PoolSession &session, QWidget *parent = nullptr);
     ~MainWindow() override;
 
-    void applyControlState(const ControlState &state); // to the widgets and the session
+    // To the widgets and the session, all or nothing (an error in the status bar otherwise).
+    void applyControlState(const ControlState &state);
     ControlState controlState() const;
-
-    ControlPanel *controls() const { return m_controls; }
-    ChartsPanel *charts() const { return m_charts; }
-    CountersPanel *counters() const { return m_counters; }
-    ExceptionLogModel *exceptionLog() const { return m_exceptionModel; }
-    PoolMonitor *monitor() const { return m_monitor; }
-    QLabel *exceptionBadge() const { return m_badge; }
-    QMessageBox *failureDialog() const { return m_failureDialog; }
-    ExportController *exports() const { return m_exports; }
-    MetricsServer *metricsServer() const { return m_metricsServer; }
-    QMessageBox *errorDialog() const { return m_errorDialog; }
+    void setChartWindowSeconds(double seconds);
+    double chartWindowSeconds() const;
 
     // Serves /metrics for Prometheus (--serve-metrics); false with a one-line error.
     bool serveMetrics(const ListenAddress &address, QString &error);
+    QString metricsUrl() const; // empty when not serving
     // Opens a saved JSON snapshot in a read-only window beside this one; null (and an error
     // dialog) when it cannot be read.
     SnapshotWindow *openSnapshot(const QString &path);
 
 public slots:
     void toggleLoad();
-    void stopLoad();
-    void resetPeaks();
-    void shutdownPool(bool graceful);
-    void restartPool();
     void chooseSnapshotToOpen();
+    void showPreviousRun();
+    void restartPool(); // asks first while a drain runs
 
-signals:
-    void shutdownFinished(const QString &summary);
+protected:
+    void closeEvent(QCloseEvent *event) override;
 
 private:
     void buildMenus();
-    void updateStatus();
-    void showFailure(const QString &typeName, const QString &message);
+    void buildStatusBar();
+    void connectController();
+    void showStatus(const poolscope::SessionStatus &status);
+    void showFailure(const QString &typeName, const QString &message, quint64 cancelled);
     void showError(const QString &what, const QString &detail);
-    void onShutdownFinished(bool graceful, const poolscope::ShutdownResult &result);
+    void onRunStarted(quint64 number);
+    QMessageBox *ask(const QString &name, const QString &title, const QString &text);
 
-    poolscope::PoolSession &m_session;
-    PoolMonitor *m_monitor;
+    SessionController *m_controller;
     ControlPanel *m_controls;
     ChartsPanel *m_charts;
     CountersPanel *m_counters;
@@ -85,18 +78,17 @@ private:
     ExceptionLogView *m_exceptionView;
     QTabWidget *m_bottomTabs;
     QLabel *m_loadLabel;
-    QLabel *m_uptimeLabel;
+    QLabel *m_runLabel;
     QLabel *m_rateLabel;
     QLabel *m_poolLabel;
+    QLabel *m_drainLabel;
+    QPushButton *m_cancelDrain;
     QLabel *m_metricsLabel;
     QLabel *m_badge;
     ExportController *m_exports;
+    QAction *m_previousRunAction = nullptr;
     QList<QAction *> m_exportActions;
     MetricsServer *m_metricsServer = nullptr;
     QPointer<QMessageBox> m_errorDialog;
-    QPointer<QMessageBox> m_failureDialog;
-    QElapsedTimer m_uptime;
-    std::thread m_shutdownThread; // a drain may take long: never on the GUI thread
-    bool m_shuttingDown = false;
-    bool m_restartWhenStopped = false;
+    QPointer<QMessageBox> m_question;
 };

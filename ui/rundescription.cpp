@@ -11,11 +11,11 @@ QString name(std::string_view text) { return QString::fromUtf8(text.data(), stat
 QString tr(const char *text) { return QCoreApplication::translate("RunDescription", text); }
 } // namespace
 
-QString describePool(const WorkerPoolOptions &pool)
+QString describePool(unsigned workers, unsigned concurrency)
 {
     return tr("%1 workers, concurrency %2")
-        .arg(pool.workers)
-        .arg(pool.concurrency == 0 ? tr("= processors") : QString::number(pool.concurrency));
+        .arg(workers)
+        .arg(concurrency == 0 ? tr("= processors") : QString::number(concurrency));
 }
 
 QString describeLoad(const LoadSettings &load)

@@ -10,7 +10,7 @@
 // the values: any thread.
 
 // "4 workers, concurrency 2" ("concurrency = processors" for 0).
-QString describePool(const poolscope::WorkerPoolOptions &pool);
+QString describePool(unsigned workers, unsigned concurrency);
 
 // "bursts of 1000 every 50 ms; 1 producer(s); 200 µs exponential cost; 25% blocking;
 // 2% throwing runtime-error".

@@ -52,7 +52,7 @@ SnapshotWindow::SnapshotWindow(const QString &path, const RunReport &report, QWi
            "<b>Pool</b> %8, on exception: %9 · <b>Load</b> (%10) %11 · %12 samples at %13 Hz")
             .arg(elideForDisplay(QFileInfo(path).fileName()).toHtmlEscaped(), exported,
                  QLocale().toString(report.durationSeconds, 'f', 1), field(report.poolscopeVersion), field(report.backend),
-                 QString::number(report.processors), field(report.operatingSystem), describePool(report.pool).toHtmlEscaped(),
+                 QString::number(report.processors), field(report.operatingSystem), describePool(report.pool.workers, report.pool.concurrency).toHtmlEscaped(),
                  name(nameOf(report.pool.policy)), field(report.loadState), describeLoad(report.load).toHtmlEscaped(),
                  QLocale().toString(qulonglong(report.history.size())), QString::number(report.sampleRateHz)));
     m_summary->setStyleSheet(QStringLiteral("QLabel { background: #fff8e1; border-bottom: 1px solid #e0c870; padding: 6px; }"));

@@ -1,7 +1,7 @@
 // libFuzzer: the command lines of both modes. The input is the arguments separated by NUL
 // bytes; its first byte picks the window's parser (even) or the headless one (odd).
 #include "commandline.h"
-#include "headlessrun.h"
+#include "headlessoptions.h"
 
 #include <QDir>
 

@@ -1,6 +1,6 @@
 // libFuzzer: a --scenario file's text, turned into arguments and then checked like typed
 // options (parseHeadlessOptions), as the headless mode does.
-#include "headlessrun.h"
+#include "headlessoptions.h"
 
 #include <cstddef>
 #include <cstdint>

@@ -85,27 +85,29 @@ void TestRunReport::roundTripsThroughJson()
 
 void TestRunReport::captureReadsTheSessionAndAWindowOfHistory()
 {
-    PoolSession session({.workers = 3, .concurrency = 2}, {.rateHz = 50, .capacity = 100});
-    session.sampler().stop(); // only the samples taken here, after the one it may have taken at start
-    Sample atStart;
-    const std::uint64_t before = session.sampler().latest(atStart) ? atStart.sequence : 0;
-    LoadSettings load;
-    load.pattern = LoadPattern::Sine;
-    load.ratePerSecond = 1234;
-    session.load().applySettings(load);
+    // Samples only where this test takes them.
+    PoolSession session({.workers = 3, .concurrency = 2}, {.rateHz = 50, .capacity = 100, .autoStart = false});
+    SessionSettings settings = session.settings();
+    settings.load.pattern = LoadPattern::Sine;
+    settings.load.ratePerSecond = 1234;
+    std::string error;
+    QVERIFY2(session.apply(settings, error), error.c_str());
     for (int i = 0; i < 50; ++i)
-        session.pool().post([] {});
-    QTRY_COMPARE(session.pool().snapshot().completed, std::uint64_t(50));
+        session.post([] {});
+    QTRY_COMPARE(session.status().pool.completed, std::uint64_t(50));
     for (int i = 0; i < 5; ++i)
-        session.sampler().sampleNow();
+        session.sampleNow();
+    session.post([] { throw 42; });
+    std::vector<ExceptionReport> reports;
+    QTRY_VERIFY((session.takeExceptionReports(reports), reports.size() == 1));
+    QCOMPARE(session.status().pool.failed, std::uint64_t(1));
 
-    const auto started = std::chrono::system_clock::now() - std::chrono::seconds(3);
     MetricsView metrics;
-    const RunReport report = captureRunReport(
-        session, {.poolscopeVersion = "9.9", .runStarted = started, .historySamples = 3,
-                  .exceptions = {{"int", "42", 7, started, started, {1}}}}, &metrics);
+    const RunReport report = captureRunReport(session, {.poolscopeVersion = "9.9", .historySamples = 3}, &metrics);
+    QCOMPARE(report.runNumber, std::uint64_t(1));
+    QCOMPARE(report.runStarted, session.run().started);
     QCOMPARE(report.poolscopeVersion, std::string("9.9"));
-    QVERIFY(report.durationSeconds >= 3 && report.durationSeconds < 60);
+    QVERIFY(report.durationSeconds >= 0 && report.durationSeconds < 60);
     QCOMPARE(report.pool.workers, 3u);
     QCOMPARE(report.pool.concurrency, 2u);
     QCOMPARE(report.load.pattern, LoadPattern::Sine);
@@ -113,14 +115,15 @@ void TestRunReport::captureReadsTheSessionAndAWindowOfHistory()
     QCOMPARE(report.loadState, std::string("stopped"));
     QCOMPARE(report.sampleRateHz, 50.0);
     QCOMPARE(report.counters.completed, std::uint64_t(50));
-    QCOMPARE(report.serviceTimeSinceStart.count, std::uint64_t(50));
+    QCOMPARE(report.serviceTimeSinceStart.count, std::uint64_t(51));
     QCOMPARE(report.history.size(), std::size_t(3)); // the newest three of five
-    QCOMPARE(report.history.back().sequence, before + 5);
-    QCOMPARE(report.history.front().sequence, before + 3);
+    QCOMPARE(report.history.back().sequence, std::uint64_t(5));
+    QCOMPARE(report.history.front().sequence, std::uint64_t(3));
     QCOMPARE(report.exceptions.size(), std::size_t(1));
-    QCOMPARE(report.exceptions.front().count, std::uint64_t(7));
+    QCOMPARE(report.exceptions.front().count, std::uint64_t(1)); // the run's own log
+    QCOMPARE(report.exceptions.front().typeName, std::string("int"));
     QCOMPARE(metrics.snapshot.completed, report.counters.completed); // the same instant
-    QCOMPARE(metrics.serviceTime.count(), std::uint64_t(50));
+    QCOMPARE(metrics.serviceTime.count(), std::uint64_t(51));
     QCOMPARE(metrics.backend, std::string(WorkerPool::backendName()));
 }
 

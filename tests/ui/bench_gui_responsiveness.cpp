@@ -69,8 +69,8 @@ int main(int argc, char **argv)
     QTimer::singleShot(seconds * 1000, &app, &QApplication::quit);
     app.exec();
     probe.stop();
-    window.stopLoad();
-    const PoolSnapshot snapshot = session.pool().snapshot();
+    session.stopLoad();
+    const PoolSnapshot snapshot = session.status().pool;
     std::printf("flood: %d s at 10,000,000 units/s offered, 10 %% throwing: %llu units completed, %llu failed, "
                 "%llu reports dropped\n",
                 seconds, static_cast<unsigned long long>(snapshot.completed), static_cast<unsigned long long>(snapshot.failed),
@@ -79,7 +79,7 @@ int main(int argc, char **argv)
                 percentile(latenciesMs, 0.5), percentile(latenciesMs, 0.99), percentile(latenciesMs, 1.0));
 
     // 2. Replot of all charts with a full hour of history.
-    ChartsPanel &charts = *window.charts();
+    ChartsPanel &charts = *window.findChild<ChartsPanel *>();
     charts.setWindowSeconds(3600);
     std::vector<Sample> hour(72'000);
     for (std::size_t i = 0; i < hour.size(); ++i) {
@@ -112,32 +112,29 @@ int main(int argc, char **argv)
 
     // 3. Monitoring overhead.
     const auto completionRate = [&](bool withWindow) {
-        PoolSession quiet({.workers = 2, .concurrency = 2, .measureLatency = true});
-        LoadSettings load;
-        load.pattern = LoadPattern::AsFastAsPossible;
-        load.meanCost = std::chrono::microseconds(0);
-        load.queueCap = 100'000;
-        quiet.load().applySettings(load);
+        SessionSettings settings{.workers = 2, .concurrency = 2};
+        settings.load.pattern = LoadPattern::AsFastAsPossible;
+        settings.load.meanCost = std::chrono::microseconds(0);
+        settings.load.queueCap = 100'000;
+        // Without the window nothing samples: the bare pool.
+        PoolSession quiet(settings, {.rateHz = 60, .autoStart = withWindow});
         std::unique_ptr<MainWindow> view;
         if (withWindow) {
-            quiet.sampler().setRate(60);
             view = std::make_unique<MainWindow>(quiet);
             view->resize(1500, 950);
             view->show();
-        } else {
-            quiet.sampler().stop();
         }
-        quiet.load().start();
+        quiet.startLoad();
         QTimer::singleShot(500, &app, &QApplication::quit); // warm up
         app.exec();
-        const std::uint64_t before = quiet.pool().snapshot().completed;
+        const std::uint64_t before = quiet.status().pool.completed;
         QElapsedTimer timer;
         timer.start();
         QTimer::singleShot(3000, &app, &QApplication::quit);
         app.exec();
-        const double rate = static_cast<double>(quiet.pool().snapshot().completed - before) /
+        const double rate = static_cast<double>(quiet.status().pool.completed - before) /
                             (static_cast<double>(timer.nsecsElapsed()) / 1e9);
-        quiet.load().stop();
+        quiet.stopLoad();
         return rate;
     };
     std::vector<double> ratios, bare, monitored;

@@ -8,8 +8,8 @@
 #include "exceptionlogmodel.h"
 #include "exportcontroller.h"
 #include "mainwindow.h"
-#include "poolmonitor.h"
 #include "poolsession.h"
+#include "sessioncontroller.h"
 #include "snapshotreader.h"
 #include "snapshotwindow.h"
 
@@ -46,9 +46,11 @@ void startBusyRun(MainWindow &window)
     window.applyControlState(busyState());
     window.show();
     window.toggleLoad();
-    QTRY_VERIFY(window.exceptionLog()->rowCount() > 0);
-    QTRY_VERIFY(window.charts()->pointCount() >= 10);
+    QTRY_VERIFY(window.findChild<ExceptionLogModel *>()->rowCount() > 0);
+    QTRY_VERIFY(window.findChild<ChartsPanel *>()->pointCount() >= 10);
 }
+
+ExportController *exportsOf(const MainWindow &window) { return window.findChild<ExportController *>(); }
 
 QStringList leftovers(const QTemporaryDir &folder)
 {
@@ -104,14 +106,14 @@ void TestExports::everyKindWritesAFileThatReadsBack()
 
     QTemporaryDir folder;
     const QString path = folder.filePath(file);
-    QSignalSpy exported(window.exports(), &ExportController::exported);
-    QVERIFY(window.exports()->exportTo(Kind(kind), path, true, QSize(900, 600)));
-    QVERIFY(window.exports()->isBusy());
-    QVERIFY(!window.exports()->exportTo(Kind(kind), path)); // one at a time
+    QSignalSpy exported(exportsOf(window), &ExportController::exported);
+    QVERIFY(exportsOf(window)->exportTo(Kind(kind), path, true, QSize(900, 600)));
+    QVERIFY(exportsOf(window)->isBusy());
+    QVERIFY(!exportsOf(window)->exportTo(Kind(kind), path)); // one at a time
     QTRY_COMPARE(exported.count(), 1);
     QCOMPARE(exported.first().at(0).toString(), path);
     QCOMPARE(exported.first().at(1).toLongLong(), QFileInfo(path).size());
-    QVERIFY(!window.exports()->isBusy());
+    QVERIFY(!exportsOf(window)->isBusy());
     QVERIFY(leftovers(folder).isEmpty());
 
     QFile written(path);
@@ -127,7 +129,7 @@ void TestExports::everyKindWritesAFileThatReadsBack()
         QCOMPARE(report.loadState, std::string("running"));
         QVERIFY(report.history.size() >= 10);
         QVERIFY(!report.exceptions.empty());
-        QCOMPARE(report.exceptions.size(), std::size_t(window.exceptionLog()->rowCount()));
+        QCOMPARE(report.exceptions.size(), std::size_t(window.findChild<ExceptionLogModel *>()->rowCount()));
         QVERIFY(report.counters.posted > 0);
         QCOMPARE(report.counters.identityError(), 0);
         break;
@@ -166,42 +168,41 @@ void TestExports::everyKindWritesAFileThatReadsBack()
         QVERIFY(bytes.size() > 5000);
         break;
     }
-    window.stopLoad();
+    session.stopLoad();
 }
 
 void TestExports::chartWindowLimitsTheHistory()
 {
-    PoolSession session({}, {.rateHz = 100, .capacity = 10'000});
+    PoolSession session({}, {.rateHz = 100, .capacity = 10'000, .autoStart = false});
     MainWindow window(session);
-    window.show();
-    session.sampler().stop(); // only the samples taken here: both exports see the same ring
-    // Half a second of samples exactly 10 ms apart on a clock of the test's own: how fast
-    // this machine takes them must not matter (it spread them far apart when it was busy).
-    // It starts after the samples the running sampler took before it stopped.
-    auto clockNs = static_cast<std::uint64_t>(
-        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count());
-    session.sampler().setSource([&clockNs](PoolSnapshot &snapshot, LatencyHistogram &, LatencyHistogram &) {
-        snapshot.timestampNs = clockNs;
-        clockNs += 10'000'000;
-    });
-    for (int i = 0; i < 50; ++i)
-        session.sampler().sampleNow();
-    window.charts()->setWindowSeconds(0.2);
+    window.show(); // only the samples taken here (the session's sampler does not run): both exports see the same ring
+    // At least half a second of samples (each wait is at least 10 ms); how far apart a busy
+    // machine spreads them does not matter: the expected window is computed from their times.
+    for (int i = 0; i < 50; ++i) {
+        session.sampleNow();
+        QTest::qWait(10);
+    }
+    window.findChild<ChartsPanel *>()->setWindowSeconds(0.2);
     QTemporaryDir folder;
-    QSignalSpy exported(window.exports(), &ExportController::exported);
+    QSignalSpy exported(exportsOf(window), &ExportController::exported);
     const QString whole = folder.filePath(QStringLiteral("whole.json")), recent = folder.filePath(QStringLiteral("recent.json"));
-    QVERIFY(window.exports()->exportTo(Kind::Snapshot, whole, true));
+    QVERIFY(exportsOf(window)->exportTo(Kind::Snapshot, whole, true));
     QTRY_COMPARE(exported.count(), 1);
-    QVERIFY(window.exports()->exportTo(Kind::Snapshot, recent, false));
+    QVERIFY(exportsOf(window)->exportTo(Kind::Snapshot, recent, false));
     QTRY_COMPARE(exported.count(), 2);
     RunReport all, windowed;
     QString error;
     QVERIFY2(readSnapshot(whole, all, error), qPrintable(error));
     QVERIFY2(readSnapshot(recent, windowed, error), qPrintable(error));
     QVERIFY(all.history.size() >= 50);
-    // 0.2 s of samples 10 ms apart: the newest and the 20 before it.
-    QVERIFY2(windowed.history.size() == 21,
-             qPrintable(QStringLiteral("%1 of %2").arg(windowed.history.size()).arg(all.history.size())));
+    // The samples of the last 0.2 s before the newest, and only those.
+    const std::uint64_t newest = all.history.back().pool.timestampNs;
+    const auto inWindow = static_cast<std::size_t>(std::count_if(all.history.begin(), all.history.end(), [&](const Sample &sample) {
+        return sample.pool.timestampNs + 200'000'000 >= newest;
+    }));
+    QVERIFY(inWindow < all.history.size()); // the samples span at least 0.49 s
+    QVERIFY2(windowed.history.size() == inWindow,
+             qPrintable(QStringLiteral("%1, expected %2 of %3").arg(windowed.history.size()).arg(inWindow).arg(all.history.size())));
     // The window is the newest samples: both end with the same one.
     QCOMPARE(windowed.history.back().sequence, all.history.back().sequence);
 }
@@ -211,7 +212,7 @@ void TestExports::fileDialogRemembersTheFolder()
     PoolSession session;
     MainWindow window(session);
     window.show();
-    QTRY_VERIFY(window.charts()->pointCount() >= 2);
+    QTRY_VERIFY(window.findChild<ChartsPanel *>()->pointCount() >= 2);
     QTemporaryDir folder;
     const QString path = folder.filePath(QStringLiteral("remembered.csv"));
     // The dialogs are modal: answer them from a timer, as a user would.
@@ -231,13 +232,13 @@ void TestExports::fileDialogRemembersTheFolder()
             }
         });
     });
-    QSignalSpy exported(window.exports(), &ExportController::exported);
-    QSignalSpy failed(window.exports(), &ExportController::exportFailed);
-    window.exports()->chooseFileAndExport(Kind::TimeSeries);
+    QSignalSpy exported(exportsOf(window), &ExportController::exported);
+    QSignalSpy failed(exportsOf(window), &ExportController::exportFailed);
+    exportsOf(window)->chooseFileAndExport(Kind::TimeSeries);
     QVERIFY(answered);
     QTRY_COMPARE(exported.count() + failed.count(), 1);
     QCOMPARE(exported.value(0).value(0).toString(), path);
-    QTRY_VERIFY(!window.exports()->isBusy());
+    QTRY_VERIFY(!exportsOf(window)->isBusy());
 
     QString offered;
     QTimer::singleShot(300, this, [&] {
@@ -246,7 +247,7 @@ void TestExports::fileDialogRemembersTheFolder()
             files->reject();
         }
     });
-    window.exports()->chooseFileAndExport(Kind::Snapshot);
+    exportsOf(window)->chooseFileAndExport(Kind::Snapshot);
     QCOMPARE(offered, QDir(folder.path()).absolutePath()); // the next export starts where the last one went
 }
 
@@ -257,33 +258,33 @@ void TestExports::unwritablePathShowsAnErrorAndLeavesNothing()
     window.applyControlState(busyState());
     window.show();
     window.toggleLoad();
-    QTRY_VERIFY(window.charts()->pointCount() >= 3);
+    QTRY_VERIFY(window.findChild<ChartsPanel *>()->pointCount() >= 3);
 
     QTemporaryDir folder;
     // A path whose name is taken by a folder: even root cannot write a file there.
     const QString taken = folder.filePath(QStringLiteral("taken.json"));
     QVERIFY(QDir().mkdir(taken));
-    QSignalSpy failed(window.exports(), &ExportController::exportFailed);
+    QSignalSpy failed(exportsOf(window), &ExportController::exportFailed);
     for (const QString &path : {taken, QStringLiteral("/no/such/folder/run.json")}) {
         failed.clear();
-        QVERIFY(window.exports()->exportTo(Kind::Snapshot, path));
+        QVERIFY(exportsOf(window)->exportTo(Kind::Snapshot, path));
         QTRY_COMPARE(failed.count(), 1);
         QVERIFY2(failed.first().at(1).toString().contains(path), qPrintable(failed.first().at(1).toString()));
-        QTRY_VERIFY(window.exports()->errorDialog() && window.exports()->errorDialog()->isVisible());
-        QVERIFY(window.exports()->errorDialog()->informativeText().contains(path));
-        window.exports()->errorDialog()->close();
+        QTRY_VERIFY(exportsOf(window)->errorDialog() && exportsOf(window)->errorDialog()->isVisible());
+        QVERIFY(exportsOf(window)->errorDialog()->informativeText().contains(path));
+        exportsOf(window)->errorDialog()->close();
     }
     QVERIFY(QFileInfo(taken).isDir());
     QVERIFY2(leftovers(folder).isEmpty(), qPrintable(leftovers(folder).join(QLatin1Char(' '))));
-    QVERIFY(window.exports()->exportTo(Kind::ChartsPng, taken)); // images go through QSaveFile
+    QVERIFY(exportsOf(window)->exportTo(Kind::ChartsPng, taken)); // images go through QSaveFile
     QTRY_COMPARE(failed.count(), 1);
     QVERIFY(leftovers(folder).isEmpty());
 
     // The pool was not disturbed: it is running and still completing.
-    const std::uint64_t completed = session.pool().snapshot().completed;
-    QTRY_VERIFY(session.pool().snapshot().completed > completed);
-    QCOMPARE(session.pool().snapshot().state, PoolState::Running);
-    window.stopLoad();
+    const std::uint64_t completed = session.status().pool.completed;
+    QTRY_VERIFY(session.status().pool.completed > completed);
+    QCOMPARE(session.status().pool.state, PoolState::Running);
+    session.stopLoad();
 }
 
 void TestExports::exportDuringHeavyLoadDoesNotStallThePool()
@@ -299,24 +300,24 @@ void TestExports::exportDuringHeavyLoadDoesNotStallThePool()
     window.toggleLoad();
     // The samples below are taken within a second or so: charts drawing all of them at once
     // would measure QCustomPlot, not the export. The pool and the event loop still run.
-    window.monitor()->stop();
+    window.findChild<SessionController *>()->stopRefreshing();
     // A full ring: a JSON file of tens of megabytes, seconds of formatting.
     for (int i = 0; i < 60'000; ++i)
-        session.sampler().sampleNow();
+        session.sampleNow();
 
     QTemporaryDir folder;
-    QSignalSpy exported(window.exports(), &ExportController::exported);
-    QVERIFY(window.exports()->exportTo(Kind::Snapshot, folder.filePath(QStringLiteral("big.json"))));
+    QSignalSpy exported(exportsOf(window), &ExportController::exported);
+    QVERIFY(exportsOf(window)->exportTo(Kind::Snapshot, folder.filePath(QStringLiteral("big.json"))));
     int polls = 0, advances = 0;
     bool progressShown = false;
-    std::uint64_t last = session.pool().snapshot().completed;
+    std::uint64_t last = session.status().pool.completed;
     QElapsedTimer elapsed;
     elapsed.start();
-    while (window.exports()->isBusy() && elapsed.elapsed() < 120'000) {
+    while (exportsOf(window)->isBusy() && elapsed.elapsed() < 120'000) {
         QTest::qWait(20); // the GUI thread's event loop turns meanwhile
         ++polls;
-        progressShown = progressShown || (window.exports()->progressDialog() && window.exports()->progressDialog()->isVisible());
-        const std::uint64_t now = session.pool().snapshot().completed;
+        progressShown = progressShown || (exportsOf(window)->progressDialog() && exportsOf(window)->progressDialog()->isVisible());
+        const std::uint64_t now = session.status().pool.completed;
         advances += now > last;
         last = now;
     }
@@ -326,12 +327,12 @@ void TestExports::exportDuringHeavyLoadDoesNotStallThePool()
     // A write that outlasts the half second shows its progress, and the dialog goes with it.
     if (elapsed.elapsed() > 1000)
         QVERIFY(progressShown);
-    QVERIFY(!window.exports()->progressDialog() || !window.exports()->progressDialog()->isVisible());
+    QVERIFY(!exportsOf(window)->progressDialog() || !exportsOf(window)->progressDialog()->isVisible());
     QVERIFY2(exported.first().at(1).toLongLong() > 10'000'000, qPrintable(exported.first().at(1).toString()));
     // The event loop ran during the write, and the pool completed units between its turns.
     QVERIFY2(polls >= 3, qPrintable(QString::number(polls)));
     QVERIFY2(advances * 2 >= polls, qPrintable(QStringLiteral("%1 of %2").arg(advances).arg(polls)));
-    window.stopLoad();
+    session.stopLoad();
 }
 
 void TestExports::savedSnapshotOpensReadOnly()
@@ -343,9 +344,9 @@ void TestExports::savedSnapshotOpensReadOnly()
     startBusyRun(window);
     if (QTest::currentTestFailed())
         return;
-    window.stopLoad();
-    QSignalSpy exported(window.exports(), &ExportController::exported);
-    QVERIFY(window.exports()->exportTo(Kind::Snapshot, path));
+    session.stopLoad();
+    QSignalSpy exported(exportsOf(window), &ExportController::exported);
+    QVERIFY(exportsOf(window)->exportTo(Kind::Snapshot, path));
     QTRY_COMPARE(exported.count(), 1);
     RunReport report;
     QString error;
@@ -368,11 +369,11 @@ void TestExports::savedSnapshotOpensReadOnly()
     for (const QPushButton *button : saved->findChildren<QPushButton *>()) // nothing to reset in a saved run
         QVERIFY(!button->isVisible() || button->text() != QStringLiteral("Reset peaks"));
     // The live window goes on: the saved one is a copy, not a view of the session.
-    const int livePoints = window.charts()->pointCount();
+    const int livePoints = window.findChild<ChartsPanel *>()->pointCount();
     window.toggleLoad();
-    QTRY_VERIFY(window.charts()->pointCount() > livePoints);
+    QTRY_VERIFY(window.findChild<ChartsPanel *>()->pointCount() > livePoints);
     QCOMPARE(saved->charts()->pointCount(), int(report.history.size()));
-    window.stopLoad();
+    session.stopLoad();
     saved->close();
 
     // A file that is not a snapshot: no window, an error dialog that names the reason.
@@ -382,8 +383,8 @@ void TestExports::savedSnapshotOpensReadOnly()
     file.write("{\"hello\": 1}");
     file.close();
     QVERIFY(!window.openSnapshot(junk));
-    QVERIFY(window.errorDialog() && window.errorDialog()->isVisible());
-    QVERIFY(window.errorDialog()->informativeText().contains(QStringLiteral("not a Poolscope snapshot")));
+    QVERIFY(window.findChild<QMessageBox *>(QStringLiteral("openErrorDialog")) && window.findChild<QMessageBox *>(QStringLiteral("openErrorDialog"))->isVisible());
+    QVERIFY(window.findChild<QMessageBox *>(QStringLiteral("openErrorDialog"))->informativeText().contains(QStringLiteral("not a Poolscope snapshot")));
 }
 
 void TestExports::badSnapshotsAreRefusedWithAReason_data()

@@ -1,0 +1,111 @@
+#pragma once
+
+#include "controlstate.h"
+#include "jobtracker.h"
+#include "poolsession.h"
+#include "runreport.h"
+
+#include <QObject>
+#include <QString>
+#include <QTimer>
+
+#include <chrono>
+#include <memory>
+#include <vector>
+
+// The GUI's one door to the PoolSession (it replaces PoolMonitor): the refresh timer that
+// polls the run (poll, not a signal per unit: the GUI must not pace the pool), the verbs the
+// window's controls call, fail fast, the run's identity, and errors as a signal.
+//
+// Nothing it does on the GUI thread waits for pool threads: a shutdown, a drain, a restart
+// and a quit hand the waiting to its JobTracker, and the result comes back as a queued call.
+// Restart during a drain waits for the drain (or for cancelDrain()); restart of a running
+// pool cancels what is queued first.
+//
+// Threading: a QObject of the GUI thread, like the session it drives; every method is for
+// that thread.
+class SessionController : public QObject {
+    Q_OBJECT
+
+public:
+    // A flood must not stall a frame: the rest wait in the pool's bounded queue or are dropped
+    // there, counted, which the exception log shows.
+    static constexpr std::size_t MaxReportsPerTick = 1000;
+    static constexpr std::chrono::seconds DrainDeadline{30};
+
+    explicit SessionController(poolscope::PoolSession &session, QObject *parent = nullptr);
+    ~SessionController() override;
+
+    void setRefreshRate(double hz); // 1..120, default 30
+    double refreshRate() const;
+    void startRefreshing();
+    void stopRefreshing();
+    // Polls now instead of waiting for the timer (after a control change, and for tests).
+    void refresh();
+
+    // Reads, as plain values.
+    poolscope::SessionStatus status() const { return m_session.status(); }
+    ControlState settings() const;
+    bool latencySinceStart(poolscope::LatencySummary &queueWait, poolscope::LatencySummary &serviceTime) const;
+    poolscope::MetricsView metrics() const { return m_session.metrics(); }
+    // The current run as a report, with the newest `historySamples` samples.
+    poolscope::RunReport captureReport(std::size_t historySamples = SIZE_MAX) const;
+    std::shared_ptr<const poolscope::RunReport> previousRun() const { return m_session.previousRun(); }
+    bool isDraining() const noexcept { return m_draining; }
+    bool isRestartPending() const noexcept { return m_restartWhenDrained; }
+    bool isQuitPending() const noexcept { return m_quitWhenDrained; }
+    // True once the run is stopped and nothing is left to wait for: closing costs no wait.
+    bool isReadyToQuit() const;
+    // Completions per second of the newest sample (for a drain's progress).
+    double completionRate() const noexcept { return m_completionRate; }
+
+public slots:
+    // All or nothing: applied, or errorOccurred() says why and nothing changed.
+    bool apply(const ControlState &state);
+    void toggleLoad();
+    void stopLoad();
+    void resetPeaks();
+    void shutdown(bool graceful);
+    void cancelDrain();  // a graceful drain becomes a fast one: the rest is cancelled
+    void restart();      // see the class comment
+    void prepareQuit();  // cancels what is queued, drains, then emits readyToQuit()
+
+signals:
+    // `samples` are the run's new ones since the last emission, oldest first.
+    void samplesArrived(const std::vector<poolscope::Sample> &samples);
+    void exceptionsReported(const std::vector<poolscope::ExceptionReport> &reports);
+    void statusChanged(const poolscope::SessionStatus &status);
+    // Fail fast tripped: the first exception described for a person, and what was cancelled.
+    void poolFailed(const QString &typeName, const QString &message, quint64 cancelled);
+    void drainStarted(bool graceful);
+    void drainFinished(const QString &summary);
+    void runStarted(quint64 number);
+    void readyToQuit();
+    void errorOccurred(const QString &what, const QString &detail);
+
+private:
+    void startDrain(poolscope::ShutdownMode mode);
+    void onDrained(poolscope::ShutdownMode mode, const poolscope::ShutdownResult &result);
+    void restartNow();
+    void cancelQueuedOffThisThread();
+
+    poolscope::PoolSession &m_session;
+    JobTracker m_jobs{this};
+    QTimer m_timer;
+    std::uint64_t m_lastSequence = 0;
+    double m_completionRate = 0;
+    bool m_failureShown = false;
+    bool m_draining = false;
+    bool m_restartWhenDrained = false;
+    bool m_quitWhenDrained = false;
+    std::vector<poolscope::Sample> m_samples;
+    std::vector<poolscope::ExceptionReport> m_reports;
+};
+
+// "Graceful shutdown: 1,000 drained, 0 cancelled in 12 ms; deadline missed: 774,483 queued,
+// 16 running". Pure function: any thread.
+QString describeDrain(bool graceful, const poolscope::ShutdownResult &result, const poolscope::PoolSnapshot &after);
+
+// ControlState <-> SessionSettings: the controls' int fields are the session's unsigned ones.
+poolscope::SessionSettings toSessionSettings(const ControlState &state);
+ControlState toControlState(const poolscope::SessionSettings &settings);
