@@ -119,9 +119,9 @@ void MainWindow::connectController()
     connect(c, &SessionController::poolFailed, this, &MainWindow::showFailure);
     connect(c, &SessionController::errorOccurred, this, &MainWindow::showError);
     connect(c, &SessionController::runStarted, this, &MainWindow::onRunStarted);
-    connect(c, &SessionController::drainStarted, this, [this](bool graceful) {
-        statusBar()->showMessage(graceful ? tr("Draining the queue…") : tr("Cancelling queued units…"));
-    });
+    // No transient message while a drain runs: the drain's own progress label says it, and a
+    // message would be drawn over it.
+    connect(c, &SessionController::drainStarted, statusBar(), &QStatusBar::clearMessage);
     connect(c, &SessionController::drainFinished, this, [this](const QString &summary) {
         statusBar()->showMessage(summary, 15000);
     });
