@@ -3,6 +3,7 @@
 // run while the old one stays readable, and the waiting verb (drain) runs on another thread
 // while the owner keeps reading.
 
+#include "unithold.h"
 #include "poolsession.h"
 #include "runreport.h"
 
@@ -13,6 +14,7 @@
 #include <thread>
 
 using namespace poolscope;
+using poolscope::testing::UnitHold;
 
 class TestPoolSession : public QObject {
     Q_OBJECT
@@ -138,13 +140,9 @@ void TestPoolSession::restartRefusesARunThatIsNotStopped()
 void TestPoolSession::drainOnAHelperWhileTheOwnerReads()
 {
     PoolSession session({.workers = 1, .concurrency = 1}, {.autoStart = false});
-    std::latch release(1);
-    std::atomic<bool> holding{false};
-    session.post([&] {
-        holding = true;
-        release.wait();
-    });
-    QTRY_VERIFY(holding.load());
+    UnitHold hold;
+    session.post(hold.unit());
+    QTRY_VERIFY(hold.isHolding());
     for (int i = 0; i < 1000; ++i)
         session.post([] {});
     session.beginShutdown();
@@ -162,7 +160,7 @@ void TestPoolSession::drainOnAHelperWhileTheOwnerReads()
     QCOMPARE(during.drain->mode, ShutdownMode::Graceful);
     QVERIFY_THROWS_EXCEPTION(std::logic_error, session.restart());
     QVERIFY(!drained.load());
-    release.count_down();
+    hold.release();
     helper.join();
     QCOMPARE(result.drained, std::uint64_t(1001));
     QCOMPARE(session.status().phase, RunPhase::Stopped);
@@ -173,13 +171,9 @@ void TestPoolSession::drainOnAHelperWhileTheOwnerReads()
 void TestPoolSession::cancelQueuedCutsAGracefulDrainShort()
 {
     PoolSession session({.workers = 1, .concurrency = 1}, {.autoStart = false});
-    std::latch release(1);
-    std::atomic<bool> holding{false};
-    session.post([&] {
-        holding = true;
-        release.wait();
-    });
-    QTRY_VERIFY(holding.load());
+    UnitHold hold;
+    session.post(hold.unit());
+    QTRY_VERIFY(hold.isHolding());
     for (int i = 0; i < 100'000; ++i)
         session.post([] {});
     session.beginShutdown();
@@ -189,7 +183,7 @@ void TestPoolSession::cancelQueuedCutsAGracefulDrainShort()
     session.cancelQueued();
     QVERIFY(session.status().drain->cancelRequested);
     QTRY_COMPARE(session.status().pool.queued, std::uint64_t(0));
-    release.count_down();
+    hold.release();
     helper.join();
     QCOMPARE(result.cancelled, std::uint64_t(100'000));
     QCOMPARE(result.drained, std::uint64_t(1));

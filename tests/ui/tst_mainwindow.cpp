@@ -2,6 +2,7 @@
 // buttons move the counters and the charts, exceptions reach the log and the badge,
 // fail fast shows its dialog and stops the pool, and a grab of the window is a real picture.
 
+#include "unithold.h"
 #include "chartspanel.h"
 #include "controlpanel.h"
 #include "counterspanel.h"
@@ -35,6 +36,7 @@
 #include <unistd.h>
 
 using namespace poolscope;
+using poolscope::testing::UnitHold;
 
 namespace {
 
@@ -269,13 +271,9 @@ void TestMainWindow::restartWaitsForTheStoppingPool()
     MainWindow window(session);
     window.show();
     QVERIFY(QTest::qWaitForWindowExposed(&window));
-    std::latch release(1);
-    std::atomic<bool> blockerStarted{false};
-    session.post([&] {
-        blockerStarted = true;
-        release.wait();
-    });
-    QTRY_VERIFY(blockerStarted.load());
+    UnitHold hold;
+    session.post(hold.unit());
+    QTRY_VERIFY(hold.isHolding());
     session.post([] { throw 7; });
     QTRY_VERIFY(window.findChild<QMessageBox *>(QStringLiteral("failFastDialog")) != nullptr && window.findChild<QMessageBox *>(QStringLiteral("failFastDialog"))->isVisible());
     QTest::mouseClick(qobject_cast<QPushButton *>(buttonNamed(window.findChild<QMessageBox *>(QStringLiteral("failFastDialog")),
@@ -283,7 +281,7 @@ void TestMainWindow::restartWaitsForTheStoppingPool()
                       Qt::LeftButton);
     QTest::qWait(100);
     QCOMPARE(session.status().pool.state, PoolState::Failed); // still finishing the blocked unit
-    release.count_down();
+    hold.release();
     QTRY_COMPARE(session.status().pool.state, PoolState::Running);
     QTRY_COMPARE(session.status().pool.liveWorkers, 2u);
 }
@@ -373,13 +371,9 @@ void TestMainWindow::restartDuringADrainNeverStallsTheGui()
     window.resize(1024, 700);
     window.show();
     QVERIFY(QTest::qWaitForWindowExposed(&window));
-    std::latch release(1);
-    std::atomic<bool> holding{false};
-    session.post([&] {
-        holding = true;
-        release.wait();
-    });
-    QTRY_VERIFY(holding.load());
+    UnitHold hold;
+    session.post(hold.unit());
+    QTRY_VERIFY(hold.isHolding());
     // Posted from a thread of its own, as a load generator's producer does.
     std::thread([&] {
         for (std::uint64_t i = 0; i < Queued; ++i)
@@ -409,7 +403,7 @@ void TestMainWindow::restartDuringADrainNeverStallsTheGui()
         QTRY_COMPARE_WITH_TIMEOUT(session.status().pool.queued, std::uint64_t(0), 60000);
     QTest::qWait(200); // the event loop keeps turning while the unit is held
     QCOMPARE(session.run().number, std::uint64_t(1)); // the drain is not over: no restart yet
-    release.count_down();
+    hold.release();
     QTRY_COMPARE_WITH_TIMEOUT(session.run().number, std::uint64_t(2), 120000);
     QTRY_COMPARE(session.status().pool.liveWorkers, 1u);
     QCOMPARE(session.status().pool.posted, std::uint64_t(0));
