@@ -1,9 +1,9 @@
 #include "runreport.h"
 
+#include "jsonwriter.h"
 #include "poolsession.h"
 
 #include <cmath>
-#include <iomanip>
 #include <ostream>
 
 #include <sys/utsname.h>
@@ -12,121 +12,7 @@ namespace poolscope {
 
 namespace {
 
-// A small streaming JSON writer: enough for the report, no dependency.
-class Json {
-public:
-    explicit Json(std::ostream &out) : m_out(out) { m_out << std::setprecision(15); }
-
-    void beginObject() { open('{'); }
-    void endObject() { close('}'); }
-    void beginArray() { open('['); }
-    void endArray() { close(']'); }
-
-    Json &key(std::string_view name)
-    {
-        separate();
-        string(name);
-        m_out << ':';
-        m_afterKey = true;
-        return *this;
-    }
-    void value(std::string_view text)
-    {
-        separate();
-        string(text);
-    }
-    void value(const char *text) { value(std::string_view(text)); }
-    void value(double number)
-    {
-        separate();
-        if (std::isfinite(number))
-            m_out << number;
-        else
-            m_out << "null"; // JSON has no NaN or infinity
-    }
-    void value(std::uint64_t number)
-    {
-        separate();
-        m_out << number;
-    }
-    void value(std::uint32_t number) { value(static_cast<std::uint64_t>(number)); }
-    void value(int number)
-    {
-        separate();
-        m_out << number;
-    }
-    void value(bool flag)
-    {
-        separate();
-        m_out << (flag ? "true" : "false");
-    }
-    void time(std::chrono::system_clock::time_point at)
-    {
-        value(static_cast<double>(std::chrono::duration_cast<std::chrono::milliseconds>(at.time_since_epoch()).count()) /
-              1000.0);
-    }
-
-private:
-    void open(char bracket)
-    {
-        separate();
-        m_out << bracket;
-        m_first = true;
-    }
-    void close(char bracket)
-    {
-        m_out << bracket;
-        m_first = false;
-    }
-    void separate()
-    {
-        if (m_afterKey) {
-            m_afterKey = false;
-            return;
-        }
-        if (!m_first)
-            m_out << ',';
-        m_first = false;
-    }
-    void string(std::string_view text)
-    {
-        m_out << '"';
-        for (const char c : text) {
-            switch (c) {
-            case '"': m_out << "\\\""; break;
-            case '\\': m_out << "\\\\"; break;
-            case '\n': m_out << "\\n"; break;
-            case '\r': m_out << "\\r"; break;
-            case '\t': m_out << "\\t"; break;
-            default:
-                if (static_cast<unsigned char>(c) < 0x20)
-                    m_out << "\\u" << std::hex << std::setw(4) << std::setfill('0') << int(c) << std::dec << std::setfill(' ');
-                else
-                    m_out << c;
-            }
-        }
-        m_out << '"';
-    }
-
-    std::ostream &m_out;
-    bool m_first = true;
-    bool m_afterKey = false;
-};
-
-void latency(Json &json, std::string_view name, const LatencySummary &s)
-{
-    json.key(name).beginObject();
-    json.key("count").value(s.count);
-    json.key("p50_ns").value(s.p50);
-    json.key("p90_ns").value(s.p90);
-    json.key("p99_ns").value(s.p99);
-    json.key("p999_ns").value(s.p999);
-    json.key("max_ns").value(s.max);
-    json.key("mean_ns").value(s.mean);
-    json.endObject();
-}
-
-void counters(Json &json, const PoolSnapshot &s)
+void counters(JsonWriter &json, const PoolSnapshot &s)
 {
     json.key("posted").value(s.posted);
     json.key("started").value(s.started);
@@ -200,7 +86,7 @@ std::string operatingSystemName()
 
 void writeJson(std::ostream &out, const RunReport &r)
 {
-    Json json(out);
+    JsonWriter json(out);
     json.beginObject();
     json.key("format").value(RunReport::Format);
     json.key("poolscope_version").value(r.poolscopeVersion);
@@ -252,8 +138,8 @@ void writeJson(std::ostream &out, const RunReport &r)
     json.key("failures_per_s").value(r.failuresPerSecond);
     json.endObject();
     json.key("latency_since_start").beginObject();
-    latency(json, "queue_wait", r.queueWaitSinceStart);
-    latency(json, "service", r.serviceTimeSinceStart);
+    writeLatencySummary(json, "queue_wait", r.queueWaitSinceStart);
+    writeLatencySummary(json, "service", r.serviceTimeSinceStart);
     json.endObject();
 
     json.key("history").beginArray();
@@ -266,8 +152,8 @@ void writeJson(std::ostream &out, const RunReport &r)
         json.key("posts_per_s").value(sample.postsPerSecond);
         json.key("completions_per_s").value(sample.completionsPerSecond);
         json.key("failures_per_s").value(sample.failuresPerSecond);
-        latency(json, "queue_wait", sample.queueWait);
-        latency(json, "service", sample.serviceTime);
+        writeLatencySummary(json, "queue_wait", sample.queueWait);
+        writeLatencySummary(json, "service", sample.serviceTime);
         json.endObject();
     }
     json.endArray();
