@@ -3,6 +3,7 @@
 #include "boundedfile.h"
 #include "commandline.h"
 #include "exportpaths.h"
+#include "sweepoptions.h"
 
 #include <QCommandLineParser>
 #include <QJsonDocument>
@@ -68,6 +69,7 @@ QList<QCommandLineOption> headlessOptions()
     add("export-csv", "Write the time series (CSV) to <file>, or -.", "file");
     add("export-openmetrics", "Write the final metrics (OpenMetrics text) to <file>, or -.", "file");
     list.append(serveMetricsOption());
+    list.append(sweepOptions());
     list.append({QStringLiteral("quiet"), QStringLiteral("No progress line on standard error.")});
     return list;
 }
@@ -166,6 +168,9 @@ bool readOptions(const QCommandLineParser &parser, HeadlessOptions &options, QSt
         {"duration", "0.1..86400", 0.1, 86400, &options.durationSeconds},
         {"sample-rate", "1..100", 1, 100, &options.sampleRateHz},
         {"history", "0..86400", 0, 86400, &options.historySeconds},
+        {"sweep-warmup", "0..3600", 0, 3600, &options.sweepWarmUpSeconds},
+        {"sweep-period", "0.1..3600", 0.1, 3600, &options.sweepPeriodSeconds},
+        {"wait-target", "0.001..3600000", 0.001, 3.6e6, &options.waitTargetMs},
     };
     for (const NumberOption &number : numbers) {
         const QString name = QLatin1String(number.name);
@@ -217,7 +222,7 @@ bool readOptions(const QCommandLineParser &parser, HeadlessOptions &options, QSt
                "runtime-error, custom-exception, non-std-class, int"))
         return false;
 
-    if (!readServeMetrics(parser, options.serveMetrics, error))
+    if (!readServeMetrics(parser, options.serveMetrics, error) || !readSweep(parser, options, error))
         return false;
     options.quiet = parser.isSet(QStringLiteral("quiet"));
     std::vector<ExportPath> exports;

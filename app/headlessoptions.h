@@ -2,6 +2,7 @@
 
 #include "metricsserver.h"
 #include "sessionsettings.h"
+#include "sweepgrid.h"
 
 #include <QString>
 #include <QStringList>
@@ -18,6 +19,9 @@ struct HeadlessOptions {
     QString exportJson, exportCsv, exportOpenMetrics; // "-" is standard output
     bool quiet = false;
     std::optional<ListenAddress> serveMetrics; // serve /metrics while the run goes
+    // --sweep: run each size of the grid instead of one run (see app/headlesssweep.h)
+    std::optional<poolscope::SweepGrid> sweep;
+    double sweepWarmUpSeconds = 1, sweepPeriodSeconds = 3, waitTargetMs = 10;
 };
 
 // True when the arguments ask for --headless (checked before any QApplication exists).

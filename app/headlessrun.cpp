@@ -3,6 +3,7 @@
 #include "commandline.h"
 #include "exportpaths.h"
 #include "headlessoptions.h"
+#include "headlesssweep.h"
 #include "stopsignals.h"
 
 #include "metricsexport.h"
@@ -24,6 +25,8 @@ int runHeadless(const HeadlessOptions &options)
 {
     using Clock = std::chrono::steady_clock;
     testHoldPoint("startup");
+    if (options.sweep)
+        return runHeadlessSweep(options);
     PoolSession session(options.settings, {.rateHz = options.sampleRateHz, .capacity = 72'000});
 
     std::unique_ptr<MetricsServer> server;

@@ -37,6 +37,8 @@ private slots:
     void firstSignalAnywhereYieldsTheExports();
     void secondSignalKills();
     void exportIsSyncedBeforeAndAfterTheRename();
+    void sweepWritesJsonAndCsv_data();
+    void sweepWritesJsonAndCsv();
 };
 
 namespace {
@@ -213,6 +215,14 @@ void TestHeadless::badValuesExitWithTwo_data()
     QTest::newRow("scenario value") << QStringList{} << "--rate must be 1..10000000 (got '0')" << QByteArray(R"({"rate": 0})");
     QTest::newRow("scenario type") << QStringList{} << "'workers' must be a number or a string" << QByteArray(R"({"workers": [4]})");
     QTest::newRow("scenario not JSON") << QStringList{} << "not JSON" << QByteArray(R"({"workers": 4,)");
+    QTest::newRow("sweep grid") << QStringList{QStringLiteral("--sweep"), QStringLiteral("workers=1..x")}
+                                << "--sweep: 'workers=1..x': 'x' is not a whole number" << QByteArray();
+    QTest::newRow("sweep and duration") << QStringList{QStringLiteral("--sweep=workers=1"), QStringLiteral("--duration=5")}
+                                        << "--sweep and --duration exclude each other" << QByteArray();
+    QTest::newRow("sweep option alone") << QStringList{QStringLiteral("--sweep-period=1")} << "--sweep-period needs --sweep" << QByteArray();
+    QTest::newRow("sweep period") << QStringList{QStringLiteral("--sweep=workers=1"), QStringLiteral("--sweep-period=0")}
+                                  << "--sweep-period must be 0.1..3600 (got '0')" << QByteArray();
+    QTest::newRow("scenario sweep") << QStringList{} << "--sweep: unknown axis 'threads'" << QByteArray(R"({"sweep": "threads=4"})");
     QTest::newRow("scenario missing") << QStringList{QStringLiteral("--scenario"), QStringLiteral("/no/such/scenario.json")}
                                       << "--scenario: cannot read '/no/such/scenario.json'" << QByteArray();
 }
@@ -415,6 +425,64 @@ void TestHeadless::exportIsSyncedBeforeAndAfterTheRename()
     const auto isFsync = [](const QByteArray &line) { return line.contains(" fsync(") && line.contains("= 0"); };
     QVERIFY2(std::any_of(calls.begin(), calls.begin() + rename, isFsync), "no fsync of the file before the rename");
     QVERIFY2(std::any_of(calls.begin() + rename + 1, calls.end(), isFsync), "no fsync of the folder after the rename");
+}
+
+void TestHeadless::sweepWritesJsonAndCsv_data()
+{
+    QTest::addColumn<bool>("fromScenario");
+    QTest::newRow("command line") << false;
+    QTest::newRow("scenario file") << true;
+}
+
+void TestHeadless::sweepWritesJsonAndCsv()
+{
+    QFETCH(bool, fromScenario);
+    QTemporaryDir folder;
+    const QString json = folder.filePath(QStringLiteral("sweep.json"));
+    const QString csv = folder.filePath(QStringLiteral("sweep.csv"));
+    QStringList arguments{QStringLiteral("--headless"), QStringLiteral("--rate"), QStringLiteral("2000"), QStringLiteral("--cost"),
+                          QStringLiteral("20"), QStringLiteral("--export-json"), json, QStringLiteral("--export-csv"), csv};
+    const QStringList sweep{QStringLiteral("--sweep=workers=1,2,concurrency=0"), QStringLiteral("--sweep-warmup=0"),
+                            QStringLiteral("--sweep-period=0.2"), QStringLiteral("--wait-target=20")};
+    if (fromScenario) {
+        QFile file(folder.filePath(QStringLiteral("scenario.json")));
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(R"({"sweep": "workers=1,2,concurrency=0", "sweep-warmup": 0, "sweep-period": 0.2, "wait-target": 20})");
+        file.close();
+        arguments << QStringLiteral("--scenario") << file.fileName();
+    } else {
+        arguments << sweep;
+    }
+    const Result result = run(arguments);
+    QVERIFY2(result.exitCode == 0, result.err.constData());
+    QVERIFY2(result.err.contains("[point 2/2: 2 workers, limit 0"), result.err.constData()); // the progress line
+    QVERIFY2(result.err.contains("1 worker, limit 0 (= "), result.err.constData());           // a line per point
+    QVERIFY(result.err.contains("Knee at") || result.err.contains("No size"));
+
+    QFile jsonFile(json);
+    QVERIFY(jsonFile.open(QIODevice::ReadOnly));
+    const QJsonObject document = QJsonDocument::fromJson(jsonFile.readAll()).object();
+    QCOMPARE(document.value(QStringLiteral("kind")).toString(), QStringLiteral("poolscope-sweep"));
+    QCOMPARE(document.value(QStringLiteral("grid")).toString(), QStringLiteral("workers=1,2,concurrency=0"));
+    QCOMPARE(document.value(QStringLiteral("queue_wait_target_ns")).toDouble(), 20e6);
+    QCOMPARE(document.value(QStringLiteral("period_s")).toDouble(), 0.2);
+    const QJsonArray points = document.value(QStringLiteral("points")).toArray();
+    QCOMPARE(points.size(), 2);
+    for (int i = 0; i < 2; ++i) {
+        const QJsonObject run = points.at(i).toObject().value(QStringLiteral("run")).toObject();
+        QCOMPARE(run.value(QStringLiteral("configuration")).toObject().value(QStringLiteral("pool")).toObject()
+                     .value(QStringLiteral("workers")).toInt(), i + 1);
+        QCOMPARE(run.value(QStringLiteral("configuration")).toObject().value(QStringLiteral("load")).toObject()
+                     .value(QStringLiteral("rate_per_s")).toDouble(), 2000.0);
+    }
+
+    QFile csvFile(csv);
+    QVERIFY(csvFile.open(QIODevice::ReadOnly));
+    const QList<QByteArray> lines = csvFile.readAll().split('\n');
+    QCOMPARE(lines.size(), 4); // header, two points, and the empty rest after the last CRLF
+    QVERIFY(lines[0].startsWith("workers,concurrency,measured_s"));
+    QVERIFY(lines[1].startsWith("1,0,"));
+    QVERIFY(lines[2].startsWith("2,0,"));
 }
 
 QTEST_GUILESS_MAIN(TestHeadless)
