@@ -1,8 +1,12 @@
 #include "metricsexport.h"
 
+#include "snapshotfields.h"
+
 #include <iomanip>
 #include <ostream>
 #include <sstream>
+#include <string_view>
+#include <variant>
 
 namespace poolscope {
 
@@ -27,23 +31,33 @@ class MetricsWriter {
 public:
     MetricsWriter(std::ostream &out, MetricsFormat format) : m_out(out), m_format(format) {}
 
-    void family(const std::string &name, const char *type, const char *help)
+    void family(std::string_view name, const char *type, std::string_view help)
     {
         m_out << "# HELP " << name << ' ' << help << '\n' << "# TYPE " << name << ' ' << type << '\n';
     }
 
-    void counter(const char *name, const char *help, std::uint64_t value)
+    // HELP and TYPE of a field's family. OpenMetrics names a counter family without the
+    // suffix; the older text format names it as its samples are named, with "_total".
+    void family(FieldKind kind, std::string_view name, std::string_view help)
     {
-        // OpenMetrics names the family without the suffix; the older text format names the sample.
-        const std::string sample = std::string(name) + "_total";
-        family(m_format == MetricsFormat::OpenMetrics ? std::string(name) : sample, "counter", help);
-        m_out << sample << ' ' << value << '\n';
+        if (kind != FieldKind::Counter)
+            return family(name, "gauge", help);
+        if (m_format == MetricsFormat::OpenMetrics)
+            return family(name, "counter", help);
+        family(std::string(name) + "_total", "counter", help);
     }
 
-    void gauge(const char *name, const char *help, double value)
+    // One field's sample; with its own HELP and TYPE when it is a family of its own.
+    void sample(const SnapshotField &field, const FieldValue &value, bool ownFamily)
     {
-        family(name, "gauge", help);
-        m_out << name << ' ' << value << '\n';
+        if (ownFamily)
+            family(field.kind, field.metric, field.help);
+        m_out << field.metricFamily() << (field.kind == FieldKind::Counter ? "_total" : "");
+        if (!field.metricLabels().empty())
+            m_out << '{' << field.metricLabels() << '}';
+        m_out << ' ';
+        std::visit([this](const auto &v) { m_out << v; }, value);
+        m_out << '\n';
     }
 
     void info(const char *name, const std::string &labels, const char *help)
@@ -75,6 +89,14 @@ private:
     MetricsFormat m_format;
 };
 
+std::string_view labelledFamilyHelp(std::string_view family)
+{
+    for (const MetricFamilyHelp &labelled : labelledMetricFamilies())
+        if (labelled.family == family)
+            return labelled.help;
+    return family; // tst_snapshotfields makes sure every labelled family has its row
+}
+
 void csvField(std::ostream &out, std::string_view text)
 {
     if (text.find_first_of(",\"\r\n") == std::string_view::npos) {
@@ -90,36 +112,30 @@ void csvField(std::ostream &out, std::string_view text)
     out << '"';
 }
 
+void csvValue(std::ostream &out, std::uint64_t value) { out << value; }
+void csvValue(std::ostream &out, double value) { out << value; }
+void csvValue(std::ostream &out, std::string_view text) { csvField(out, text); }
+
 } // namespace
 
 void writeMetrics(std::ostream &out, const MetricsView &view, MetricsFormat format)
 {
-    const PoolSnapshot &s = view.snapshot;
     out << std::setprecision(10);
     MetricsWriter w(out, format);
     w.info("poolscope_build", "backend=\"" + view.backend + "\"", "The completion port backend of this Poolscope.");
-    w.counter("poolscope_units_posted", "Work units accepted by the pool.", s.posted);
-    w.counter("poolscope_units_started", "Work units a worker started.", s.started);
-    w.counter("poolscope_units_completed", "Work units that ran to the end.", s.completed);
-    w.counter("poolscope_units_failed", "Work units that threw.", s.failed);
-    w.counter("poolscope_units_cancelled", "Work units destroyed without running.", s.cancelled);
-    w.counter("poolscope_units_rejected", "Posts refused because the pool was not accepting.", s.rejected);
-    w.counter("poolscope_worker_parks", "Times a worker went to sleep waiting for work.", s.parks);
-    w.counter("poolscope_worker_wakes", "Times a post woke a sleeping worker.", s.wakes);
-    w.counter("poolscope_exception_reports_dropped", "Exception reports lost to a full report queue.",
-              s.exceptionReportsDropped);
-    w.gauge("poolscope_units_queued", "Work units waiting in the port.", static_cast<double>(s.queued));
-    w.gauge("poolscope_units_in_flight", "Work units started and not finished.", static_cast<double>(s.inFlight));
-    w.gauge("poolscope_units_queued_peak", "Peak of queued units since the last reset.", static_cast<double>(s.peakQueued));
-    w.family("poolscope_workers", "gauge", "Worker threads by state.");
-    out << "poolscope_workers{state=\"target\"} " << s.targetWorkers << '\n'
-        << "poolscope_workers{state=\"live\"} " << s.liveWorkers << '\n'
-        << "poolscope_workers{state=\"idle\"} " << s.idleWorkers << '\n'
-        << "poolscope_workers{state=\"running\"} " << s.runningWorkers << '\n'
-        << "poolscope_workers{state=\"blocked\"} " << s.blockedWorkers << '\n'
-        << "poolscope_workers{state=\"retiring\"} " << s.retiringWorkers << '\n';
-    w.gauge("poolscope_workers_running_peak", "Peak of running workers since the last reset.", s.peakRunning);
-    w.gauge("poolscope_concurrency_limit", "Threads the port lets run at once.", s.concurrency);
+    std::string_view openFamily; // the labelled family whose samples are being written
+    for (const SnapshotField &field : snapshotFields()) {
+        if (field.metric.empty())
+            continue;
+        const std::string_view family = field.metricFamily();
+        if (field.metricLabels().empty())
+            openFamily = {};
+        else if (family != openFamily) {
+            w.family(field.kind, family, labelledFamilyHelp(family));
+            openFamily = family;
+        }
+        w.sample(field, field.read(view.snapshot), openFamily.empty());
+    }
     w.histogram("poolscope_queue_wait_seconds", "Time from post to start of a unit.", view.queueWait);
     w.histogram("poolscope_service_seconds", "Time from start to end of a unit.", view.serviceTime);
     if (format == MetricsFormat::OpenMetrics)
@@ -128,29 +144,23 @@ void writeMetrics(std::ostream &out, const MetricsView &view, MetricsFormat form
 
 void writeCsv(std::ostream &out, const std::vector<Sample> &samples)
 {
-    static const char *const header[] = {
-        "sequence", "time_s", "posted", "started", "completed", "failed", "cancelled", "rejected", "queued",
-        "in_flight", "target_workers", "live_workers", "idle_workers", "running_workers", "blocked_workers",
-        "retiring_workers", "concurrency", "peak_queued", "peak_running", "parks", "wakes", "reports_dropped",
-        "state", "policy", "posts_per_s", "completions_per_s", "failures_per_s", "queue_wait_p50_ns",
-        "queue_wait_p90_ns", "queue_wait_p99_ns", "queue_wait_p999_ns", "queue_wait_max_ns", "service_p50_ns",
-        "service_p90_ns", "service_p99_ns", "service_p999_ns", "service_max_ns"};
-    for (std::size_t i = 0; i < std::size(header); ++i)
-        out << (i ? "," : "") << header[i];
+    // The snapshot's fields (snapshotfields.h), framed by the sample's own columns.
+    out << "sequence,time_s";
+    for (const SnapshotField &field : snapshotFields())
+        out << ',' << field.name;
+    out << ",posts_per_s,completions_per_s,failures_per_s";
+    for (const char *latency : {"queue_wait", "service"})
+        for (const char *percentile : {"p50", "p90", "p99", "p999", "max"})
+            out << ',' << latency << '_' << percentile << "_ns";
     out << "\r\n";
     const double origin = samples.empty() ? 0 : static_cast<double>(samples.front().pool.timestampNs);
     out << std::setprecision(12);
     for (const Sample &sample : samples) {
-        const PoolSnapshot &s = sample.pool;
-        out << sample.sequence << ',' << (static_cast<double>(s.timestampNs) - origin) / 1e9 << ',' << s.posted << ','
-            << s.started << ',' << s.completed << ',' << s.failed << ',' << s.cancelled << ',' << s.rejected << ','
-            << s.queued << ',' << s.inFlight << ',' << s.targetWorkers << ',' << s.liveWorkers << ',' << s.idleWorkers
-            << ',' << s.runningWorkers << ',' << s.blockedWorkers << ',' << s.retiringWorkers << ',' << s.concurrency
-            << ',' << s.peakQueued << ',' << s.peakRunning << ',' << s.parks << ',' << s.wakes << ','
-            << s.exceptionReportsDropped << ',';
-        csvField(out, nameOf(s.state));
-        out << ',';
-        csvField(out, nameOf(s.policy));
+        out << sample.sequence << ',' << (static_cast<double>(sample.pool.timestampNs) - origin) / 1e9;
+        for (const SnapshotField &field : snapshotFields()) {
+            out << ',';
+            std::visit([&out](const auto &value) { csvValue(out, value); }, field.read(sample.pool));
+        }
         out << ',' << sample.postsPerSecond << ',' << sample.completionsPerSecond << ',' << sample.failuresPerSecond;
         for (const LatencySummary *l : {&sample.queueWait, &sample.serviceTime})
             out << ',' << l->p50 << ',' << l->p90 << ',' << l->p99 << ',' << l->p999 << ',' << l->max;

@@ -2,9 +2,11 @@
 
 #include "jsonwriter.h"
 #include "poolsession.h"
+#include "snapshotfields.h"
 
 #include <cmath>
 #include <ostream>
+#include <variant>
 
 #include <sys/utsname.h>
 
@@ -12,30 +14,13 @@ namespace poolscope {
 
 namespace {
 
+// Every field of snapshotfields.h, in the table's order.
 void counters(JsonWriter &json, const PoolSnapshot &s)
 {
-    json.key("posted").value(s.posted);
-    json.key("started").value(s.started);
-    json.key("completed").value(s.completed);
-    json.key("failed").value(s.failed);
-    json.key("cancelled").value(s.cancelled);
-    json.key("rejected").value(s.rejected);
-    json.key("queued").value(s.queued);
-    json.key("in_flight").value(s.inFlight);
-    json.key("target_workers").value(s.targetWorkers);
-    json.key("live_workers").value(s.liveWorkers);
-    json.key("idle_workers").value(s.idleWorkers);
-    json.key("running_workers").value(s.runningWorkers);
-    json.key("blocked_workers").value(s.blockedWorkers);
-    json.key("retiring_workers").value(s.retiringWorkers);
-    json.key("concurrency").value(s.concurrency);
-    json.key("peak_queued").value(s.peakQueued);
-    json.key("peak_running").value(s.peakRunning);
-    json.key("parks").value(s.parks);
-    json.key("wakes").value(s.wakes);
-    json.key("exception_reports_dropped").value(s.exceptionReportsDropped);
-    json.key("state").value(nameOf(s.state));
-    json.key("policy").value(nameOf(s.policy));
+    for (const SnapshotField &field : snapshotFields()) {
+        json.key(field.name);
+        std::visit([&json](const auto &value) { json.value(value); }, field.read(s));
+    }
 }
 
 } // namespace

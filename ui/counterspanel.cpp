@@ -2,6 +2,9 @@
 
 #include "workerpool.h"
 
+#include <algorithm>
+#include <variant>
+
 #include <QFontMetrics>
 #include <QGridLayout>
 #include <QGroupBox>
@@ -9,6 +12,8 @@
 #include <QLocale>
 #include <QPushButton>
 #include <QVBoxLayout>
+
+using namespace poolscope;
 
 namespace {
 
@@ -34,6 +39,30 @@ QString duration(std::uint64_t nanoseconds)
     return QStringLiteral("%1 ns").arg(nanoseconds);
 }
 
+QString qtText(std::string_view text) { return QString::fromUtf8(text.data(), static_cast<qsizetype>(text.size())); }
+
+// A field's value as the panel shows it, by its unit.
+QString fieldText(const SnapshotField &field, const PoolSnapshot &snapshot)
+{
+    const FieldValue value = field.read(snapshot);
+    if (const auto *name = std::get_if<std::string_view>(&value))
+        return qtText(*name);
+    if (const auto *whole = std::get_if<std::uint64_t>(&value)) {
+        switch (field.unit) {
+        case FieldUnit::Nanoseconds: return duration(*whole);
+        case FieldUnit::Bytes: return QStringLiteral("%1 B").arg(count(*whole));
+        case FieldUnit::Percent: return QStringLiteral("%1 %").arg(*whole);
+        default: return count(*whole);
+        }
+    }
+    const double real = std::get<double>(value);
+    switch (field.unit) {
+    case FieldUnit::Nanoseconds: return duration(static_cast<std::uint64_t>(std::max(real, 0.0)));
+    case FieldUnit::Percent: return QStringLiteral("%1 %").arg(real, 0, 'f', 1);
+    default: return QLocale().toString(real, 'f', 2);
+    }
+}
+
 } // namespace
 
 CountersPanel::CountersPanel(QWidget *parent) : QWidget(parent)
@@ -51,27 +80,25 @@ CountersPanel::CountersPanel(QWidget *parent) : QWidget(parent)
         return grid;
     };
 
+    // The snapshot's fields (snapshotfields.h) in sections by group; the sample's rates and
+    // latency between the threads and the rest, the backend last.
+    std::map<FieldGroup, QGridLayout *> grids;
+    std::map<FieldGroup, int> rows;
+    const auto gridOf = [&](FieldGroup group) {
+        QGridLayout *&grid = grids[group];
+        if (!grid)
+            grid = section(tr(titleOf(group).data()));
+        return grid;
+    };
+    const auto addFields = [&](FieldGroup group) {
+        for (const SnapshotField &field : snapshotFields())
+            if (field.group == group)
+                addField(gridOf(group), rows[group], field);
+    };
+    addFields(FieldGroup::WorkUnits);
+    addFields(FieldGroup::Threads);
+
     int row = 0;
-    QGridLayout *units = section(tr("Work units"));
-    addRow(units, row, QStringLiteral("posted"), tr("Posted"), tr("Units accepted by the pool"));
-    addRow(units, row, QStringLiteral("completed"), tr("Completed"), tr("Units that ran to the end"));
-    addRow(units, row, QStringLiteral("failed"), tr("Failed"), tr("Units that threw"));
-    addRow(units, row, QStringLiteral("cancelled"), tr("Cancelled"), tr("Units destroyed without running"));
-    addRow(units, row, QStringLiteral("rejected"), tr("Rejected"), tr("Posts refused: the pool was not accepting"));
-    addRow(units, row, QStringLiteral("queued"), tr("Queued (peak)"), tr("Waiting in the port now, and the peak"));
-    addRow(units, row, QStringLiteral("inFlight"), tr("In flight"), tr("Started, not finished"));
-
-    row = 0;
-    QGridLayout *threads = section(tr("Threads"));
-    addRow(threads, row, QStringLiteral("target"), tr("Target / live"), tr("Workers asked for, and threads alive"));
-    addRow(threads, row, QStringLiteral("running"), tr("Running (peak)"), tr("In a unit, not blocked; and the peak"));
-    addRow(threads, row, QStringLiteral("blocked"), tr("Blocked"), tr("In a unit, inside a BlockingScope"));
-    addRow(threads, row, QStringLiteral("idle"), tr("Idle"), tr("Waiting in dequeue"));
-    addRow(threads, row, QStringLiteral("retiring"), tr("Retiring"), tr("Asked to retire, not yet gone"));
-    addRow(threads, row, QStringLiteral("concurrency"), tr("Concurrency limit"), tr("Threads allowed to run at once"));
-    addRow(threads, row, QStringLiteral("wakes"), tr("Parks / wakes"), tr("Futex sleeps and wake-ups: the slow path"));
-
-    row = 0;
     QGridLayout *rates = section(tr("Rates"));
     addRow(rates, row, QStringLiteral("completionRate"), tr("Completed"), tr("Completions per second"));
     addRow(rates, row, QStringLiteral("failureRate"), tr("Failed"), tr("Failures per second"));
@@ -79,12 +106,11 @@ CountersPanel::CountersPanel(QWidget *parent) : QWidget(parent)
 
     addLatencyTable(section(tr("Latency")));
 
-    row = 0;
-    QGridLayout *pool = section(tr("Pool"));
-    addRow(pool, row, QStringLiteral("state"), tr("State"), tr("running, draining, failed or stopped"));
-    addRow(pool, row, QStringLiteral("policy"), tr("On exception"), tr("The exception policy in force"));
-    addRow(pool, row, QStringLiteral("dropped"), tr("Reports dropped"), tr("Exception reports lost to a full queue"));
-    addRow(pool, row, QStringLiteral("backend"), tr("Backend"), tr("How the completion port is built"));
+    addFields(FieldGroup::Io);
+    addFields(FieldGroup::Alerts);
+    addFields(FieldGroup::Pool);
+    addRow(gridOf(FieldGroup::Pool), rows[FieldGroup::Pool], QStringLiteral("backend"), tr("Backend"),
+           tr("How the completion port is built"));
     m_values[QStringLiteral("backend")]->setText(QString::fromLatin1(poolscope::WorkerPool::backendName()));
 
     m_resetPeaks = new QPushButton(tr("Reset peaks"), this);
@@ -156,7 +182,7 @@ void CountersPanel::showLatencySinceStart(const poolscope::LatencySummary &queue
     showLatency(ServiceSinceStart, serviceTime);
 }
 
-QLabel *CountersPanel::addRow(QGridLayout *grid, int &row, const QString &key, const QString &label, const QString &tip)
+CountersPanel::RowLabels CountersPanel::addRow(QGridLayout *grid, int &row, const QString &key, const QString &label, const QString &tip)
 {
     auto *name = new QLabel(label, this);
     name->setToolTip(tip);
@@ -173,35 +199,42 @@ QLabel *CountersPanel::addRow(QGridLayout *grid, int &row, const QString &key, c
     grid->addWidget(value, row, 1);
     ++row;
     m_values[key] = value;
-    return value;
+    return {name, value};
+}
+
+void CountersPanel::addField(QGridLayout *grid, int &row, const SnapshotField &field)
+{
+    const QString help = QString::fromUtf8(field.help.data(), static_cast<qsizetype>(field.help.size()));
+    if (!field.sharesRowWith.empty()) {
+        const auto shared = std::ranges::find_if(m_fieldRows, [&field](const FieldRow &r) {
+            return r.fields.front()->name == field.sharesRowWith;
+        });
+        if (shared != m_fieldRows.end()) {
+            shared->fields.push_back(&field);
+            shared->name->setText(shared->name->text() + QStringLiteral(" / ") + qtText(field.label));
+            shared->name->setToolTip(shared->name->toolTip() + QLatin1Char(' ') + help);
+            return;
+        }
+    }
+    const RowLabels labels = addRow(grid, row, qtText(field.name), qtText(field.label), help);
+    m_fieldRows.push_back({labels.name, labels.value, {&field}});
 }
 
 void CountersPanel::showSample(const poolscope::Sample &sample)
 {
-    const poolscope::PoolSnapshot &s = sample.pool;
+    // On the refresh timer: straight to the labels, no lookup by name.
+    for (const FieldRow &r : m_fieldRows) {
+        QString text = fieldText(*r.fields.front(), sample.pool);
+        for (std::size_t i = 1; i < r.fields.size(); ++i)
+            text += QStringLiteral(" / ") + fieldText(*r.fields[i], sample.pool);
+        r.value->setText(text);
+    }
     const auto set = [this](const char *key, const QString &text) { m_values[QLatin1String(key)]->setText(text); };
-    set("posted", count(s.posted));
-    set("completed", count(s.completed));
-    set("failed", count(s.failed));
-    set("cancelled", count(s.cancelled));
-    set("rejected", count(s.rejected));
-    set("queued", QStringLiteral("%1 (%2)").arg(count(s.queued), count(s.peakQueued)));
-    set("inFlight", count(s.inFlight));
-    set("target", QStringLiteral("%1 / %2").arg(s.targetWorkers).arg(s.liveWorkers));
-    set("running", QStringLiteral("%1 (%2)").arg(s.runningWorkers).arg(s.peakRunning));
-    set("blocked", QString::number(s.blockedWorkers));
-    set("idle", QString::number(s.idleWorkers));
-    set("retiring", QString::number(s.retiringWorkers));
-    set("concurrency", QString::number(s.concurrency));
-    set("wakes", QStringLiteral("%1 / %2").arg(count(s.parks), count(s.wakes)));
     set("completionRate", rate(sample.completionsPerSecond));
     set("failureRate", rate(sample.failuresPerSecond));
     set("postRate", rate(sample.postsPerSecond));
     showLatency(WaitLastInterval, sample.queueWait);
     showLatency(ServiceLastInterval, sample.serviceTime);
-    set("state", QString::fromUtf8(poolscope::nameOf(s.state).data()));
-    set("policy", QString::fromUtf8(poolscope::nameOf(s.policy).data()));
-    set("dropped", count(s.exceptionReportsDropped));
 }
 
 void CountersPanel::setReadOnly(const QString &backend)

@@ -1,6 +1,7 @@
 #include "snapshotreader.h"
 
 #include "boundedfile.h"
+#include "snapshotfields.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -9,6 +10,9 @@
 #include <cmath>
 #include <limits>
 #include <new>
+#include <optional>
+#include <string_view>
+#include <variant>
 
 using namespace poolscope;
 
@@ -52,6 +56,8 @@ bool shapeWithinLimits(const QByteArray &json, QString &error)
     return true;
 }
 
+QLatin1StringView latin1(std::string_view text) { return QLatin1StringView(text.data(), static_cast<qsizetype>(text.size())); }
+
 // Reads fields with their type and range checked; the first problem is kept as the error
 // (naming the field by its path, e.g. "history[3].queue_wait.p50_ns") and later reads do
 // nothing. A missing field, or a null number (the writer's NaN), keeps the target's value.
@@ -60,11 +66,11 @@ public:
     bool failed() const noexcept { return !m_error.isEmpty(); }
     const QString &error() const noexcept { return m_error; }
 
-    QJsonValue present(const QJsonObject &object, const QString &path, const char *key)
+    QJsonValue present(const QJsonObject &object, const QString &path, std::string_view key)
     {
         if (failed())
             return {};
-        const QJsonValue value = object.value(QLatin1String(key));
+        const QJsonValue value = object.value(latin1(key));
         m_path = path;
         m_key = key;
         return value;
@@ -72,7 +78,7 @@ public:
 
     // A whole number in 0..high, written to `target` as T.
     template <typename T>
-    void whole(const QJsonObject &object, const QString &path, const char *key, T &target,
+    void whole(const QJsonObject &object, const QString &path, std::string_view key, T &target,
                double high = static_cast<double>(std::numeric_limits<T>::max()))
     {
         const QJsonValue value = present(object, path, key);
@@ -87,11 +93,11 @@ public:
         if (failed())
             return;
         m_path = path;
-        m_key = nullptr;
+        m_key = {};
         wholeValue(value, target, high);
     }
 
-    void real(const QJsonObject &object, const QString &path, const char *key, double &target)
+    void real(const QJsonObject &object, const QString &path, std::string_view key, double &target)
     {
         const QJsonValue value = present(object, path, key);
         if (value.isUndefined() || value.isNull())
@@ -101,7 +107,7 @@ public:
         target = value.toDouble();
     }
 
-    void flag(const QJsonObject &object, const QString &path, const char *key, bool &target)
+    void flag(const QJsonObject &object, const QString &path, std::string_view key, bool &target)
     {
         const QJsonValue value = present(object, path, key);
         if (value.isUndefined())
@@ -111,7 +117,7 @@ public:
         target = value.toBool();
     }
 
-    void text(const QJsonObject &object, const QString &path, const char *key, std::string &target)
+    void text(const QJsonObject &object, const QString &path, std::string_view key, std::string &target)
     {
         const QJsonValue value = present(object, path, key);
         if (value.isUndefined())
@@ -126,26 +132,32 @@ public:
         target = string.toStdString();
     }
 
-    // A name of an enum, parsed by `parse` (returns std::optional).
-    template <typename Enum, typename Parse>
-    void named(const QJsonObject &object, const QString &path, const char *key, Parse parse, Enum &target)
+    // A name that `accept` takes (it returns false for a name it does not know).
+    template <typename Accept>
+    void name(const QJsonObject &object, const QString &path, std::string_view key, Accept accept)
     {
-        std::string name;
-        bool given = false;
-        if (!present(object, path, key).isUndefined()) {
-            given = true;
-            text(object, path, key, name);
-        }
-        if (!given || failed())
+        if (present(object, path, key).isUndefined())
             return;
-        if (const auto parsed = parse(name))
-            target = *parsed;
-        else
+        std::string name;
+        text(object, path, key, name);
+        if (!failed() && !accept(name))
             fail(QStringLiteral("'%1' is not a name this Poolscope knows").arg(QString::fromStdString(name).left(40)));
     }
 
+    // A name of an enum, parsed by `parse` (returns std::optional).
+    template <typename Enum, typename Parse>
+    void named(const QJsonObject &object, const QString &path, std::string_view key, Parse parse, Enum &target)
+    {
+        name(object, path, key, [&parse, &target](const std::string &text) {
+            const auto parsed = parse(text);
+            if (parsed)
+                target = *parsed;
+            return parsed.has_value();
+        });
+    }
+
     // Seconds since the epoch, in 0..MaxEpochSeconds: inside what the clock can hold.
-    void time(const QJsonObject &object, const QString &path, const char *key, std::chrono::system_clock::time_point &target)
+    void time(const QJsonObject &object, const QString &path, std::string_view key, std::chrono::system_clock::time_point &target)
     {
         const QJsonValue value = present(object, path, key);
         if (value.isUndefined() || value.isNull())
@@ -159,17 +171,17 @@ public:
 
     // A duration in whole units of D, at most `high` of them.
     template <typename D>
-    void duration(const QJsonObject &object, const QString &path, const char *key, D &target, double high)
+    void duration(const QJsonObject &object, const QString &path, std::string_view key, D &target, double high)
     {
         std::uint64_t count = 0;
-        bool given = !present(object, path, key).isUndefined() && !object.value(QLatin1String(key)).isNull();
+        bool given = !present(object, path, key).isUndefined() && !object.value(latin1(key)).isNull();
         whole(object, path, key, count, high);
         if (given && !failed())
             target = D(static_cast<typename D::rep>(count));
     }
 
     // An object (missing: empty).
-    QJsonObject object(const QJsonObject &parent, const QString &path, const char *key)
+    QJsonObject object(const QJsonObject &parent, const QString &path, std::string_view key)
     {
         const QJsonValue value = present(parent, path, key);
         if (value.isUndefined())
@@ -182,7 +194,7 @@ public:
     }
 
     // An array of at most `maxSize` elements (missing: empty).
-    QJsonArray array(const QJsonObject &parent, const QString &path, const char *key, qsizetype maxSize)
+    QJsonArray array(const QJsonObject &parent, const QString &path, std::string_view key, qsizetype maxSize)
     {
         const QJsonValue value = present(parent, path, key);
         if (value.isUndefined())
@@ -206,7 +218,7 @@ public:
             return {};
         if (!value.isObject()) {
             m_path = path;
-            m_key = nullptr;
+            m_key = {};
             fail(QStringLiteral("must be an object"));
             return {};
         }
@@ -218,8 +230,8 @@ public:
         if (failed())
             return;
         QString field = m_path;
-        if (m_key)
-            field += (field.isEmpty() ? QString() : QStringLiteral(".")) + QLatin1String(m_key);
+        if (!m_key.empty())
+            field += (field.isEmpty() ? QString() : QStringLiteral(".")) + latin1(m_key);
         m_error = QStringLiteral("'%1' %2").arg(field, why);
     }
 
@@ -240,15 +252,15 @@ private:
 
     QString m_error;
     QString m_path;
-    const char *m_key = nullptr;
+    std::string_view m_key;
 };
 
-QString join(const QString &path, const char *key)
+QString join(const QString &path, std::string_view key)
 {
-    return path.isEmpty() ? QString::fromLatin1(key) : path + QLatin1Char('.') + QLatin1String(key);
+    return path.isEmpty() ? QString(latin1(key)) : path + QLatin1Char('.') + latin1(key);
 }
 
-void latency(FieldReader &in, const QJsonObject &parent, const QString &path, const char *key, LatencySummary &s)
+void latency(FieldReader &in, const QJsonObject &parent, const QString &path, std::string_view key, LatencySummary &s)
 {
     const QJsonObject o = in.object(parent, path, key);
     const QString here = join(path, key);
@@ -261,33 +273,26 @@ void latency(FieldReader &in, const QJsonObject &parent, const QString &path, co
     in.real(o, here, "mean_ns", s.mean);
 }
 
+// Every field of snapshotfields.h, checked by its member's type: a uint32 field refuses 2^32,
+// an enum field a name it does not know.
 void counters(FieldReader &in, const QJsonObject &o, const QString &path, PoolSnapshot &s)
 {
-    in.whole(o, path, "posted", s.posted);
-    in.whole(o, path, "started", s.started);
-    in.whole(o, path, "completed", s.completed);
-    in.whole(o, path, "failed", s.failed);
-    in.whole(o, path, "cancelled", s.cancelled);
-    in.whole(o, path, "rejected", s.rejected);
-    in.whole(o, path, "queued", s.queued);
-    in.whole(o, path, "in_flight", s.inFlight);
-    in.whole(o, path, "target_workers", s.targetWorkers);
-    in.whole(o, path, "live_workers", s.liveWorkers);
-    in.whole(o, path, "idle_workers", s.idleWorkers);
-    in.whole(o, path, "running_workers", s.runningWorkers);
-    in.whole(o, path, "blocked_workers", s.blockedWorkers);
-    in.whole(o, path, "retiring_workers", s.retiringWorkers);
-    in.whole(o, path, "concurrency", s.concurrency);
-    in.whole(o, path, "peak_queued", s.peakQueued);
-    in.whole(o, path, "peak_running", s.peakRunning);
-    in.whole(o, path, "parks", s.parks);
-    in.whole(o, path, "wakes", s.wakes);
-    in.whole(o, path, "exception_reports_dropped", s.exceptionReportsDropped);
-    in.named(o, path, "state", [](const std::string &t) { return parsePoolState(t); }, s.state);
-    in.named(o, path, "policy", [](const std::string &t) {
-        ExceptionPolicy policy{};
-        return parseExceptionPolicy(t, policy) ? std::optional(policy) : std::nullopt;
-    }, s.policy);
+    struct Read {
+        FieldReader &in;
+        const QJsonObject &o;
+        const QString &path;
+        PoolSnapshot &s;
+        std::string_view key;
+        void operator()(std::uint64_t PoolSnapshot::*m) const { in.whole(o, path, key, s.*m); }
+        void operator()(std::uint32_t PoolSnapshot::*m) const { in.whole(o, path, key, s.*m); }
+        void operator()(double PoolSnapshot::*m) const { in.real(o, path, key, s.*m); }
+        void operator()(const NamedMember &m) const
+        {
+            in.name(o, path, key, [&m, this](const std::string &name) { return m.parse(name, s); });
+        }
+    };
+    for (const SnapshotField &field : snapshotFields())
+        std::visit(Read{in, o, path, s, field.name}, field.member);
 }
 
 // Durations in the configuration: far beyond any setting, far inside chrono's 64-bit counts.
@@ -306,15 +311,19 @@ bool parse(const QByteArray &json, RunReport &report, QString &error)
         return false;
     }
     const QJsonObject root = document.object();
-    if (!document.isObject() || !root.value(QLatin1String("format")).isDouble() || !root.value(QLatin1String("counters")).isObject()) {
-        error = QStringLiteral("not a Poolscope snapshot (no 'format' and 'counters')");
+    const QJsonValue format = root.value(QLatin1String("format"));
+    if (!document.isObject() || !format.isDouble()) {
+        error = QStringLiteral("not a Poolscope snapshot (no 'format')");
         return false;
     }
-    const double format = root.value(QLatin1String("format")).toDouble();
-    if (format != RunReport::Format) {
-        error = QStringLiteral("snapshot format %1 is not one this Poolscope reads (it reads format %2)")
-                    .arg(format, 0, 'g', 6)
+    if (format.toDouble() != RunReport::Format) {
+        error = QStringLiteral("unsupported format %1 (this Poolscope reads format %2)")
+                    .arg(format.toDouble(), 0, 'g', 6)
                     .arg(RunReport::Format);
+        return false;
+    }
+    if (!root.value(QLatin1String("counters")).isObject()) {
+        error = QStringLiteral("not a Poolscope snapshot (no 'counters')");
         return false;
     }
 

@@ -2,6 +2,7 @@
 // field, never crash or exhaust memory; missing fields keep their defaults; what a file says
 // is shown as text (never as a placeholder, never as wide as the file wants).
 
+#include "snapshotfields.h"
 #include "snapshotreader.h"
 #include "snapshotwindow.h"
 
@@ -80,6 +81,8 @@ class TestSnapshotReader : public QObject {
 
 private slots:
     void validSnapshotReads();
+    void everySnapshotFieldReadsBack();
+    void aNewerFormatIsNamedEvenWithoutCounters();
     void badFieldsAreRefusedByName_data();
     void badFieldsAreRefusedByName();
     void arraysAreCapped_data();
@@ -101,6 +104,45 @@ void TestSnapshotReader::validSnapshotReads()
     QCOMPARE(report.history[1].pool.timestampNs, std::uint64_t(50'000'000));
     QCOMPARE(report.exceptions.at(0).workers, (std::vector<std::uint32_t>{0, 1}));
     QCOMPARE(std::chrono::duration_cast<std::chrono::seconds>(report.exportedAt.time_since_epoch()).count(), 1'800'000'000);
+}
+
+void TestSnapshotReader::everySnapshotFieldReadsBack()
+{
+    // Each field of the table a value of its own, in the counters and in a history sample.
+    RunReport written;
+    written.counters.state = PoolState::Failed;
+    written.counters.policy = ExceptionPolicy::RetireWorker;
+    std::uint32_t next = 7001;
+    for (const SnapshotField &field : snapshotFields()) {
+        if (auto *m = std::get_if<std::uint64_t PoolSnapshot::*>(&field.member))
+            written.counters.**m = (std::uint64_t(1) << 60) + next++; // above 2^53: exact, not via double
+        else if (auto *m32 = std::get_if<std::uint32_t PoolSnapshot::*>(&field.member))
+            written.counters.**m32 = next++;
+        else if (auto *real = std::get_if<double PoolSnapshot::*>(&field.member))
+            written.counters.**real = next++ + 0.5;
+    }
+    Sample sample;
+    sample.pool = written.counters;
+    written.history.push_back(sample);
+    std::ostringstream out;
+    writeJson(out, written);
+
+    RunReport report;
+    QString error;
+    QVERIFY2(readSnapshot(QByteArray::fromStdString(out.str()), report, error), qPrintable(error));
+    QCOMPARE(report.history.size(), std::size_t(1));
+    for (const SnapshotField &field : snapshotFields()) {
+        QVERIFY2(field.read(report.counters) == field.read(written.counters), field.name.data());
+        QVERIFY2(field.read(report.history[0].pool) == field.read(written.counters), field.name.data());
+    }
+}
+
+void TestSnapshotReader::aNewerFormatIsNamedEvenWithoutCounters()
+{
+    RunReport report;
+    QString error;
+    QVERIFY(!readSnapshot(QByteArray(R"({"format": 99})"), report, error));
+    QCOMPARE(error, QStringLiteral("unsupported format 99 (this Poolscope reads format 1)"));
 }
 
 void TestSnapshotReader::badFieldsAreRefusedByName_data()
@@ -130,7 +172,18 @@ void TestSnapshotReader::badFieldsAreRefusedByName_data()
     QTest::newRow("host not an object") << "host" << QJsonValue(QStringLiteral("x")) << "'host' must be an object";
     QTest::newRow("history not an array") << "history" << QJsonValue(QJsonObject()) << "'history' must be an array";
     QTest::newRow("worker index") << "exceptions.0.workers.1" << QJsonValue(5000) << "'exceptions[0].workers[1]' must be a whole number in 0..1023";
-    QTest::newRow("format 1.5") << "format" << QJsonValue(1.5) << "format 1.5 is not one";
+    QTest::newRow("word for a counter") << "counters.posted" << QJsonValue(QStringLiteral("abc")) << "'counters.posted' must be a number";
+    QTest::newRow("word for a sampled gauge") << "history.1.live_workers" << QJsonValue(QStringLiteral("abc"))
+                                              << "'history[1].live_workers' must be a number";
+    QTest::newRow("2^32 in a 32-bit field") << "counters.peak_running" << QJsonValue(4294967296.0)
+                                            << "'counters.peak_running' must be a whole number in 0..4294967295";
+    QTest::newRow("unknown state") << "counters.state" << QJsonValue(QStringLiteral("asleep"))
+                                   << "'counters.state' 'asleep' is not a name this Poolscope knows";
+    QTest::newRow("number for a policy") << "history.0.policy" << QJsonValue(2) << "'history[0].policy' must be a string";
+    QTest::newRow("format 1.5") << "format" << QJsonValue(1.5) << "unsupported format 1.5 (this Poolscope reads format 1)";
+    QTest::newRow("format 99") << "format" << QJsonValue(99) << "unsupported format 99";
+    QTest::newRow("format a word") << "format" << QJsonValue(QStringLiteral("1")) << "not a Poolscope snapshot (no 'format')";
+    QTest::newRow("counters a number") << "counters" << QJsonValue(1) << "not a Poolscope snapshot (no 'counters')";
 }
 
 void TestSnapshotReader::badFieldsAreRefusedByName()
