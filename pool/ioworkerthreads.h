@@ -1,6 +1,6 @@
 #pragma once
 // Worker threads that serve a port's I/O packets, for the I/O load drivers, their tests and
-// the benchmark. (WorkerPool's workers do not dispatch I/O packets yet: see README.)
+// the benchmark's bare-port rows. (A WorkerPool with serveIo dispatches its own.)
 
 #include "completionport.h"
 

@@ -3,6 +3,7 @@
 // tests read. See ../shared/DESIGN.md section 5 for the definitions.
 
 #include "exceptionreport.h"
+#include "iosnapshot.h"
 
 #include <cstdint>
 #include <optional>
@@ -60,6 +61,10 @@ struct PoolSnapshot {
     std::uint64_t exceptionReportsDropped = 0; // the report queue was full; `failed` still counts them
     ExceptionPolicy policy = ExceptionPolicy::LogAndContinue;
     PoolState state = PoolState::Running;
+
+    // I/O on the pool's port (WorkerPoolOptions::serveIo; all zero otherwise), with its own
+    // identity: started == outstanding + completed + failed + cancelled
+    IoSnapshot io;
 
     // posted - (queued + inFlight + completed + failed + cancelled); 0 in every snapshot.
     constexpr std::int64_t identityError() const noexcept

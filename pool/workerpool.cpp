@@ -3,6 +3,7 @@
 #include "blockrecycler.h"
 #include "exceptionreportqueue.h"
 #include "fastclock.h"
+#include "iocompletiontarget.h"
 #include "testpoints.h"
 #include "threadhooks.h"
 
@@ -103,6 +104,7 @@ public:
     explicit Impl(WorkerPoolOptions options)
         : m_options(std::move(options)),
           m_port(m_options.concurrency),
+          m_io(m_options.serveIo ? std::make_unique<IoService>(m_port, m_options.io) : nullptr),
           m_reports(m_options.exceptionReportCapacity),
           m_slots(std::make_unique<WorkerSlot[]>(MaxWorkers)),
           m_policy(m_options.policy)
@@ -224,6 +226,8 @@ public:
         if (m_state.load(std::memory_order_relaxed) == PoolState::Running)
             m_state.store(PoolState::Draining, std::memory_order_release);
 
+        if (m_io)
+            result.io = shutdownIo(mode, until);
         if (mode == ShutdownMode::Graceful && !m_port.isClosed()) {
             m_gracefulDrain = true;
             if (m_liveThreads == 0)
@@ -255,6 +259,30 @@ public:
         m_target.store(0, std::memory_order_relaxed);
         m_committed = 0;
         return result;
+    }
+
+    // Q192800's two shutdowns with I/O outstanding; the IoService stops issuing either way.
+    // Graceful waits until nothing is outstanding or `until`, then cancels what is left, so
+    // that no completion comes after the port closes. Runs before the units' drain and leaves
+    // the workers running: they dequeue the completions meanwhile.
+    IoShutdownResult shutdownIo(ShutdownMode mode, std::chrono::steady_clock::time_point until)
+    {
+        if (mode == ShutdownMode::Fast)
+            return m_io->shutdown(IoShutdownMode::Fast);
+        const auto now = std::chrono::steady_clock::now();
+        const std::chrono::nanoseconds remaining =
+            until == std::chrono::steady_clock::time_point::max() ? std::chrono::nanoseconds::max()
+            : until > now ? std::chrono::duration_cast<std::chrono::nanoseconds>(until - now)
+                          : std::chrono::nanoseconds::zero();
+        IoShutdownResult result = m_io->shutdown(IoShutdownMode::Graceful, remaining);
+        if (!result.deadlineMissed)
+            return result;
+        const IoShutdownResult rest = m_io->shutdown(IoShutdownMode::Fast);
+        result.completed += rest.completed;
+        result.failed += rest.failed;
+        result.cancelled += rest.cancelled;
+        result.elapsed += rest.elapsed;
+        return result; // stillOutstanding: at the deadline (since cancelled)
     }
 
     // --- reading --------------------------------------------------------------------------
@@ -307,10 +335,19 @@ public:
         s.exceptionReportsDropped = m_reports.dropped();
         s.policy = m_policy.load(std::memory_order_relaxed);
         s.state = m_state.load(std::memory_order_acquire);
+        if (m_io)
+            s.io = m_io->snapshot();
         return s;
     }
 
-    void resetPeaks() noexcept { m_port.resetPeaks(); }
+    void resetPeaks() noexcept
+    {
+        m_port.resetPeaks();
+        if (m_io)
+            m_io->resetPeaks();
+    }
+
+    IoService *ioService() const noexcept { return m_io.get(); }
 
     void addLatencyHistograms(LatencyHistogram &queueWait, LatencyHistogram &serviceTime) const
     {
@@ -493,6 +530,16 @@ private:
                 continue; // a grow took the request back, or a busy worker took it
             }
 
+            if (result.packet.key != WorkPacket) {
+                // An I/O completion: its target (the key) runs it, as a unit would run. Counted
+                // by the IoService, not as a unit.
+                slot.activity.store(Activity::Running, std::memory_order_relaxed);
+                IoCompletionTarget::dispatch(result);
+                slot.activity.store(Activity::Idle, std::memory_order_relaxed);
+                if (m_retireTokens.load(std::memory_order_relaxed) != 0 && takeRetireToken())
+                    break;
+                continue;
+            }
             auto *item = static_cast<WorkItem *>(result.packet.overlapped);
             slot.activity.store(Activity::Running, std::memory_order_relaxed);
             WorkerSlot::bump(slot.started);
@@ -592,14 +639,21 @@ private:
         cancelQueued(); // closes the port: every worker leaves after its current unit
     }
 
-    // Closes the port and destroys the units still queued, uncounted as run. Thread-safe.
+    // Closes the port and destroys the units still queued, uncounted as run. I/O first: a
+    // fast IoService shutdown (nothing when it is shut down already), after which no
+    // completion is posted any more, so the close hands back every I/O packet there will
+    // be; each goes to its target here, on the closing thread. Thread-safe.
     void cancelQueued()
     {
+        if (m_io)
+            m_io->shutdown(IoShutdownMode::Fast);
         std::uint64_t cancelled = 0;
         for (const CompletionPacket &packet : m_port.close()) {
             if (packet.key == WorkPacket) {
                 deleteWorkItem(static_cast<WorkItem *>(packet.overlapped));
                 ++cancelled;
+            } else {
+                IoCompletionTarget::dispatch({classifyPacket(packet), packet, true});
             }
         }
         m_cancelled.fetch_add(cancelled, std::memory_order_release);
@@ -607,6 +661,7 @@ private:
 
     const WorkerPoolOptions m_options;
     CompletionPort m_port;
+    std::unique_ptr<IoService> m_io; // after the port: destroyed before it
     ExceptionReportQueue m_reports;
 
     // Producers' line: written by every post.
@@ -696,5 +751,13 @@ void WorkerPool::addLatencyHistograms(LatencyHistogram &queueWait, LatencyHistog
 }
 
 bool WorkerPool::measuresLatency() const noexcept { return m_impl->measuresLatency(); }
+
+void WorkerPool::addIoLatencyHistogram(LatencyHistogram &out) const
+{
+    if (IoService *io = m_impl->ioService())
+        io->addLatencyHistogram(out);
+}
+
+IoService *WorkerPool::ioService() const noexcept { return m_impl->ioService(); }
 
 } // namespace poolscope

@@ -2,6 +2,7 @@
 
 #include "completionport.h"
 #include "exceptionreport.h"
+#include "ioservice.h"
 #include "latencyhistogram.h"
 #include "poolsnapshot.h"
 #include "workunit.h"
@@ -26,6 +27,11 @@ struct WorkerPoolOptions {
     // (two after the worker waited for it): a unit taken at once is timed from the end of the
     // one before, so its service time includes the hand-over, tens of nanoseconds.
     bool measureLatency = true;
+    // Attach an IoService to the pool's own port (ioService()), so that the workers run I/O
+    // completions as they run units: one LIFO wake per completion, the same concurrency limit
+    // and BlockingScope. Needs io_uring (IoService::ioUringAvailable()).
+    bool serveIo = false;
+    IoServiceOptions io{};
 };
 
 enum class ShutdownMode : std::uint8_t {
@@ -40,6 +46,8 @@ struct ShutdownResult {
     std::uint32_t workersStillAlive = 0; // threads not joined because of the deadline
     bool deadlineMissed = false;
     std::chrono::nanoseconds elapsed{0};
+    // The I/O part (Q192800), done first: zero when the pool serves no I/O.
+    IoShutdownResult io;
 };
 
 // A pool of worker threads over a CompletionPort.
@@ -56,6 +64,16 @@ struct ShutdownResult {
 // full the report is dropped and counted, never the failure. What happens to the worker
 // and the pool then is the ExceptionPolicy in force. No exception ever leaves a worker
 // thread.
+//
+// I/O (serveIo): a dequeued packet that is not a unit is an I/O completion, handed to
+// IoCompletionTarget::dispatch on the worker that dequeued it; so every handle associated
+// with ioService() must have an IoCompletionTarget as its key. I/O completions count in the
+// snapshot's `io` (IoService's counters), not as units. Whatever closes the port (shutdown,
+// cancelQueued, fail fast, destruction) first shuts the IoService down fast unless a
+// graceful shutdown drained it, so that no completion ever meets a closed port, and hands
+// the I/O packets still queued to their targets on the closing thread: each operation
+// record goes back to its owner exactly once. Drivers (EchoServer, FileReadLoad) must
+// outlive that: destroy them after shutdown() or cancelQueued(), before the pool.
 //
 // Ownership: a posted unit belongs to the pool, which destroys it exactly once: after it
 // ran, or without running when it is cancelled (fast shutdown, fail fast, destruction).
@@ -101,7 +119,9 @@ public:
     ExceptionPolicy exceptionPolicy() const noexcept;         // Thread-safe.
 
     // Stops accepting, then drains or cancels (see ShutdownMode) and joins, waiting at most
-    // `deadline` (on a condition, never by polling). Threads still running a unit at the
+    // `deadline` (on a condition, never by polling). With I/O, first stops issuing it, then
+    // Graceful waits for the outstanding operations within the deadline (and cancels what
+    // is left when it passes) while Fast cancels them at once; see ShutdownResult::io. Threads still running a unit at the
     // deadline are left to finish and are joined by the destructor. Calling it again
     // returns a result with nothing more done. Thread-safe.
     ShutdownResult shutdown(ShutdownMode mode,
@@ -120,6 +140,13 @@ public:
     // costs a pass over each worker's buckets, so call it at sampling rate, not per unit.
     void addLatencyHistograms(LatencyHistogram &queueWait, LatencyHistogram &serviceTime) const;
     bool measuresLatency() const noexcept; // Thread-safe.
+    // Adds the I/O latency (start to completion, ns) since the pool started; nothing when
+    // the pool serves no I/O. Thread-safe. Never blocks a worker; at sampling rate.
+    void addIoLatencyHistogram(LatencyHistogram &out) const;
+
+    // The I/O service on the pool's port; null unless options.serveIo. Lives as long as the
+    // pool. Thread-safe.
+    IoService *ioService() const noexcept;
     void resetPeaks() noexcept;    // Thread-safe.
 
     // Moves up to `max` pending reports into `out` (appending), oldest first, and returns

@@ -9,6 +9,9 @@
 // POOLSCOPE_CHAOS_SEED=<seed>.
 
 #include "completionport.h"
+#include "echoclients.h"
+#include "echoserver.h"
+#include "filereadload.h"
 #include "testprinters.h"
 #include "workerpool.h"
 
@@ -150,6 +153,7 @@ class TestChaos : public QObject {
 private slots:
     void poolUnderChaosKeepsItsLedger();
     void portKeepsPerProducerOrderUnderChaos();
+    void ioRecordsComeBackOnceUnderChaos();
 
 private:
     std::uint64_t m_seed = chosenSeed();
@@ -406,6 +410,131 @@ void TestChaos::portKeepsPerProducerOrderUnderChaos()
         QVERIFY2(received.load() == std::uint64_t(Producers) * PerProducer, where.c_str());
         QVERIFY2(violations.load() == 0, where.c_str());
     }
+}
+
+// I/O on the pool's port under the same chaos: an echo server with clients and file reads
+// beside posted units, the pool resized and its limit changed, each round ending in a fast
+// or graceful shutdown with a short deadline or in a cancel and destruction. Every operation
+// record must come back to its driver exactly once (a record destroyed while lent aborts
+// the test; a record never given back makes its driver's wait fail), no completion may meet
+// a closed port, and the I/O identity must hold with nothing outstanding at the end.
+void TestChaos::ioRecordsComeBackOnceUnderChaos()
+{
+    std::string why;
+    if (!IoService::ioUringAvailable(&why))
+        QSKIP(qPrintable(QStringLiteral("io_uring is not available here (%1)").arg(QString::fromStdString(why))));
+    std::mt19937_64 random(m_seed ^ 0x5bd1e995ull);
+    auto pick = [&](int low, int high) { return std::uniform_int_distribution<int>(low, high)(random); };
+    const ScratchFile file(256 * 1024);
+    const auto startedAt = std::chrono::steady_clock::now();
+    int rounds = 0;
+    std::uint64_t ioOperations = 0;
+    while (rounds < 24 && std::chrono::steady_clock::now() - startedAt < 8s) {
+        ++rounds;
+        const std::string where = "I/O, seed " + std::to_string(m_seed) + ", round " + std::to_string(rounds);
+        WorkerPoolOptions options;
+        options.workers = unsigned(pick(0, 4));
+        options.concurrency = unsigned(pick(0, 3));
+        options.serveIo = true;
+        auto pool = std::make_unique<WorkerPool>(options);
+        auto server = std::make_unique<EchoServer>(*pool->ioService());
+        FileReadOptions readOptions;
+        readOptions.blockBytes = std::uint32_t(pick(1, 64)) * 1024;
+        readOptions.readsOutstanding = unsigned(pick(1, 16));
+        auto reads = std::make_unique<FileReadLoad>(*pool->ioService(), file, readOptions);
+        reads->start();
+
+        std::atomic<bool> stopClients{false};
+        EchoClientOptions clientOptions;
+        clientOptions.port = server->port();
+        clientOptions.connections = unsigned(pick(1, 8));
+        clientOptions.messageBytes = std::uint32_t(pick(1, 40'000));
+        clientOptions.duration = 30s; // a bound; the round stops them
+        EchoClientResult clients;
+        std::thread clientThread([&] { clients = runEchoClients(clientOptions, &stopClients); });
+        std::atomic<bool> stopPosting{false};
+        std::atomic<std::uint64_t> unitsCreated{0}, unitsDestroyed{0};
+        std::thread producer([&] {
+            struct Counted {
+                std::atomic<std::uint64_t> *destroyed;
+                explicit Counted(std::atomic<std::uint64_t> &d) : destroyed(&d) {}
+                Counted(Counted &&other) noexcept : destroyed(std::exchange(other.destroyed, nullptr)) {}
+                ~Counted()
+                {
+                    if (destroyed)
+                        destroyed->fetch_add(1);
+                }
+                void operator()() {}
+            };
+            while (!stopPosting.load()) {
+                unitsCreated.fetch_add(1);
+                pool->post(Counted(unitsDestroyed));
+                if (pool->snapshot().queued > 5'000)
+                    std::this_thread::yield(); // bounded memory, not pacing
+            }
+        });
+
+        const int actions = pick(3, 20);
+        const auto actionsUntil = std::chrono::steady_clock::now() + 300ms;
+        for (int action = 0; action < actions && std::chrono::steady_clock::now() < actionsUntil; ++action) {
+            switch (pick(0, 3)) {
+            case 0: pool->setWorkerCount(pick(0, 6)); break;
+            case 1: pool->setConcurrency(pick(0, 3)); break;
+            case 2: pool->resetPeaks(); break;
+            default: {
+                const IoSnapshot io = pool->snapshot().io;
+                QVERIFY2(io.total.started == io.total.outstanding + io.total.completed + io.total.failed +
+                                                 io.total.cancelled,
+                         where.c_str());
+                break;
+            }
+            }
+            for (int spin = pick(0, 50); spin > 0; --spin)
+                std::this_thread::yield(); // a yield may cost a time slice here: a few only
+        }
+        if (pool->snapshot().targetWorkers == 0 && pick(0, 1) == 0)
+            pool->setWorkerCount(1); // sometimes a graceful drain begins with workers, sometimes without
+
+        // The end, with clients, reads and the producer still going.
+        const int ending = pick(0, 2);
+        std::optional<ShutdownResult> result;
+        if (ending == 0)
+            result = pool->shutdown(ShutdownMode::Fast, std::chrono::milliseconds(pick(0, 20)));
+        else if (ending == 1)
+            result = pool->shutdown(ShutdownMode::Graceful, std::chrono::milliseconds(pick(0, 50)));
+        else
+            pool->cancelQueued();
+        stopPosting.store(true);
+        producer.join();
+        stopClients.store(true);
+        clientThread.join();
+
+        // The port is closed and the service shut down: every record is back by now, or is
+        // being handed back by a worker that dequeued it before the close.
+        server->stop();
+        reads->stop();
+        if (!server->waitUntilStopped(60s) || !reads->waitUntilStopped(60s))
+            qFatal("%s: a record never came back to its driver (ending %d)", where.c_str(), ending);
+        const IoSnapshot io = pool->snapshot().io;
+        const std::string counts = where + ": started " + std::to_string(io.total.started) + " outstanding " +
+                                   std::to_string(io.total.outstanding) + " undelivered " +
+                                   std::to_string(io.undelivered) + " ending " + std::to_string(ending);
+        QVERIFY2(io.total.outstanding == 0, counts.c_str());
+        QVERIFY2(io.undelivered == 0, counts.c_str());
+        QVERIFY2(io.total.started == io.total.completed + io.total.failed + io.total.cancelled, counts.c_str());
+        QVERIFY2(!io.accepting, counts.c_str());
+        if (result)
+            QVERIFY2(result->io.stillOutstanding == 0 || result->io.deadlineMissed, counts.c_str());
+        QCOMPARE(reads->counters().mismatches, 0u);
+        QCOMPARE(clients.mismatches, 0u);
+        ioOperations += io.total.started;
+        reads.reset();
+        server.reset();
+        pool.reset();
+        QCOMPARE(unitsDestroyed.load(), unitsCreated.load());
+    }
+    qInfo("I/O: %d rounds, %llu operations", rounds, static_cast<unsigned long long>(ioOperations));
+    QVERIFY(rounds > 0);
 }
 
 QTEST_GUILESS_MAIN(TestChaos)
