@@ -10,6 +10,7 @@
 #include "sessioncontroller.h"
 #include "settingsstore.h"
 #include "sidecolumn.h"
+#include "sizingactions.h"
 #include "snapshotreader.h"
 #include "snapshotwindow.h"
 
@@ -187,6 +188,7 @@ void MainWindow::buildMenus()
     m_previousRunAction = pool->addAction(tr("&Previous run…"), this, &MainWindow::showPreviousRun);
     m_previousRunAction->setToolTip(tr("The run before the last restart, as it ended, read-only"));
     m_previousRunAction->setEnabled(false);
+    addSizingActions(this, file, pool, m_controller);
 
     QMenu *view = menuBar()->addMenu(tr("&View"));
     view->addAction(tr("Last 30 &seconds"), QKeySequence(Qt::CTRL | Qt::Key_1), this, [this] { m_charts->setWindowSeconds(30); });
