@@ -35,6 +35,7 @@ CompareWindow::CompareWindow(const std::vector<ComparedRun> &runs, QWidget *pare
     for (std::size_t c = 0; c < m_charts.size(); ++c) {
         LineChart *chart = m_charts[c];
         chart->setTimeAxis();
+        chart->setLegendColumns(1); // run labels are longer than a sweep's "limit 4"
         chart->setLogY(c == 3);
         for (std::size_t r = 0; r < runs.size(); ++r) {
             const std::vector<Sample> &history = runs[r].report.history;
@@ -55,7 +56,7 @@ CompareWindow::CompareWindow(const std::vector<ComparedRun> &runs, QWidget *pare
     m_table->setModel(m_model);
     // Run labels can be long ("sweep.json: 16 workers, limit 0 (= 2 processors)"): columns of
     // one width, labels elided in the middle, in full in the header's tooltip.
-    m_table->horizontalHeader()->setDefaultSectionSize(150);
+    m_table->horizontalHeader()->setDefaultSectionSize(130);
     m_table->horizontalHeader()->setTextElideMode(Qt::ElideMiddle);
     m_table->verticalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     auto *legend = new QLabel(tr("Highlighted: <span style='background:#fff1b8'>&nbsp;settings that differ&nbsp;</span> "
@@ -71,7 +72,7 @@ CompareWindow::CompareWindow(const std::vector<ComparedRun> &runs, QWidget *pare
     split->addWidget(tablePane);
     split->setStretchFactor(0, 1);
     split->setStretchFactor(1, 1);
-    split->setSizes({700, 700});
+    split->setSizes({700, 570});
     split->setChildrenCollapsible(false);
     setCentralWidget(split);
     resize(1400, 860);

@@ -74,6 +74,8 @@ void LineChart::setLogY(bool log)
     }
 }
 
+void LineChart::setLegendColumns(int columns) { m_plot->legend->setWrap(std::max(1, columns)); }
+
 void LineChart::setTimeAxis()
 {
     QSharedPointer<QCPAxisTickerTime> ticker(new QCPAxisTickerTime);

@@ -18,6 +18,8 @@ public:
     // Powers of two on x (worker counts), a log scale on y (latency); both off by default.
     void setLogX(bool log2);
     void setLogY(bool log);
+    // Legend entries per row under the chart (3 by default); the rest wrap to new rows.
+    void setLegendColumns(int columns);
     // x as "m:ss" (time since start) instead of numbers.
     void setTimeAxis();
 
