@@ -114,6 +114,11 @@ public:
         if (m_options.workers > MaxWorkers)
             throw std::invalid_argument("worker count " + std::to_string(m_options.workers) +
                                         " is out of range 0.." + std::to_string(MaxWorkers));
+        if (m_options.timeSlice.count() != 0 &&
+            (m_options.timeSlice < MinThreadTimeSlice || m_options.timeSlice > MaxThreadTimeSlice))
+            throw std::invalid_argument("time slice " + std::to_string(m_options.timeSlice.count()) +
+                                        " us is out of range " + std::to_string(MinThreadTimeSlice.count()) + ".." +
+                                        std::to_string(MaxThreadTimeSlice.count()) + " (0 = the kernel's default)");
         std::unique_lock lock(m_controlMutex);
         try {
             for (unsigned i = 0; i < m_options.workers; ++i) {
@@ -507,6 +512,8 @@ private:
     {
         const std::string name = m_options.threadNamePrefix + "-" + std::to_string(number);
         nameCurrentThread(m_options.threadNamePrefix, number);
+        if (m_options.timeSlice.count() != 0)
+            requestThreadTimeSlice(m_options.timeSlice); // a refusal leaves the kernel's default: no error
         WorkerSlot &slot = m_slots[index];
         detail::setThreadBlockingHook(&Impl::onBlockingChanged, &slot);
         WorkerLatency *const latency = slot.latency.load(std::memory_order_acquire);

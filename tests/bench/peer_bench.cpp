@@ -276,18 +276,20 @@ double advantage(const std::string &metric, double ours, double theirs)
 // Per metric: Poolscope's median and spread, the best peer of each repetition (peers swing
 // from run to run, so the best one is picked per repetition, not from the medians), the
 // ratio to it and to the busy-poll limit measured in the same repetition, and what the
-// variants (latency timing, sampler) keep of the plain pool.
+// variants (latency timing, sampler) keep of the plain pool; the short-slice variant's own
+// median and its ratio to the best peer of the same repetition.
 std::string summaryTable(Results &results, const std::vector<std::string> &metricOrder)
 {
     std::ostringstream out;
     out << "\n| metric | poolscope median (min-max) | best peer per repetition, median | vs best peer | vs busy-poll |"
-           " +latency / plain | +sampler / plain |\n|---|---|---|---|---|---|---|\n";
+           " +latency / plain | +sampler / plain | +slice median | +slice vs best peer |\n"
+           "|---|---|---|---|---|---|---|---|---|\n";
     const auto &ours = results["poolscope"];
     for (const std::string &metric : metricOrder) {
         if (metric.find("foreign") != std::string::npos || metric.find("producer cpu") != std::string::npos)
             continue;
         const std::vector<double> &values = ours.at(metric);
-        std::vector<double> best, versusBest, versusLimit, latencyKeeps, samplerKeeps;
+        std::vector<double> best, versusBest, versusLimit, latencyKeeps, samplerKeeps, slice, sliceVersusBest;
         std::map<std::string, int> bestNames;
         for (std::size_t rep = 0; rep < values.size(); ++rep) {
             double bestValue = NAN;
@@ -311,6 +313,8 @@ std::string summaryTable(Results &results, const std::vector<std::string> &metri
                 const auto &other = results[name][metric];
                 return other.size() > rep ? other[rep] : NAN;
             };
+            slice.push_back(sameRep("poolscope +slice"));
+            sliceVersusBest.push_back(advantage(metric, sameRep("poolscope +slice"), bestValue));
             versusLimit.push_back(advantage(metric, values[rep], sameRep("busy-poll limit")));
             latencyKeeps.push_back(advantage(metric, sameRep("poolscope +latency"), values[rep]));
             samplerKeeps.push_back(advantage(metric, sameRep("poolscope +sampler"), values[rep]));
@@ -322,17 +326,18 @@ std::string summaryTable(Results &results, const std::vector<std::string> &metri
             std::erase_if(v, [](double x) { return std::isnan(x); });
             return v;
         };
-        char row[512];
-        std::snprintf(row, sizeof row, "| %s | %.4g (%.4g-%.4g) | %.4g (%s) | %.2fx | %.2fx | %.2fx | %.2fx |\n",
+        char row[640];
+        std::snprintf(row, sizeof row, "| %s | %.4g (%.4g-%.4g) | %.4g (%s) | %.2fx | %.2fx | %.2fx | %.2fx | %.4g | %.2fx |\n",
                       metric.c_str(), median(values), *std::min_element(values.begin(), values.end()),
                       *std::max_element(values.begin(), values.end()), median(best), names.c_str(),
                       median(withoutNan(versusBest)), median(withoutNan(versusLimit)),
-                      median(withoutNan(latencyKeeps)), median(withoutNan(samplerKeeps)));
+                      median(withoutNan(latencyKeeps)), median(withoutNan(samplerKeeps)), median(withoutNan(slice)),
+                      median(withoutNan(sliceVersusBest)));
         out << row;
     }
     out << "\nRatios: medians of per-repetition ratios, > 1 means the first is better (for items/s ours / theirs, "
            "for times, CPU and switches theirs / ours). The last two columns compare the pool with latency timing, "
-           "and with a 60 Hz sampler, to the plain pool.\n";
+           "and with a 60 Hz sampler, to the plain pool; +slice is the pool whose workers ask for a 100 us time slice.\n";
     return out.str();
 }
 
@@ -363,6 +368,7 @@ int main(int argc, char **argv)
         {"poolscope", [] { return std::make_unique<PoolscopeContender>(PoolscopeContender::Variant{}); }},
         {"poolscope +latency", [] { return std::make_unique<PoolscopeContender>(PoolscopeContender::Variant{.latency = true}); }},
         {"poolscope +sampler", [] { return std::make_unique<PoolscopeContender>(PoolscopeContender::Variant{.sampler = true}); }},
+        {"poolscope +slice", [] { return std::make_unique<PoolscopeContender>(PoolscopeContender::Variant{.shortSlice = true}); }},
         {"asio::thread_pool", [] { return std::make_unique<AsioContender>(); }},
         {"oneTBB task_arena", [] { return std::make_unique<TbbContender>(); }},
         {"moodycamel blocking queue", [] { return std::make_unique<MoodycamelContender>(); }},

@@ -42,16 +42,21 @@ public:
     struct Variant {
         bool latency = false;
         bool sampler = false;
+        bool shortSlice = false; // workers ask for a 100 us time slice (WorkerPoolOptions::timeSlice)
     };
     explicit PoolscopeContender(Variant variant) : m_variant(variant) {}
     std::string name() const override
     {
-        return std::string("poolscope") + (m_variant.latency ? " +latency" : "") + (m_variant.sampler ? " +sampler" : "");
+        return std::string("poolscope") + (m_variant.latency ? " +latency" : "") + (m_variant.sampler ? " +sampler" : "") +
+               (m_variant.shortSlice ? " +slice" : "");
     }
     void start(unsigned workers) override
     {
         m_pool = std::make_unique<poolscope::WorkerPool>(poolscope::WorkerPoolOptions{
-            .workers = workers, .concurrency = workers, .measureLatency = m_variant.latency});
+            .workers = workers,
+            .concurrency = workers,
+            .measureLatency = m_variant.latency,
+            .timeSlice = std::chrono::microseconds(m_variant.shortSlice ? 100 : 0)});
         if (m_variant.sampler) {
             m_sampler = std::make_unique<poolscope::Sampler>(poolscope::SamplerOptions{.rateHz = 60});
             m_sampler->setSource(poolscope::Sampler::sourceFor(*m_pool));

@@ -62,6 +62,7 @@ class TestWorkerPool : public QObject {
 private slots:
     void startsTheRequestedWorkers();
     void workersAreNamed();
+    void workersTakeTheRequestedTimeSlice();
     void threeUnitKindsRun();
     void growAndShrinkWhileRunning();
     void shrinkDoesNotWaitBehindBacklog();
@@ -109,6 +110,39 @@ void TestWorkerPool::workersAreNamed()
     });
     done.wait();
     QCOMPARE(QString::fromStdString(name), QStringLiteral("pool-worker-1"));
+}
+
+// A worker asks the kernel for the pool's time slice before its first unit. Kernels before
+// 6.12 accept the request and ignore it: the test can only check where the kernel keeps it.
+void TestWorkerPool::workersTakeTheRequestedTimeSlice()
+{
+    std::chrono::nanoseconds probed{-1};
+    std::thread([&] {
+        if (requestThreadTimeSlice(std::chrono::microseconds(300)))
+            probed = threadTimeSlice();
+    }).join();
+    if (probed != std::chrono::microseconds(300))
+        QSKIP("this kernel keeps no per-thread time slice (Linux >= 6.12 does)");
+
+    WorkerPool pool({.workers = 1, .timeSlice = std::chrono::microseconds(250)});
+    std::chrono::nanoseconds seen{-1};
+    std::latch done(1);
+    pool.post([&] {
+        seen = threadTimeSlice();
+        done.count_down();
+    });
+    done.wait();
+    QCOMPARE(seen, std::chrono::nanoseconds(std::chrono::microseconds(250)));
+
+    // The default leaves the kernel's own slice alone.
+    WorkerPool plain({.workers = 1});
+    std::latch plainDone(1);
+    plain.post([&] {
+        seen = threadTimeSlice();
+        plainDone.count_down();
+    });
+    plainDone.wait();
+    QVERIFY(seen != std::chrono::nanoseconds(std::chrono::microseconds(250)));
 }
 
 void TestWorkerPool::threeUnitKindsRun()
@@ -605,6 +639,8 @@ void TestWorkerPool::destructionCancelsAndDestroysOnce()
 void TestWorkerPool::badInputIsRejected()
 {
     QVERIFY_THROWS_EXCEPTION(std::invalid_argument, WorkerPool({.workers = 1025}));
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, WorkerPool({.timeSlice = std::chrono::microseconds(99)}));
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, WorkerPool({.timeSlice = std::chrono::microseconds(100'001)}));
     WorkerPool pool({.workers = 2});
     QVERIFY_THROWS_EXCEPTION(std::invalid_argument, pool.setWorkerCount(-1));
     QVERIFY_THROWS_EXCEPTION(std::invalid_argument, pool.setWorkerCount(1025));
