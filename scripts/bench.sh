@@ -47,11 +47,16 @@ cd build/bench
 # peer_bench: every scenario for every contender, same process, order rotated per repetition.
 run ./tests/bench/peer_bench --json peer_bench.json --markdown peer_bench.md "$@"
 # pool_bench: the pool alone, plain / latency timing / 60 Hz sampler alternated 7 times (the
-# tighter ratios), what the sampler costs in CPU, and the running-poster wake diagnosis.
+# tighter ratios), what the sampler costs in CPU, the running-poster wake diagnosis, and the
+# workers' time slice compared round by round.
 quick=0
 for argument in "$@"; do [ "$argument" = --quick ] && quick=1; done
 if [ $quick -eq 1 ]; then
   run ./pool/pool_bench --items 200000 --samples 2000 | tee pool_bench.txt
+  run ./pool/pool_bench --only slice --rounds 3 --items 200000 --samples 2000 | tee -a pool_bench.txt
 else
   run ./pool/pool_bench | tee pool_bench.txt
+  # The workers' time slice (WorkerPoolOptions::timeSlice): kernel default against 100 us,
+  # alternated round by round (README "Wake latency under load").
+  run ./pool/pool_bench --only slice --rounds 25 --items 1000000 | tee -a pool_bench.txt
 fi

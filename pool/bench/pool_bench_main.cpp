@@ -5,7 +5,10 @@
 //   wake latency: an idle pool gets one unit every 50 us / 1 ms; post -> start, p50 / p99
 //   wake diagnosis: the poster keeps running (spins) until its unit starts; where the woken
 //   worker ran, and what the scheduler says each thread did (/proc/self/task/*/schedstat)
-// Usage: pool_bench [--items N] [--samples N] [--only wake]
+//   time slice (--only slice): the kernel's default slice against workers that ask for 100 us
+//   (WorkerPoolOptions::timeSlice), alternated round by round in this process: wake p50/p99
+//   in the three wake scenarios, 1-producer items/s and context switches per unit
+// Usage: pool_bench [--items N] [--samples N] [--rounds N] [--only wake|slice]
 
 #include "sampler.h"
 #include "workerpool.h"
@@ -21,6 +24,7 @@
 #include <map>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include <sched.h>
@@ -84,9 +88,10 @@ struct RunCost {
 // 60 Hz (what the app does with no window open).
 enum class Setup { Plain, Timed, Sampled };
 
-double throughputRun(std::uint64_t items, Setup setup, RunCost &cost)
+double throughputRun(std::uint64_t items, Setup setup, RunCost &cost,
+                     std::chrono::microseconds timeSlice = std::chrono::microseconds(0))
 {
-    WorkerPool pool({.workers = 2, .concurrency = 2, .measureLatency = setup == Setup::Timed});
+    WorkerPool pool({.workers = 2, .concurrency = 2, .measureLatency = setup == Setup::Timed, .timeSlice = timeSlice});
     Sampler sampler({.rateHz = 60});
     if (setup == Setup::Sampled) {
         sampler.setSource(Sampler::sourceFor(pool));
@@ -112,9 +117,14 @@ struct LatencyProbe {
     std::atomic<std::uint64_t> startedAt{0};
 };
 
-std::vector<double> wakeLatencies(int samples, std::chrono::microseconds gap)
+// The poster yields its CPU while it waits for the unit to start (idle poster), or keeps
+// it, spinning (running poster: a server's I/O loop, a producer in a loop).
+enum class PosterWait { Yield, Spin };
+
+std::vector<double> wakeLatencies(int samples, std::chrono::microseconds gap, PosterWait posterWait = PosterWait::Yield,
+                                  std::chrono::microseconds timeSlice = std::chrono::microseconds(0))
 {
-    WorkerPool pool({.workers = 2, .concurrency = 2, .measureLatency = false});
+    WorkerPool pool({.workers = 2, .concurrency = 2, .measureLatency = false, .timeSlice = timeSlice});
     LatencyProbe probe;
     std::vector<double> latenciesUs;
     latenciesUs.reserve(static_cast<std::size_t>(samples));
@@ -127,8 +137,10 @@ std::vector<double> wakeLatencies(int samples, std::chrono::microseconds gap)
                 static_cast<LatencyProbe *>(context)->startedAt.store(nowNs(), std::memory_order_release);
             },
             &probe);
-        while (probe.startedAt.load(std::memory_order_acquire) == 0)
-            std::this_thread::yield();
+        while (probe.startedAt.load(std::memory_order_acquire) == 0) {
+            if (posterWait == PosterWait::Yield)
+                std::this_thread::yield();
+        }
         latenciesUs.push_back(static_cast<double>(probe.startedAt.load() - probe.postedAt.load()) / 1000.0);
     }
     return latenciesUs;
@@ -246,6 +258,48 @@ void samplerCost()
     }
 }
 
+// The kernel's default slice (A) against a 100 us slice for the workers (B), alternated
+// round by round (the order flips every round) so that the machine's swings hit both alike.
+// Prints medians over the rounds with min-max, and the median of per-round B/A ratios.
+void timeSliceComparison(int rounds, std::uint64_t items, int samples)
+{
+    const std::chrono::microseconds slices[2] = {std::chrono::microseconds(0), std::chrono::microseconds(100)};
+    const char *metrics[] = {"wake 50 us gap p50 us", "wake 50 us gap p99 us", "wake 1 ms gap p50 us",
+                             "wake 1 ms gap p99 us", "wake running poster p50 us", "wake running poster p99 us",
+                             "1 producer M items/s", "1 producer switches/unit"};
+    constexpr int MetricCount = 8;
+    std::vector<double> values[2][MetricCount];
+    for (int round = 0; round < rounds; ++round) {
+        for (int k = 0; k < 2; ++k) {
+            const int which = (k + round) % 2;
+            const std::chrono::microseconds slice = slices[which];
+            int m = 0;
+            for (const auto &[gap, wait, count] :
+                 {std::tuple{std::chrono::microseconds(50), PosterWait::Yield, samples},
+                  std::tuple{std::chrono::microseconds(1000), PosterWait::Yield, samples / 10},
+                  std::tuple{std::chrono::microseconds(1000), PosterWait::Spin, samples / 10}}) {
+                const auto latencies = wakeLatencies(count, gap, wait, slice);
+                values[which][m++].push_back(percentile(latencies, 0.50));
+                values[which][m++].push_back(percentile(latencies, 0.99));
+            }
+            RunCost cost;
+            values[which][m++].push_back(throughputRun(items, Setup::Plain, cost, slice) / 1e6);
+            values[which][m++].push_back(g_switchesPerUnit);
+        }
+    }
+    std::printf("time slice: the kernel's default (A) against 100 us for the workers (B), %d alternated rounds; "
+                "medians (min-max), B/A = median of per-round ratios\n", rounds);
+    for (int m = 0; m < MetricCount; ++m) {
+        std::vector<double> ratios;
+        for (int round = 0; round < rounds; ++round)
+            ratios.push_back(values[1][m][static_cast<std::size_t>(round)] / values[0][m][static_cast<std::size_t>(round)]);
+        const auto [minA, maxA] = std::minmax_element(values[0][m].begin(), values[0][m].end());
+        const auto [minB, maxB] = std::minmax_element(values[1][m].begin(), values[1][m].end());
+        std::printf("  %-28s A %.4g (%.4g-%.4g)  B %.4g (%.4g-%.4g)  B/A %.2f\n", metrics[m], median(values[0][m]), *minA,
+                    *maxA, median(values[1][m]), *minB, *maxB, median(ratios));
+    }
+}
+
 } // namespace
 
 int main(int argc, char **argv)
@@ -253,9 +307,14 @@ int main(int argc, char **argv)
     std::uint64_t items = 2'000'000;
     int samples = 20'000;
     bool wakeOnly = false;
+    bool sliceOnly = false;
+    int rounds = 9;
     for (int i = 1; i + 1 < argc; i += 2) {
-        if (std::strcmp(argv[i], "--only") == 0)
+        if (std::strcmp(argv[i], "--only") == 0) {
             wakeOnly = std::strcmp(argv[i + 1], "wake") == 0;
+            sliceOnly = std::strcmp(argv[i + 1], "slice") == 0;
+        } else if (std::strcmp(argv[i], "--rounds") == 0)
+            rounds = std::max(1, std::atoi(argv[i + 1]));
         else if (std::strcmp(argv[i], "--items") == 0)
             items = std::strtoull(argv[i + 1], nullptr, 10);
         else if (std::strcmp(argv[i], "--samples") == 0)
@@ -265,6 +324,10 @@ int main(int argc, char **argv)
     std::printf("backend: %s, processors: %u\n", WorkerPool::backendName(), CompletionPort::processorCount());
     if (wakeOnly) {
         wakeDiagnosis(samples / 10);
+        return 0;
+    }
+    if (sliceOnly) {
+        timeSliceComparison(rounds, items, samples / 10);
         return 0;
     }
     // Alternate the configurations so that machine noise hits them alike.
