@@ -8,11 +8,14 @@
 
 #include "workerpool.h"
 
+#include <QAbstractButton>
+#include <QMessageBox>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QProcess>
 #include <QStandardPaths>
 #include <QTcpServer>
+#include <QTcpSocket>
 #include <QtTest>
 
 using namespace poolscope;
@@ -61,6 +64,7 @@ private slots:
     void servesTheLiveCounters();
     void negotiatesTheFormat();
     void promtoolAcceptsWhatIsServed();
+    void headAnswersLikeGetWithoutABody();
     void otherPathsAreNotFound();
     void aTakenPortIsAClearError();
     void theWindowServesItsSession();
@@ -126,6 +130,46 @@ void TestMetricsServer::promtoolAcceptsWhatIsServed()
     QVERIFY2(check.exitCode() == 0, (check.readAllStandardOutput() + check.readAllStandardError()).constData());
 }
 
+// HEAD /metrics: the same status and header fields as GET (Content-Length included), and no
+// body: on a kept-alive connection the next response starts right after the head.
+void TestMetricsServer::headAnswersLikeGetWithoutABody()
+{
+    WorkerPool pool({.workers = 1});
+    const MetricsView fixed = metricsOf(pool); // one view for both requests: the same bytes
+    MetricsServer server([fixed] { return fixed; });
+    QString error;
+    QVERIFY2(server.listen({}, error), qPrintable(error));
+    QTcpSocket socket;
+    socket.connectToHost(QHostAddress::LocalHost, server.port());
+    QVERIFY(socket.waitForConnected(10'000));
+    socket.write("HEAD /metrics HTTP/1.1\r\nHost: test\r\n\r\n"
+                 "GET /metrics HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n");
+    QByteArray received;
+    QTRY_VERIFY_WITH_TIMEOUT((received += socket.readAll(), socket.state() == QAbstractSocket::UnconnectedState), 10'000);
+    received += socket.readAll();
+
+    const auto headOf = [](const QByteArray &response) { return response.left(response.indexOf("\r\n\r\n")); };
+    const auto fieldOf = [](const QByteArray &head, const QByteArray &name) {
+        for (const QByteArray &line : head.split('\n'))
+            if (line.toLower().startsWith(name + ':'))
+                return line.mid(name.size() + 1).trimmed();
+        return QByteArray();
+    };
+    const QByteArray headHead = headOf(received);
+    const qsizetype secondStart = headHead.size() + 4;
+    QVERIFY2(received.mid(secondStart).startsWith("HTTP/1.1 200 OK\r\n"), received.left(400).constData()); // no body in between
+    const QByteArray get = received.mid(secondStart);
+    const QByteArray getHead = headOf(get);
+    const QByteArray getBody = get.mid(getHead.size() + 4);
+
+    QVERIFY(headHead.startsWith("HTTP/1.1 200 OK\r\n"));
+    QCOMPARE(fieldOf(headHead, "content-type"), fieldOf(getHead, "content-type"));
+    QVERIFY(fieldOf(headHead, "content-type").startsWith("text/plain; version=0.0.4"));
+    QCOMPARE(fieldOf(headHead, "content-length"), fieldOf(getHead, "content-length"));
+    QCOMPARE(fieldOf(headHead, "content-length").toLongLong(), getBody.size());
+    QVERIFY(getBody.contains("poolscope_units_posted_total"));
+}
+
 void TestMetricsServer::otherPathsAreNotFound()
 {
     WorkerPool pool({.workers = 1});
@@ -167,7 +211,13 @@ void TestMetricsServer::theWindowServesItsSession()
     QCOMPARE(response.status, 200);
     QCOMPARE(sampleValue(response.body, "poolscope_units_completed_total"), 42.0);
     // The pool is replaced on restart: the endpoint follows the session to the new one.
-    window.restartPool();
+    window.restartPool(); // asks first
+    QMessageBox *question = nullptr;
+    QTRY_VERIFY((question = window.findChild<QMessageBox *>(QStringLiteral("confirmRestartDialog"))) && question->isVisible());
+    QCOMPARE(session.run().number, std::uint64_t(1));
+    for (QAbstractButton *button : question->buttons())
+        if (button->text() == QStringLiteral("Restart"))
+            QTest::mouseClick(button, Qt::LeftButton);
     QTRY_COMPARE(session.run().number, std::uint64_t(2));
     QTRY_COMPARE(session.status().pool.state, PoolState::Running);
     QTRY_COMPARE(sampleValue(get(window.metricsUrl()).body, "poolscope_units_completed_total"), 0.0);
