@@ -75,8 +75,10 @@ int main(int argc, char **argv)
         start = toSessionSettings(controls);
     poolscope::PoolSession session(start);
     MainWindow window(session);
-    if (const QByteArray geometry = store.loadGeometry(); !geometry.isEmpty())
-        window.restoreGeometry(geometry);
+    if (const QByteArray geometry = store.loadGeometry(); !geometry.isEmpty() && window.restoreGeometry(geometry))
+        window.fitToScreen(); // saved on a larger screen, or on one that is gone
+    if (const QByteArray layout = store.loadWindowLayout(); !layout.isEmpty())
+        window.restoreLayout(layout);
     window.setChartWindowSeconds(store.loadChartWindow());
     window.show();
     if (options.serveMetrics) {
@@ -114,6 +116,7 @@ int main(int argc, char **argv)
     if (options.screenshotFile.isEmpty()) { // a scripted screenshot run leaves the user's settings alone
         store.saveControls(window.controlState());
         store.saveGeometry(window.saveGeometry());
+        store.saveWindowLayout(window.saveLayout());
         store.saveChartWindow(window.chartWindowSeconds());
         if (QString saveError; !store.flush(saveError))
             std::fprintf(stderr, "poolscope: %s\n", qPrintable(saveError));

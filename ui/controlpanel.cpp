@@ -1,5 +1,8 @@
 #include "controlpanel.h"
 
+#include "wheelguard.h"
+#include "workerslider.h"
+
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QFormLayout>
@@ -18,6 +21,7 @@ using poolscope::LoadSettings;
 namespace {
 
 constexpr int LogSteps = 1000;
+constexpr int WorkerSliderMaximum = 256;
 
 int rateToSlider(double rate) { return static_cast<int>(std::lround(std::log10(std::max(1.0, rate)) / 7.0 * LogSteps)); }
 int sliderToRate(int position) { return static_cast<int>(std::lround(std::pow(10.0, 7.0 * position / LogSteps))); }
@@ -68,10 +72,15 @@ ControlPanel::ControlPanel(QWidget *parent) : QWidget(parent)
 {
     // --- pool ---
     auto *poolBox = new QGroupBox(tr("Pool"), this);
-    m_workerSlider = horizontalSlider(0, 256, this);
+    m_workerSlider = new WorkerSlider(this);
+    m_workerSlider->setMaximumCount(WorkerSliderMaximum);
     m_workerSpin = spinBox(0, 1024, QString(), this);
+    m_workerSpin->setSpecialValueText(tr("0 (none)"));
     m_workerSlider->setObjectName(QStringLiteral("workerSlider"));
-    m_workerSlider->setToolTip(tr("Worker threads. The slider goes to 256; type up to 1024 in the box."));
+    m_workerSlider->setToolTip(tr("Worker threads, 1 to %1 (logarithmic; arrow keys step by one). Type 0 or up to %2 "
+                                  "in the box.")
+                                   .arg(WorkerSliderMaximum)
+                                   .arg(m_workerSpin->maximum()));
     m_concurrencySlider = horizontalSlider(0, 64, this);
     m_concurrencySpin = spinBox(0, 1024, QString(), this);
     m_concurrencySpin->setSpecialValueText(tr("CPUs"));
@@ -174,20 +183,17 @@ ControlPanel::ControlPanel(QWidget *parent) : QWidget(parent)
     layout->addStretch(1);
 
     // --- wiring: sliders and spin boxes mirror each other; both emit once ---
-    connect(m_workerSlider, &QSlider::valueChanged, this, [this](int value) {
+    connect(m_workerSlider, &WorkerSlider::countChanged, this, [this](int count) {
         if (m_updating)
             return;
-        if (m_workerSpin->value() != value && !(value == 256 && m_workerSpin->value() > 256)) {
-            const QSignalBlocker blocker(m_workerSpin);
-            m_workerSpin->setValue(value);
-        }
-        emit workerCountChanged(m_workerSpin->value());
+        const QSignalBlocker blocker(m_workerSpin);
+        m_workerSpin->setValue(count);
+        emit workerCountChanged(count);
     });
     connect(m_workerSpin, &QSpinBox::valueChanged, this, [this](int value) {
         if (m_updating)
             return;
-        const QSignalBlocker blocker(m_workerSlider);
-        m_workerSlider->setValue(std::min(value, 256));
+        m_workerSlider->setCount(value); // silent
         emit workerCountChanged(value);
     });
     connect(m_concurrencySlider, &QSlider::valueChanged, this, [this](int value) {
@@ -246,7 +252,10 @@ ControlPanel::ControlPanel(QWidget *parent) : QWidget(parent)
     setState(ControlState{});
     setLoadState(poolscope::LoadState::Stopped);
     setPoolStopped(false);
+    WheelGuard::install(this);
 }
+
+void ControlPanel::chooseWorkerCount(int count) { m_workerSpin->setValue(count); }
 
 ControlState ControlPanel::state() const
 {
@@ -275,7 +284,7 @@ void ControlPanel::setState(const ControlState &state)
 {
     m_updating = true;
     m_workerSpin->setValue(state.workers);
-    m_workerSlider->setValue(std::min(state.workers, 256));
+    m_workerSlider->setCount(state.workers);
     m_concurrencySpin->setValue(state.concurrency);
     m_concurrencySlider->setValue(std::min(state.concurrency, 64));
     m_policy->setCurrentIndex(m_policy->findData(static_cast<int>(state.policy)));

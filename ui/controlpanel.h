@@ -11,9 +11,11 @@ class QLabel;
 class QPushButton;
 class QSlider;
 class QSpinBox;
+class WorkerSlider;
 
 // The sliders, spin boxes and pickers that steer the pool and the load. It only emits what
-// the user asked for; MainWindow applies it. GUI thread only.
+// the user asked for; MainWindow applies it. The wheel changes a value only once its widget
+// has focus (WheelGuard): scrolling the panel never moves a slider. GUI thread only.
 class ControlPanel : public QWidget {
     Q_OBJECT
 
@@ -24,8 +26,10 @@ public:
     void setState(const ControlState &state); // updates the widgets without emitting
     void setLoadState(poolscope::LoadState state);
     void setPoolStopped(bool stopped);        // while stopped only Restart is offered
+    // As if the user had typed `count` into the worker box (emits workerCountChanged).
+    void chooseWorkerCount(int count);
 
-    QSlider *workerSlider() const { return m_workerSlider; }
+    WorkerSlider *workerSlider() const { return m_workerSlider; }
     QSpinBox *workerSpin() const { return m_workerSpin; }
     QPushButton *startButton() const { return m_start; }
     QPushButton *stopButton() const { return m_stop; }
@@ -45,7 +49,7 @@ private:
     void updateEnabledFields();
 
     bool m_updating = false;
-    QSlider *m_workerSlider;
+    WorkerSlider *m_workerSlider; // 1..256, logarithmic; the spin box takes 0 and up to its maximum
     QSpinBox *m_workerSpin;
     QSlider *m_concurrencySlider;
     QSpinBox *m_concurrencySpin;

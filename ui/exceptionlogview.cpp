@@ -12,10 +12,15 @@
 #include <QLocale>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QScrollBar>
 #include <QSortFilterProxyModel>
 #include <QSplitter>
 #include <QTableView>
+#include <QTextCursor>
 #include <QVBoxLayout>
+
+#include <algorithm>
+#include <vector>
 
 ExceptionLogView::ExceptionLogView(ExceptionLogModel *model, QWidget *parent)
     : QWidget(parent), m_model(model), m_proxy(new QSortFilterProxyModel(this)), m_filter(new QLineEdit(this)),
@@ -59,12 +64,20 @@ ExceptionLogView::ExceptionLogView(ExceptionLogModel *model, QWidget *parent)
     m_table->horizontalHeader()->setMinimumSectionSize(60);
     m_table->setColumnWidth(ExceptionLogModel::WorkersColumn, 80);
     connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this, &ExceptionLogView::showDetails);
-    connect(m_model, &QAbstractItemModel::dataChanged, this, &ExceptionLogView::showDetails);
+    // Only a change of the row shown rewrites the details (the rest of the log moves on).
+    connect(m_model, &QAbstractItemModel::dataChanged, this, [this](const QModelIndex &topLeft, const QModelIndex &bottomRight) {
+        const QModelIndex current = m_proxy->mapToSource(m_table->currentIndex());
+        if (current.isValid() && current.row() >= topLeft.row() && current.row() <= bottomRight.row())
+            showDetails();
+    });
+    // A reset or a sort may move the current row: its details follow it.
+    connect(m_model, &QAbstractItemModel::modelReset, this, &ExceptionLogView::showDetails);
+    connect(m_proxy, &QAbstractItemModel::layoutChanged, this, &ExceptionLogView::showDetails);
 
     m_details->setReadOnly(true);
     m_details->setPlaceholderText(tr("Select an exception to see its details."));
 
-    auto *splitter = new QSplitter(Qt::Horizontal, this);
+    auto *splitter = m_splitter = new QSplitter(Qt::Horizontal, this);
     splitter->addWidget(m_table);
     splitter->addWidget(m_details);
     splitter->setStretchFactor(0, 4);
@@ -105,18 +118,39 @@ void ExceptionLogView::showDetails()
         return;
     }
     const ExceptionLogModel::Entry &entry = m_model->entry(current.row());
+    std::vector<quint32> ids(entry.workers.begin(), entry.workers.end());
+    std::sort(ids.begin(), ids.end()); // 2 before 10
     QStringList workers;
-    for (quint32 worker : entry.workers)
+    for (quint32 worker : ids)
         workers << QString::number(worker);
-    workers.sort();
-    m_details->setPlainText(tr("Type: %1\nMessage: %2\nCount: %3\nFirst: %4\nLast: %5\nWorkers: %6\n"
-                               "Last thread: %7\nLast unit: #%8 (%9)\nLast report: #%10")
-                                .arg(entry.typeName, entry.message, QLocale().toString(entry.count),
-                                     entry.firstSeen.toString(Qt::ISODateWithMs), entry.lastSeen.toString(Qt::ISODateWithMs),
-                                     workers.join(QStringLiteral(", ")), entry.lastThreadName)
-                                .arg(entry.lastUnitId)
-                                .arg(entry.lastUnitTag.isEmpty() ? tr("no tag") : entry.lastUnitTag)
-                                .arg(entry.lastSequence));
+    const QString text = tr("Type: %1\nMessage: %2\nCount: %3\nFirst: %4\nLast: %5\nWorkers: %6\n"
+                            "Last thread: %7\nLast unit: #%8 (%9)\nLast report: #%10")
+                             .arg(entry.typeName, entry.message, QLocale().toString(entry.count),
+                                  entry.firstSeen.toString(Qt::ISODateWithMs), entry.lastSeen.toString(Qt::ISODateWithMs),
+                                  workers.join(QStringLiteral(", ")), entry.lastThreadName)
+                             .arg(entry.lastUnitId)
+                             .arg(entry.lastUnitTag.isEmpty() ? tr("no tag") : entry.lastUnitTag)
+                             .arg(entry.lastSequence);
+    setDetailsText(text);
+}
+
+void ExceptionLogView::setDetailsText(const QString &text)
+{
+    if (m_details->toPlainText() == text)
+        return; // rows arrive many times a second: an unchanged text keeps scroll and selection as they are
+    // The text changes (a count, a time): the reader keeps the place and the selection they had.
+    const int scroll = m_details->verticalScrollBar()->value();
+    const int horizontal = m_details->horizontalScrollBar()->value();
+    QTextCursor cursor = m_details->textCursor();
+    const int anchor = cursor.anchor(), position = cursor.position();
+    m_details->setPlainText(text);
+    const int end = static_cast<int>(text.size());
+    cursor = m_details->textCursor();
+    cursor.setPosition(std::min(anchor, end));
+    cursor.setPosition(std::min(position, end), QTextCursor::KeepAnchor);
+    m_details->setTextCursor(cursor);
+    m_details->verticalScrollBar()->setValue(scroll);
+    m_details->horizontalScrollBar()->setValue(horizontal);
 }
 
 void ExceptionLogView::setReadOnly() { m_clearButton->hide(); }

@@ -3,20 +3,26 @@
 #include "chartspanel.h"
 #include "controlpanel.h"
 #include "counterspanel.h"
+#include "elidedlabel.h"
 #include "exceptionlogmodel.h"
 #include "exceptionlogview.h"
 #include "exportcontroller.h"
+#include "helpdialogs.h"
 #include "metricsserver.h"
+#include "runactions.h"
+#include "runnotices.h"
 #include "sessioncontroller.h"
 #include "settingsstore.h"
 #include "sidecolumn.h"
 #include "sizingactions.h"
 #include "snapshotreader.h"
 #include "snapshotwindow.h"
+#include "windowfit.h"
 
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
+#include <QDataStream>
 #include <QDir>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -26,16 +32,24 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QPushButton>
+#include <QScreen>
 #include <QScrollArea>
 #include <QSettings>
 #include <QSplitter>
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QTimer>
+#include <QVBoxLayout>
+
+#include <algorithm>
 
 using namespace poolscope;
 
 namespace {
+constexpr QSize PreferredSize{1560, 960};
+// Below this the charts get too narrow to read beside both side columns.
+constexpr int ChartsComfortableWidth = 620;
+
 QString count(std::uint64_t value) { return QLocale().toString(static_cast<qulonglong>(value)); }
 QString utf8(std::string_view text) { return QString::fromUtf8(text.data(), static_cast<qsizetype>(text.size())); }
 } // namespace
@@ -43,8 +57,11 @@ QString utf8(std::string_view text) { return QString::fromUtf8(text.data(), stat
 MainWindow::MainWindow(PoolSession &session, QWidget *parent)
     : QMainWindow(parent), m_controller(new SessionController(session, this)), m_controls(new ControlPanel),
       m_charts(new ChartsPanel), m_counters(new CountersPanel), m_exceptionModel(new ExceptionLogModel(this)),
-      m_exceptionView(new ExceptionLogView(m_exceptionModel)), m_bottomTabs(new QTabWidget), m_loadLabel(new QLabel),
-      m_runLabel(new QLabel), m_rateLabel(new QLabel), m_poolLabel(new QLabel), m_drainLabel(new QLabel),
+      m_exceptionView(new ExceptionLogView(m_exceptionModel)), m_bottomTabs(new QTabWidget), m_notices(new RunNotices),
+      m_actions(new RunActions(m_controller, this)), m_controlsColumn(verticalScroller(m_controls)),
+      m_countersColumn(verticalScroller(m_counters)), m_columns(new QSplitter(Qt::Horizontal)),
+      m_middle(new QSplitter(Qt::Vertical)), m_loadLabel(new ElidedLabel), m_runLabel(new ElidedLabel),
+      m_rateLabel(new ElidedLabel), m_poolLabel(new ElidedLabel), m_drainLabel(new ElidedLabel),
       m_cancelDrain(new QPushButton(tr("Cancel the rest"))), m_metricsLabel(new QLabel), m_badge(new QLabel),
       m_exports(new ExportController(m_controller, m_charts, this))
 {
@@ -52,20 +69,30 @@ MainWindow::MainWindow(PoolSession &session, QWidget *parent)
     setWindowIcon(QIcon(QStringLiteral(":/poolscope.png")));
 
     m_bottomTabs->addTab(m_exceptionView, tr("Exceptions"));
-    auto *middle = new QSplitter(Qt::Vertical);
-    middle->addWidget(m_charts);
-    middle->addWidget(m_bottomTabs);
-    middle->setStretchFactor(0, 3);
-    middle->setStretchFactor(1, 1);
-    auto *main = new QSplitter(Qt::Horizontal);
-    main->addWidget(verticalScroller(m_controls));
-    main->addWidget(middle);
-    main->addWidget(verticalScroller(m_counters));
-    main->setStretchFactor(0, 0);
-    main->setStretchFactor(1, 1);
-    main->setStretchFactor(2, 0);
-    main->setChildrenCollapsible(false);
-    setCentralWidget(main);
+    m_middle->setObjectName(QStringLiteral("chartsAndLogSplitter"));
+    m_middle->addWidget(m_charts);
+    m_middle->addWidget(m_bottomTabs);
+    m_middle->setStretchFactor(0, 3);
+    m_middle->setStretchFactor(1, 1);
+    m_middle->setChildrenCollapsible(false);
+    auto *middleColumn = new QWidget;
+    auto *middleLayout = new QVBoxLayout(middleColumn);
+    middleLayout->setContentsMargins(0, 4, 0, 0);
+    middleLayout->setSpacing(4);
+    middleLayout->addWidget(m_notices);
+    middleLayout->addWidget(m_middle, 1);
+
+    m_controlsColumn->setObjectName(QStringLiteral("controlsColumn"));
+    m_countersColumn->setObjectName(QStringLiteral("countersColumn"));
+    m_columns->setObjectName(QStringLiteral("columnsSplitter"));
+    m_columns->addWidget(m_controlsColumn);
+    m_columns->addWidget(middleColumn);
+    m_columns->addWidget(m_countersColumn);
+    m_columns->setStretchFactor(0, 0);
+    m_columns->setStretchFactor(1, 1);
+    m_columns->setStretchFactor(2, 0);
+    m_columns->setChildrenCollapsible(false);
+    setCentralWidget(m_columns);
 
     buildStatusBar();
     buildMenus();
@@ -74,7 +101,15 @@ MainWindow::MainWindow(PoolSession &session, QWidget *parent)
     // The controls start out showing the session as it is; nothing is pushed into it.
     m_controls->setState(m_controller->settings());
     m_controller->startRefreshing();
-    resize(1560, 960);
+    // The screen it opens on decides the first size; a saved geometry replaces it later.
+    const QSize first = firstWindowSize(PreferredSize, screen()->availableGeometry());
+    resize(first);
+    fitColumnsToWidth(first.width());
+    // The charts get what they need to be read, the log at least a few rows; a tall window
+    // gives the log a third.
+    const int middleHeight = first.height() - 120; // menu, status bar, notices
+    const int chartsHeight = std::max(m_charts->minimumSizeHint().height(), middleHeight * 2 / 3);
+    m_middle->setSizes({chartsHeight, std::max(150, middleHeight - chartsHeight)});
 }
 
 MainWindow::~MainWindow() = default;
@@ -151,8 +186,13 @@ void MainWindow::connectController()
     connect(m_controls, &ControlPanel::loadSettingsChanged, this, applyControls);
     connect(m_controls, &ControlPanel::startPauseRequested, c, &SessionController::toggleLoad);
     connect(m_controls, &ControlPanel::stopRequested, c, &SessionController::stopLoad);
-    connect(m_controls, &ControlPanel::shutdownRequested, c, &SessionController::shutdown);
-    connect(m_controls, &ControlPanel::restartRequested, this, &MainWindow::restartPool);
+    connect(m_controls, &ControlPanel::shutdownRequested, m_actions, &RunActions::requestShutdown);
+    connect(m_controls, &ControlPanel::restartRequested, m_actions, &RunActions::requestRestart);
+
+    connect(m_notices, &RunNotices::startLoadRequested, c, &SessionController::toggleLoad);
+    connect(m_notices, &RunNotices::workersRequested, m_controls, &ControlPanel::chooseWorkerCount);
+    connect(m_notices, &RunNotices::dropOutdatedRequested, c, &SessionController::restartKeepingLoad);
+    connect(c, &SessionController::queuedUnitsOutdated, m_notices, &RunNotices::showOutdatedUnits);
 }
 
 void MainWindow::buildMenus()
@@ -182,9 +222,9 @@ void MainWindow::buildMenus()
     QMenu *pool = menuBar()->addMenu(tr("&Pool"));
     pool->addAction(tr("&Reset peaks"), QKeySequence(Qt::CTRL | Qt::Key_R), m_controller, &SessionController::resetPeaks);
     pool->addSeparator();
-    pool->addAction(tr("&Graceful shutdown"), this, [this] { m_controller->shutdown(true); });
-    pool->addAction(tr("&Fast shutdown"), this, [this] { m_controller->shutdown(false); });
-    pool->addAction(tr("R&estart"), this, &MainWindow::restartPool);
+    pool->addAction(tr("&Graceful shutdown…"), this, [this] { m_actions->requestShutdown(true); });
+    pool->addAction(tr("&Fast shutdown…"), this, [this] { m_actions->requestShutdown(false); });
+    pool->addAction(tr("R&estart…"), this, &MainWindow::restartPool);
     m_previousRunAction = pool->addAction(tr("&Previous run…"), this, &MainWindow::showPreviousRun);
     m_previousRunAction->setToolTip(tr("The run before the last restart, as it ended, read-only"));
     m_previousRunAction->setEnabled(false);
@@ -196,8 +236,24 @@ void MainWindow::buildMenus()
     view->addAction(tr("Last &hour"), QKeySequence(Qt::CTRL | Qt::Key_3), this, [this] { m_charts->setWindowSeconds(3600); });
     view->addAction(tr("&Pause / follow charts"), QKeySequence(Qt::Key_Space), this,
                     [this] { m_charts->setFollowing(!m_charts->isFollowing()); });
+    view->addSeparator();
+    m_controlsAction = view->addAction(tr("&Controls column"), QKeySequence(Qt::CTRL | Qt::Key_BracketLeft), this,
+                                       [this](bool shown) { m_controlsColumn->setVisible(shown); });
+    m_controlsAction->setCheckable(true);
+    m_controlsAction->setChecked(true);
+    m_countersAction = view->addAction(tr("C&ounters column"), QKeySequence(Qt::CTRL | Qt::Key_BracketRight), this,
+                                       &MainWindow::setCountersColumnVisible);
+    m_countersAction->setCheckable(true);
+    m_countersAction->setChecked(true);
 
     QMenu *help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&Quick start"), QKeySequence::HelpContents, this, [this] {
+        openHelpPage(this, QStringLiteral("quickStartPage"), tr("Poolscope quick start"), quickStartHtml());
+    });
+    help->addAction(tr("&Keyboard shortcuts"), QKeySequence(Qt::CTRL | Qt::Key_Slash), this, [this] {
+        openHelpPage(this, QStringLiteral("shortcutsPage"), tr("Poolscope shortcuts"), shortcutListHtml(menuBar()));
+    });
+    help->addSeparator();
     help->addAction(tr("&About Poolscope"), this, [this] {
         QMessageBox::about(this, tr("About Poolscope"),
                            tr("<b>Poolscope %1</b><p>A live monitor for an IOCP-style worker pool: one waiter woken "
@@ -280,39 +336,7 @@ void MainWindow::setChartWindowSeconds(double seconds) { m_charts->setWindowSeco
 double MainWindow::chartWindowSeconds() const { return m_charts->windowSeconds(); }
 void MainWindow::toggleLoad() { m_controller->toggleLoad(); }
 
-QMessageBox *MainWindow::ask(const QString &name, const QString &title, const QString &text)
-{
-    if (m_question)
-        m_question->close();
-    m_question = new QMessageBox(QMessageBox::Question, title, text, QMessageBox::NoButton, this);
-    m_question->setObjectName(name);
-    m_question->setAttribute(Qt::WA_DeleteOnClose);
-    return m_question;
-}
-
-void MainWindow::restartPool()
-{
-    if (!m_controller->isDraining()) {
-        m_controller->restart();
-        return;
-    }
-    // Never wait here: the drain goes on while the user decides, and the restart follows it.
-    const SessionStatus status = m_controller->status();
-    QMessageBox *question = ask(QStringLiteral("restartDuringDrainDialog"), tr("Restart the pool"),
-                                tr("The pool is still draining: %1 queued, %2 running. Restart when the drain ends, "
-                                   "or cancel the rest and restart as soon as the running units finish?")
-                                    .arg(count(status.pool.queued), count(status.pool.inFlight)));
-    QPushButton *wait = question->addButton(tr("Restart when drained"), QMessageBox::AcceptRole);
-    QPushButton *cut = question->addButton(tr("Cancel the rest and restart"), QMessageBox::DestructiveRole);
-    question->addButton(QMessageBox::Cancel);
-    connect(question, &QMessageBox::buttonClicked, this, [this, wait, cut](QAbstractButton *button) {
-        if (button == cut)
-            m_controller->cancelDrain();
-        if (button == wait || button == cut)
-            m_controller->restart();
-    });
-    question->open();
-}
+void MainWindow::restartPool() { m_actions->requestRestart(); }
 
 void MainWindow::closeEvent(QCloseEvent *event)
 {
@@ -321,23 +345,86 @@ void MainWindow::closeEvent(QCloseEvent *event)
         return;
     }
     event->ignore(); // the run stops off the GUI thread; readyToQuit() closes the window then
-    if (m_controller->isQuitPending())
+    m_actions->requestQuit();
+}
+
+void MainWindow::fitToScreen()
+{
+    const QRect available = screen()->availableGeometry();
+    const QRect frame = frameGeometry();
+    const QRect fitted = clampToScreen(frame, available);
+    if (fitted == frame)
         return;
-    const SessionStatus status = m_controller->status();
-    if (!m_controller->isDraining() || status.pool.queued == 0) {
-        m_controller->prepareQuit();
+    // The frame is what must fit; the widget's own geometry excludes it.
+    const QMargins decorations(geometry().left() - frame.left(), geometry().top() - frame.top(),
+                               frame.right() - geometry().right(), frame.bottom() - geometry().bottom());
+    setGeometry(fitted.marginsRemoved(decorations));
+}
+
+void MainWindow::fitColumnsToWidth(int width)
+{
+    // Each side column gets the width its content asks for, the charts the rest; when the
+    // charts would be left too narrow, the counters column starts hidden (View menu).
+    const int controls = m_controls->sizeHint().width() + 20;
+    const int counters = m_counters->sizeHint().width() + 20;
+    const bool roomForCounters = width - controls - counters >= ChartsComfortableWidth;
+    setCountersColumnVisible(roomForCounters);
+    m_columns->setSizes({controls, width - controls - (roomForCounters ? counters : 0), roomForCounters ? counters : 0});
+}
+
+void MainWindow::setCountersColumnVisible(bool visible)
+{
+    if (m_countersAction)
+        m_countersAction->setChecked(visible);
+    if (visible == !m_countersColumn->isHidden())
+        return;
+    if (!visible) {
+        m_countersColumn->hide();
         return;
     }
-    QMessageBox *question = ask(QStringLiteral("quitDuringDrainDialog"), tr("Quit Poolscope"),
-                                tr("The pool is still draining: %1 queued, %2 running. Quit now and cancel the rest?")
-                                    .arg(count(status.pool.queued), count(status.pool.inFlight)));
-    QPushButton *quit = question->addButton(tr("Cancel the rest and quit"), QMessageBox::DestructiveRole);
-    question->addButton(tr("Keep draining"), QMessageBox::RejectRole);
-    connect(question, &QMessageBox::buttonClicked, this, [this, quit](QAbstractButton *button) {
-        if (button == quit)
-            m_controller->prepareQuit();
-    });
-    question->open();
+    // Shown again: it takes the width its content asks for from the charts, as far as the
+    // charts can give it.
+    QList<int> sizes = m_columns->sizes();
+    const int spare = sizes[1] - m_charts->minimumSizeHint().width();
+    const int wanted = std::min(m_counters->sizeHint().width() + 20, std::max(spare, m_countersColumn->minimumWidth()));
+    m_countersColumn->show();
+    sizes[1] -= wanted;
+    sizes[2] = wanted;
+    m_columns->setSizes(sizes);
+}
+
+bool MainWindow::isCountersColumnVisible() const { return !m_countersColumn->isHidden(); }
+
+namespace {
+constexpr quint32 LayoutVersion = 1;
+}
+
+QByteArray MainWindow::saveLayout() const
+{
+    QByteArray bytes;
+    QDataStream out(&bytes, QIODevice::WriteOnly);
+    out << LayoutVersion << m_columns->saveState() << m_middle->saveState() << m_exceptionView->splitter()->saveState()
+        << !m_controlsColumn->isHidden() << !m_countersColumn->isHidden();
+    return bytes;
+}
+
+bool MainWindow::restoreLayout(const QByteArray &layout)
+{
+    QDataStream in(layout);
+    quint32 version = 0;
+    QByteArray columns, middle, details;
+    bool controlsShown = true, countersShown = true;
+    in >> version >> columns >> middle >> details >> controlsShown >> countersShown;
+    if (in.status() != QDataStream::Ok || version != LayoutVersion)
+        return false;
+    // Columns first: showing one after restoreState() would share out the sizes anew.
+    m_controlsColumn->setVisible(controlsShown);
+    m_controlsAction->setChecked(controlsShown);
+    setCountersColumnVisible(countersShown);
+    m_columns->restoreState(columns);
+    m_middle->restoreState(middle);
+    m_exceptionView->splitter()->restoreState(details);
+    return true;
 }
 
 void MainWindow::onRunStarted(quint64 number)
@@ -348,8 +435,7 @@ void MainWindow::onRunStarted(quint64 number)
     m_exceptionView->setDroppedCount(0);
     m_charts->startNewRun();
     m_previousRunAction->setEnabled(true);
-    if (m_question)
-        m_question->close();
+    m_notices->clearForNewRun();
     m_controls->setState(m_controller->settings());
     statusBar()->showMessage(tr("Run %1 started; run %2 is under Pool → Previous run").arg(number).arg(number - 1), 8000);
 }
@@ -387,6 +473,7 @@ void MainWindow::showStatus(const SessionStatus &status)
     const bool stopped = status.phase != RunPhase::Running || status.pool.state != PoolState::Running;
     m_controls->setLoadState(status.load);
     m_controls->setPoolStopped(stopped);
+    m_notices->showStatus(status);
     QString loadText = tr("Load: %1").arg(utf8(nameOf(status.load)));
     if (status.load == LoadState::Running && status.loadStats.atQueueCap)
         loadText += tr(" (waiting at the queue cap)");

@@ -22,13 +22,23 @@ class QAction;
 class QLabel;
 class QMessageBox;
 class QPushButton;
+class QScrollArea;
+class QSplitter;
 class QTabWidget;
+class RunActions;
+class RunNotices;
 class SessionController;
 class SnapshotWindow;
 
-// Assembles the window: controls on the left, the charts in the middle, counters on the
-// right, the exception log below; menus, shortcuts and the status bar. It connects the
-// widgets to the SessionController and shows what it reports; it runs nothing itself.
+// Assembles the window: controls on the left, the notices and the charts in the middle,
+// counters on the right, the exception log below; menus, shortcuts and the status bar. It
+// connects the widgets to the SessionController and shows what it reports; it runs nothing
+// itself.
+//
+// It fits the screen it opens on: the first size is at most the screen's available size, the
+// side columns scroll, the status bar's lines give up width first, and a window too narrow
+// for both side columns starts with the counters column hidden (View menu). Its minimum size
+// stays under 1024 x 700.
 // Closing it never waits: a run still going is stopped off the GUI thread first (and a long
 // drain asks). GUI thread only.
 class MainWindow : public QMainWindow {
@@ -47,6 +57,16 @@ public:
     // Serves /metrics for Prometheus (--serve-metrics); false with a one-line error.
     bool serveMetrics(const ListenAddress &address, QString &error);
     QString metricsUrl() const; // empty when not serving
+
+    // Moves and shrinks the window so that all of it lies on its screen's available area
+    // (after restoreGeometry() of a geometry saved on another screen).
+    void fitToScreen();
+    // The splitters' positions and which side columns are shown, as saved between runs;
+    // restoreLayout() ignores what it cannot read (another version's bytes) and says so.
+    QByteArray saveLayout() const;
+    bool restoreLayout(const QByteArray &layout);
+    void setCountersColumnVisible(bool visible);
+    bool isCountersColumnVisible() const;
     // Opens a saved JSON snapshot in a read-only window beside this one; null (and an error
     // dialog) when it cannot be read.
     SnapshotWindow *openSnapshot(const QString &path);
@@ -55,7 +75,7 @@ public slots:
     void toggleLoad();
     void chooseSnapshotToOpen();
     void showPreviousRun();
-    void restartPool(); // asks first while a drain runs
+    void restartPool(); // asks first (see RunActions)
 
 protected:
     void closeEvent(QCloseEvent *event) override;
@@ -68,7 +88,7 @@ private:
     void showFailure(const QString &typeName, const QString &message, quint64 cancelled);
     void showError(const QString &what, const QString &detail);
     void onRunStarted(quint64 number);
-    QMessageBox *ask(const QString &name, const QString &title, const QString &text);
+    void fitColumnsToWidth(int width);
 
     SessionController *m_controller;
     ControlPanel *m_controls;
@@ -77,6 +97,14 @@ private:
     ExceptionLogModel *m_exceptionModel;
     ExceptionLogView *m_exceptionView;
     QTabWidget *m_bottomTabs;
+    RunNotices *m_notices;
+    RunActions *m_actions;
+    QScrollArea *m_controlsColumn;
+    QScrollArea *m_countersColumn;
+    QSplitter *m_columns;
+    QSplitter *m_middle;
+    QAction *m_controlsAction = nullptr;
+    QAction *m_countersAction = nullptr;
     QLabel *m_loadLabel;
     QLabel *m_runLabel;
     QLabel *m_rateLabel;
@@ -90,5 +118,4 @@ private:
     QList<QAction *> m_exportActions;
     MetricsServer *m_metricsServer = nullptr;
     QPointer<QMessageBox> m_errorDialog;
-    QPointer<QMessageBox> m_question;
 };

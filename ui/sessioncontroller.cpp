@@ -4,6 +4,7 @@
 #include <QLocale>
 
 #include <algorithm>
+#include <utility>
 
 using namespace poolscope;
 
@@ -27,18 +28,23 @@ ControlState toControlState(const SessionSettings &settings)
     return state;
 }
 
-QString describeDrain(bool graceful, const ShutdownResult &result, const PoolSnapshot &after)
+QString describeDrain(const QString &what, const ShutdownResult &result, const PoolSnapshot &after)
 {
-    QString summary = QCoreApplication::translate("SessionController", "%1 shutdown: %2 drained, %3 cancelled in %4 ms")
-                          .arg(graceful ? QCoreApplication::translate("SessionController", "Graceful")
-                                        : QCoreApplication::translate("SessionController", "Fast"))
-                          .arg(count(result.drained), count(result.cancelled))
+    QString summary = QCoreApplication::translate("SessionController", "%1: %2 drained, %3 cancelled in %4 ms")
+                          .arg(what, count(result.drained), count(result.cancelled))
                           .arg(std::chrono::duration_cast<std::chrono::milliseconds>(result.elapsed).count());
     if (result.deadlineMissed)
         summary += QCoreApplication::translate("SessionController", "; deadline missed: %1 queued, %2 running on %3 threads")
                        .arg(count(after.queued), count(after.inFlight))
                        .arg(result.workersStillAlive);
     return summary;
+}
+
+bool unitsDiffer(const LoadSettings &before, const LoadSettings &after)
+{
+    return before.costDistribution != after.costDistribution || before.meanCost != after.meanCost ||
+           before.blockingShare != after.blockingShare || before.blockingTime != after.blockingTime ||
+           before.exceptionProbability != after.exceptionProbability || before.exceptionType != after.exceptionType;
 }
 
 SessionController::SessionController(PoolSession &session, QObject *parent) : QObject(parent), m_session(session)
@@ -103,7 +109,10 @@ void SessionController::refresh()
             }
             // The pool stopped accepting and cancelled its queue; its threads are joined off
             // this thread, since a running unit may take its time.
-            shutdown(false);
+            if (!m_draining && status.phase == RunPhase::Running) {
+                m_session.beginShutdown();
+                startDrain(DrainReason::FailFast);
+            }
             emit poolFailed(QString::fromStdString(type), QString::fromStdString(message), status.pool.cancelled);
         }
     }
@@ -113,8 +122,13 @@ void SessionController::refresh()
 bool SessionController::apply(const ControlState &state)
 {
     std::string error;
-    if (m_session.apply(toSessionSettings(state), error))
+    const LoadSettings before = m_session.settings().load;
+    if (m_session.apply(toSessionSettings(state), error)) {
+        const SessionStatus status = m_session.status();
+        if (status.phase == RunPhase::Running && status.pool.queued > 0 && unitsDiffer(before, state.load))
+            emit queuedUnitsOutdated(status.pool.queued);
         return true;
+    }
     emit errorOccurred(tr("The settings were not applied."), QString::fromStdString(error));
     return false;
 }
@@ -148,24 +162,33 @@ void SessionController::shutdown(bool graceful)
     if (m_draining || m_session.status().phase != RunPhase::Running)
         return;
     m_session.beginShutdown(); // stops the load: milliseconds
-    startDrain(graceful ? ShutdownMode::Graceful : ShutdownMode::Fast);
+    startDrain(graceful ? DrainReason::GracefulShutdown : DrainReason::FastShutdown);
 }
 
-void SessionController::startDrain(ShutdownMode mode)
+void SessionController::startDrain(DrainReason reason)
 {
+    const ShutdownMode mode = reason == DrainReason::GracefulShutdown ? ShutdownMode::Graceful : ShutdownMode::Fast;
     m_draining = true;
     emit drainStarted(mode == ShutdownMode::Graceful);
     PoolSession &session = m_session;
     m_jobs.startJob([&session, mode] { return session.drain(mode, DrainDeadline); },
-                    [this, mode](const ShutdownResult &result) { onDrained(mode, result); });
+                    [this, reason](const ShutdownResult &result) { onDrained(reason, result); });
     emit statusChanged(m_session.status());
 }
 
-void SessionController::onDrained(ShutdownMode mode, const ShutdownResult &result)
+void SessionController::onDrained(DrainReason reason, const ShutdownResult &result)
 {
     m_draining = false;
     refresh();
-    emit drainFinished(describeDrain(mode == ShutdownMode::Graceful, result, m_session.status().pool));
+    QString what;
+    switch (reason) {
+    case DrainReason::GracefulShutdown: what = tr("Graceful shutdown"); break;
+    case DrainReason::FastShutdown: what = tr("Fast shutdown"); break;
+    case DrainReason::FailFast: what = tr("Fail fast stopped the pool"); break;
+    case DrainReason::Restart: what = tr("Stopped for the restart"); break;
+    case DrainReason::Quit: what = tr("Stopped to quit"); break;
+    }
+    emit drainFinished(describeDrain(what, result, m_session.status().pool));
     if (m_quitWhenDrained) {
         emit readyToQuit();
         return;
@@ -201,11 +224,19 @@ void SessionController::restart()
         m_restartWhenDrained = true; // when the drain in progress (or the fast one begun here) ends
         if (!m_draining) {
             m_session.beginShutdown();
-            startDrain(ShutdownMode::Fast);
+            startDrain(DrainReason::Restart);
         }
         return;
     }
     restartNow();
+}
+
+void SessionController::restartKeepingLoad()
+{
+    if (m_quitWhenDrained)
+        return;
+    m_resumeLoadAfterRestart = m_session.status().load == LoadState::Running;
+    restart();
 }
 
 void SessionController::restartNow()
@@ -214,11 +245,14 @@ void SessionController::restartNow()
     try {
         m_session.restart(QCoreApplication::applicationVersion().toStdString());
     } catch (const std::exception &error) {
+        m_resumeLoadAfterRestart = false;
         emit errorOccurred(tr("The pool was not restarted."), QString::fromUtf8(error.what()));
         return;
     }
     m_failureShown = false;
     m_completionRate = 0;
+    if (std::exchange(m_resumeLoadAfterRestart, false))
+        m_session.startLoad();
     // A pool whose threads outlived their drain is let go of here, off this thread.
     PoolSession &session = m_session;
     m_jobs.startJob(
@@ -244,5 +278,5 @@ void SessionController::prepareQuit()
         return;
     }
     m_session.beginShutdown();
-    startDrain(ShutdownMode::Fast);
+    startDrain(DrainReason::Quit);
 }

@@ -68,6 +68,9 @@ public slots:
     void shutdown(bool graceful);
     void cancelDrain();  // a graceful drain becomes a fast one: the rest is cancelled
     void restart();      // see the class comment
+    // Restart (cancelling what is queued) and, when the load was running, start it again in
+    // the new run: "drop the backlog made with the old settings and go on with the new ones".
+    void restartKeepingLoad();
     void prepareQuit();  // cancels what is queued, drains, then emits readyToQuit()
 
 signals:
@@ -79,13 +82,19 @@ signals:
     void poolFailed(const QString &typeName, const QString &message, quint64 cancelled);
     void drainStarted(bool graceful);
     void drainFinished(const QString &summary);
+    // apply() changed what new units do (cost, blocking, exceptions) while `queued` units made
+    // with the old settings still wait: they run first, as they were made.
+    void queuedUnitsOutdated(quint64 queued);
     void runStarted(quint64 number);
     void readyToQuit();
     void errorOccurred(const QString &what, const QString &detail);
 
 private:
-    void startDrain(poolscope::ShutdownMode mode);
-    void onDrained(poolscope::ShutdownMode mode, const poolscope::ShutdownResult &result);
+    // Why a drain runs, for the line that reports it: a fail-fast stop is not a "Fast
+    // shutdown" the user asked for.
+    enum class DrainReason { GracefulShutdown, FastShutdown, FailFast, Restart, Quit };
+    void startDrain(DrainReason reason);
+    void onDrained(DrainReason reason, const poolscope::ShutdownResult &result);
     void restartNow();
     void cancelQueuedOffThisThread();
 
@@ -98,13 +107,18 @@ private:
     bool m_draining = false;
     bool m_restartWhenDrained = false;
     bool m_quitWhenDrained = false;
+    bool m_resumeLoadAfterRestart = false;
     std::vector<poolscope::Sample> m_samples;
     std::vector<poolscope::ExceptionReport> m_reports;
 };
 
 // "Graceful shutdown: 1,000 drained, 0 cancelled in 12 ms; deadline missed: 774,483 queued,
-// 16 running". Pure function: any thread.
-QString describeDrain(bool graceful, const poolscope::ShutdownResult &result, const poolscope::PoolSnapshot &after);
+// 16 running", after `what` ("Graceful shutdown", "Fail fast", ...). Pure function: any thread.
+QString describeDrain(const QString &what, const poolscope::ShutdownResult &result, const poolscope::PoolSnapshot &after);
+
+// True when units made with `after` differ from units made with `before` (their cost,
+// blocking or exceptions); the pace of posting does not count. Pure function: any thread.
+bool unitsDiffer(const poolscope::LoadSettings &before, const poolscope::LoadSettings &after);
 
 // ControlState <-> SessionSettings: the controls' int fields are the session's unsigned ones.
 poolscope::SessionSettings toSessionSettings(const ControlState &state);

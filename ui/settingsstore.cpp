@@ -90,6 +90,10 @@ QByteArray SettingsStore::loadGeometry() const { return m_settings.value(QString
 
 void SettingsStore::saveGeometry(const QByteArray &geometry) { m_settings.setValue(QStringLiteral("window/geometry"), geometry); }
 
+QByteArray SettingsStore::loadWindowLayout() const { return m_settings.value(QStringLiteral("window/layout")).toByteArray(); }
+
+void SettingsStore::saveWindowLayout(const QByteArray &layout) { m_settings.setValue(QStringLiteral("window/layout"), layout); }
+
 double SettingsStore::loadChartWindow() const
 {
     const double seconds = m_settings.value(QStringLiteral("charts/windowSeconds"), 30.0).toDouble();

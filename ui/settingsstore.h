@@ -28,6 +28,9 @@ public:
 
     QByteArray loadGeometry() const;
     void saveGeometry(const QByteArray &geometry);
+    // The window's splitter positions and shown columns (MainWindow::saveLayout()'s bytes).
+    QByteArray loadWindowLayout() const;
+    void saveWindowLayout(const QByteArray &layout);
 
     double loadChartWindow() const; // seconds; 30 when unset or invalid
     void saveChartWindow(double seconds);

@@ -11,6 +11,7 @@
 #include "mainwindow.h"
 #include "snapshotreader.h"
 #include "snapshotwindow.h"
+#include "workerslider.h"
 #include "poolsession.h"
 #include "sessioncontroller.h"
 
@@ -60,6 +61,19 @@ QAbstractButton *buttonNamed(QMessageBox *box, const QString &text)
         if (button->text() == text)
             return button;
     return nullptr;
+}
+
+// Answers the question `dialogName` (Graceful/Fast shutdown, Restart ask first) with `answer`.
+bool answerQuestion(const QWidget &window, const QString &dialogName, const QString &answer)
+{
+    QMessageBox *question = nullptr;
+    if (!QTest::qWaitFor([&] { return (question = window.findChild<QMessageBox *>(dialogName)) && question->isVisible(); }, 5000))
+        return false;
+    QAbstractButton *button = buttonNamed(question, answer);
+    if (!button)
+        return false;
+    QTest::mouseClick(button, Qt::LeftButton);
+    return true;
 }
 
 // The largest time between two turns of the GUI thread's event loop while it is installed
@@ -157,29 +171,35 @@ void TestMainWindow::workerSliderResizesTheLivePool()
     window.applyControlState(quietState());
     window.show();
     QVERIFY(QTest::qWaitForWindowExposed(&window));
-    QSlider *slider = controlsOf(window)->workerSlider();
+    WorkerSlider *slider = controlsOf(window)->workerSlider();
     QTRY_COMPARE(session.status().pool.liveWorkers, 4u);
 
     slider->setFocus();
     for (int i = 0; i < 3; ++i)
-        QTest::keyClick(slider, Qt::Key_Right); // the user's keyboard on the real widget
-    QCOMPARE(slider->value(), 7);
+        QTest::keyClick(slider, Qt::Key_Right); // the user's keyboard on the real widget: one worker a key
+    QCOMPARE(slider->count(), 7);
     QCOMPARE(controlsOf(window)->workerSpin()->value(), 7);
     QCOMPARE(session.status().pool.targetWorkers, 7u);
     QTRY_COMPARE(session.status().pool.liveWorkers, 7u);
 
+    // Home is the slider's low end: one worker, never none.
     QTest::keyClick(slider, Qt::Key_Home);
+    QCOMPARE(session.status().pool.targetWorkers, 1u);
+    QTRY_COMPARE(session.status().pool.liveWorkers, 1u);
+    // None is typed in the box, on purpose.
+    controlsOf(window)->workerSpin()->setValue(0);
     QCOMPARE(session.status().pool.targetWorkers, 0u);
     QTRY_COMPARE(session.status().pool.liveWorkers, 0u);
 
     // A drag with the mouse: press on the handle and move to the far right end.
-    const QPoint handle(slider->style()->sliderPositionFromValue(0, 256, 0, slider->width()), slider->height() / 2);
+    const QPoint handle(slider->style()->sliderPositionFromValue(slider->minimum(), slider->maximum(), slider->value(), slider->width()),
+                        slider->height() / 2);
     QTest::mousePress(slider, Qt::LeftButton, {}, handle + QPoint(4, 0));
     QTest::mouseMove(slider, QPoint(slider->width() - 1, slider->height() / 2));
     QTest::mouseRelease(slider, Qt::LeftButton, {}, QPoint(slider->width() - 1, slider->height() / 2));
-    QVERIFY(slider->value() > 200);
-    QCOMPARE(session.status().pool.targetWorkers, unsigned(slider->value()));
-    QTRY_COMPARE_WITH_TIMEOUT(session.status().pool.liveWorkers, unsigned(slider->value()), 15000);
+    QVERIFY(slider->count() > 200);
+    QCOMPARE(session.status().pool.targetWorkers, unsigned(slider->count()));
+    QTRY_COMPARE_WITH_TIMEOUT(session.status().pool.liveWorkers, unsigned(slider->count()), 15000);
 }
 
 void TestMainWindow::loadStartAndStopMoveTheCounters()
@@ -295,6 +315,7 @@ void TestMainWindow::fastShutdownReportsWhatItCancelled()
         session.post([] {});
     QSignalSpy finished(controllerOf(window), &SessionController::drainFinished);
     QTest::mouseClick(window.findChild<QPushButton *>(QStringLiteral("fastShutdownButton")), Qt::LeftButton);
+    QVERIFY(answerQuestion(window, QStringLiteral("confirmFastShutdownDialog"), QStringLiteral("Shut down fast")));
     QVERIFY(finished.wait(10000));
     QVERIFY2(finished.first().at(0).toString().contains(QStringLiteral("1,000 cancelled")),
              qPrintable(finished.first().at(0).toString()));
@@ -383,6 +404,7 @@ void TestMainWindow::restartDuringADrainNeverStallsTheGui()
 
     EventLoopGapMeter meter;
     QTest::mouseClick(window.findChild<QPushButton *>(QStringLiteral("gracefulShutdownButton")), Qt::LeftButton);
+    QVERIFY(answerQuestion(window, QStringLiteral("confirmGracefulShutdownDialog"), QStringLiteral("Shut down gracefully")));
     QTRY_VERIFY(session.status().drain.has_value());
     QTRY_VERIFY(window.findChild<QLabel *>(QStringLiteral("drainProgress"))->isVisible());
     QVERIFY2(window.findChild<QLabel *>(QStringLiteral("drainProgress"))->text().contains(QLocale().toString(qulonglong(Queued))),
