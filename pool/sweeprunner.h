@@ -90,7 +90,7 @@ public:
     // Owner thread only (the thread that calls it).
     SweepResult run(const ProgressHandler &progress = {}, const PointHandler &pointDone = {});
 
-    void cancel();                 // Thread-safe. Never waits.
+    void cancel();                 // Thread-safe. Does not wait for the sweep to stop.
     bool isCancelled() const;      // Thread-safe.
 
 private:
