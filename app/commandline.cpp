@@ -74,7 +74,12 @@ bool parseCommandLine(const QStringList &arguments, AppOptions &options, QString
     const QCommandLineOption delay(QStringLiteral("screenshot-delay"),
                                    QStringLiteral("Seconds of load before the screenshot (0.5..600, default 5)."),
                                    QStringLiteral("seconds"), QStringLiteral("5"));
-    parser.addOptions({reset, startLoad, screenshot, delay, serveMetricsOption()});
+    const QCommandLineOption idle(QStringLiteral("screenshot-idle"),
+                                  QStringLiteral("With --screenshot: leave the load stopped (what a first launch shows)."));
+    const QCommandLineOption wholeScreen(QStringLiteral("screenshot-screen"),
+                                         QStringLiteral("With --screenshot: grab the whole screen (window frames, saved-run windows) "
+                                                        "rather than the main window."));
+    parser.addOptions({reset, startLoad, screenshot, delay, idle, wholeScreen, serveMetricsOption()});
     parser.addPositionalArgument(QStringLiteral("snapshot"), QStringLiteral("Saved runs (JSON snapshots) to open read-only beside the live one."),
                                  QStringLiteral("[snapshot.json...]"));
     if (!parseArguments(parser, arguments, error))
@@ -97,7 +102,12 @@ bool parseCommandLine(const QStringList &arguments, AppOptions &options, QString
             error = QStringLiteral("--screenshot: %1").arg(elideMessage(QString::fromStdString(reason)));
             return false;
         }
-        options.startLoad = true;
+        options.screenshotIdle = parser.isSet(idle);
+        options.screenshotScreen = parser.isSet(wholeScreen);
+        options.startLoad = !options.screenshotIdle;
+    } else if (parser.isSet(idle) || parser.isSet(wholeScreen)) {
+        error = QStringLiteral("--%1 needs --screenshot").arg(parser.isSet(idle) ? idle.names().constFirst() : wholeScreen.names().constFirst());
+        return false;
     }
     bool ok = false;
     options.screenshotDelay = parser.value(delay).toDouble(&ok);

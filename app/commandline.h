@@ -14,6 +14,8 @@ struct AppOptions {
     bool startLoad = false;
     QString screenshotFile;   // non-empty: grab the window after screenshotDelay and quit
     double screenshotDelay = 5; // seconds
+    bool screenshotIdle = false;   // the screenshot with the load stopped (a first launch)
+    bool screenshotScreen = false; // grab the whole screen (frames, every window), not the window
     std::optional<ListenAddress> serveMetrics;
     QStringList snapshots; // saved runs to open beside the live one
 };

@@ -13,6 +13,8 @@
 
 #include <QApplication>
 #include <QBuffer>
+#include <QPixmap>
+#include <QScreen>
 #include <QSettings>
 #include <QTimer>
 
@@ -100,7 +102,8 @@ int main(int argc, char **argv)
             QBuffer buffer(&png);
             buffer.open(QIODevice::WriteOnly);
             std::string writeError = "the picture could not be encoded";
-            if (!window.grab().save(&buffer, "PNG") ||
+            const QPixmap picture = options.screenshotScreen ? window.screen()->grabWindow(0) : window.grab();
+            if (!picture.save(&buffer, "PNG") ||
                 !poolscope::writeFileSafely(options.screenshotFile.toStdString(),
                                             [&png](std::ostream &out) { out.write(png.constData(), png.size()); }, writeError)) {
                 std::fprintf(stderr, "poolscope: could not write the screenshot: %s\n", writeError.c_str());

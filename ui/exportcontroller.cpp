@@ -19,6 +19,7 @@
 #include <QImage>
 #include <QLabel>
 #include <QLocale>
+#include <QPageSize>
 #include <QMessageBox>
 #include <QProgressDialog>
 #include <QRadioButton>
@@ -28,6 +29,8 @@
 #include <QVBoxLayout>
 
 #include <algorithm>
+#include <utility>
+#include <vector>
 
 using namespace poolscope;
 
@@ -49,6 +52,9 @@ KindFacts factsOf(ExportController::Kind kind)
     case ExportController::Kind::Metrics:
         return {QT_TRANSLATE_NOOP("ExportController", "metrics (OpenMetrics text)"), "txt",
                 "OpenMetrics text (*.txt *.prom)"};
+    case ExportController::Kind::PrometheusMetrics:
+        return {QT_TRANSLATE_NOOP("ExportController", "metrics (Prometheus text 0.0.4)"), "prom",
+                "Prometheus text (*.prom *.txt)"};
     case ExportController::Kind::ChartsPng:
         return {QT_TRANSLATE_NOOP("ExportController", "charts (PNG)"), "png", "PNG image (*.png)"};
     case ExportController::Kind::ChartsPdf:
@@ -63,17 +69,38 @@ bool hasHistoryChoice(ExportController::Kind kind)
 }
 
 
-// The one question an export kind has beyond the file: how much history, or what size.
+QString describePage(PdfPage page, QSize picture)
+{
+    const QSize points = ExportController::pdfPagePoints(page, picture);
+    switch (page) {
+    case PdfPage::A4Landscape:
+        return QCoreApplication::translate("ExportController", "A4, landscape (297 × 210 mm)");
+    case PdfPage::LetterLandscape:
+        return QCoreApplication::translate("ExportController", "Letter, landscape (11 × 8.5 in)");
+    case PdfPage::PictureSize:
+        return QCoreApplication::translate("ExportController", "The picture size: %1 × %2 pt (1 px = 1 pt, %3 × %4 in)")
+            .arg(points.width())
+            .arg(points.height())
+            .arg(QLocale().toString(points.width() / 72.0, 'f', 1), QLocale().toString(points.height() / 72.0, 'f', 1));
+    }
+    return {};
+}
+
+// The one question an export kind has beyond the file: how much history, or what size (and,
+// for a PDF, which page).
 bool askOptions(ExportController::Kind kind, ExportPreferences &preferences, double chartWindowSeconds, QWidget *parent)
 {
-    if (kind == ExportController::Kind::Metrics)
+    if (kind == ExportController::Kind::Metrics || kind == ExportController::Kind::PrometheusMetrics)
         return true;
     QDialog dialog(parent);
-    dialog.setWindowTitle(QCoreApplication::translate("ExportController", "Export %1")
-                              .arg(QCoreApplication::translate("ExportController", factsOf(kind).description)));
+    dialog.setObjectName(QStringLiteral("exportOptionsDialog"));
+    const QString title = QCoreApplication::translate("ExportController", "Export %1")
+                              .arg(QCoreApplication::translate("ExportController", factsOf(kind).description));
+    dialog.setWindowTitle(title);
     auto *layout = new QVBoxLayout(&dialog);
     QRadioButton *whole = nullptr;
     QSpinBox *width = nullptr, *height = nullptr;
+    std::vector<std::pair<QRadioButton *, PdfPage>> pages;
     if (hasHistoryChoice(kind)) {
         whole = new QRadioButton(QCoreApplication::translate("ExportController", "The whole history the app keeps (up to 1 h)"));
         auto *window = new QRadioButton(QCoreApplication::translate("ExportController", "What the charts' window shows (last %1 s)")
@@ -83,33 +110,57 @@ bool askOptions(ExportController::Kind kind, ExportPreferences &preferences, dou
         layout->addWidget(whole);
         layout->addWidget(window);
     } else {
-        layout->addWidget(new QLabel(kind == ExportController::Kind::ChartsPdf
-                                         ? QCoreApplication::translate("ExportController", "Page size of the four charts:")
-                                         : QCoreApplication::translate("ExportController", "Picture size of the four charts:")));
         auto *form = new QFormLayout;
-        const QString unit = kind == ExportController::Kind::ChartsPdf ? QStringLiteral(" pt") : QStringLiteral(" px");
         for (QSpinBox **box : {&width, &height}) {
             *box = new QSpinBox;
             (*box)->setRange(ExportPreferences::MinChartSide, ExportPreferences::MaxChartSide);
-            (*box)->setSuffix(unit);
+            (*box)->setSuffix(QStringLiteral(" px"));
             (*box)->setSingleStep(100);
         }
         width->setValue(preferences.chartSize.width());
         height->setValue(preferences.chartSize.height());
         form->addRow(QCoreApplication::translate("ExportController", "Width:"), width);
         form->addRow(QCoreApplication::translate("ExportController", "Height:"), height);
+        layout->addWidget(new QLabel(QCoreApplication::translate("ExportController", "Picture size of the four charts:")));
         layout->addLayout(form);
+        if (kind == ExportController::Kind::ChartsPdf) {
+            layout->addWidget(new QLabel(QCoreApplication::translate("ExportController", "Page:")));
+            for (PdfPage page : {PdfPage::A4Landscape, PdfPage::LetterLandscape, PdfPage::PictureSize}) {
+                auto *choice = new QRadioButton(describePage(page, preferences.chartSize));
+                choice->setChecked(page == preferences.pdfPage);
+                layout->addWidget(choice);
+                pages.emplace_back(choice, page);
+            }
+            // The size only decides the page when the page is the picture's: say so as it changes.
+            const auto update = [&pages, width, height] {
+                for (const auto &[choice, page] : pages)
+                    choice->setText(describePage(page, QSize(width->value(), height->value())));
+                const bool pictureSize = pages.back().first->isChecked();
+                width->setEnabled(pictureSize);
+                height->setEnabled(pictureSize);
+            };
+            for (QSpinBox *box : {width, height})
+                QObject::connect(box, &QSpinBox::valueChanged, &dialog, update);
+            for (const auto &entry : pages)
+                QObject::connect(entry.first, &QRadioButton::toggled, &dialog, update);
+            update();
+        }
     }
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel);
     QObject::connect(buttons, &QDialogButtonBox::accepted, &dialog, &QDialog::accept);
     QObject::connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
     layout->addWidget(buttons);
+    // Wide enough for its whole title (window managers cut a title to the window's width).
+    dialog.setMinimumWidth(dialog.fontMetrics().horizontalAdvance(title) + 160);
     if (dialog.exec() != QDialog::Accepted)
         return false;
     if (whole)
         preferences.wholeHistory = whole->isChecked();
     if (width)
         preferences.chartSize = QSize(width->value(), height->value());
+    for (const auto &[choice, page] : pages)
+        if (choice->isChecked())
+            preferences.pdfPage = page;
     return true;
 }
 
@@ -148,6 +199,19 @@ ExportController::~ExportController() = default;
 
 QString ExportController::describe(Kind kind) { return tr(factsOf(kind).description); }
 
+QSize ExportController::pdfPagePoints(PdfPage page, QSize picture)
+{
+    switch (page) {
+    case PdfPage::A4Landscape:
+        return QPageSize(QPageSize::A4).sizePoints().transposed();
+    case PdfPage::LetterLandscape:
+        return QPageSize(QPageSize::Letter).sizePoints().transposed();
+    case PdfPage::PictureSize:
+        break;
+    }
+    return picture;
+}
+
 void ExportController::chooseFileAndExport(Kind kind)
 {
     if (m_busy)
@@ -172,10 +236,10 @@ void ExportController::chooseFileAndExport(Kind kind)
         return;
     preferences.folder = QFileInfo(path).absolutePath();
     store.saveExportPreferences(preferences);
-    exportTo(kind, path, preferences.wholeHistory, preferences.chartSize);
+    exportTo(kind, path, preferences.wholeHistory, preferences.chartSize, preferences.pdfPage);
 }
 
-bool ExportController::exportTo(Kind kind, const QString &path, bool wholeHistory, QSize chartSize)
+bool ExportController::exportTo(Kind kind, const QString &path, bool wholeHistory, QSize chartSize, PdfPage pdfPage)
 {
     if (m_busy)
         return false;
@@ -205,11 +269,11 @@ bool ExportController::exportTo(Kind kind, const QString &path, bool wholeHistor
         }));
         return true;
     }
-    case Kind::Metrics: {
+    case Kind::Metrics:
+    case Kind::PrometheusMetrics: {
         auto view = std::make_shared<MetricsView>(m_session->metrics());
-        startWrite(kind, path, safeWrite(path, [view](std::ostream &out) {
-            writeMetrics(out, *view, MetricsFormat::OpenMetrics);
-        }));
+        const MetricsFormat format = kind == Kind::Metrics ? MetricsFormat::OpenMetrics : MetricsFormat::PrometheusText;
+        startWrite(kind, path, safeWrite(path, [view, format](std::ostream &out) { writeMetrics(out, *view, format); }));
         return true;
     }
     case Kind::ChartsPng: {
@@ -224,7 +288,7 @@ bool ExportController::exportTo(Kind kind, const QString &path, bool wholeHistor
         QBuffer buffer(&pdf);
         buffer.open(QIODevice::WriteOnly);
         QString renderError;
-        if (!m_charts->writePdf(&buffer, chartSize, chartCaption(), renderError)) {
+        if (!m_charts->writePdf(&buffer, pdfPagePoints(pdfPage, chartSize), chartCaption(), renderError)) {
             finishWrite(kind, path, false, renderError); // nothing to write: fail as a write would
             return true;
         }

@@ -18,7 +18,8 @@ class SessionController;
 class QWidget;
 
 // The File menu's exports of the live run: the snapshot (JSON), the time series (CSV), the
-// metrics (OpenMetrics text) and the charts (PNG, PDF).
+// metrics (OpenMetrics text, or the Prometheus text format that promtool checks) and the
+// charts (PNG; PDF on an A4 or Letter landscape page, or a page of the picture's size).
 //
 // An export reads the run on the GUI thread (a copy of the counters, the ring and the
 // exception rows: milliseconds, and the pool never waits for it), then formats and writes
@@ -33,7 +34,7 @@ class ExportController : public QObject {
     Q_OBJECT
 
 public:
-    enum class Kind { Snapshot, TimeSeries, Metrics, ChartsPng, ChartsPdf };
+    enum class Kind { Snapshot, TimeSeries, Metrics, PrometheusMetrics, ChartsPng, ChartsPdf };
 
     // Exports describe the controller's current run (its counters, history and exceptions).
     ExportController(SessionController *session, ChartsPanel *charts, QWidget *dialogParent);
@@ -45,8 +46,13 @@ public:
 
     // Starts an export to `path` without asking. False (and nothing written) when one is
     // still running. `whole`: the whole history rather than the charts' window; `chartSize`:
-    // pixels for PNG, points for PDF (an empty size means the saved preference).
-    bool exportTo(Kind kind, const QString &path, bool wholeHistory = true, QSize chartSize = {});
+    // pixels for PNG and for a PDF page of the picture's size (an empty size means the saved
+    // preference); `pdfPage`: the PDF's page.
+    bool exportTo(Kind kind, const QString &path, bool wholeHistory = true, QSize chartSize = {},
+                  PdfPage pdfPage = PdfPage::PictureSize);
+
+    // The PDF page in points (1/72 in) for `page`; `picture` for PdfPage::PictureSize.
+    static QSize pdfPagePoints(PdfPage page, QSize picture);
 
     bool isBusy() const noexcept { return m_busy; }
     QMessageBox *errorDialog() const { return m_errorDialog; }

@@ -208,11 +208,12 @@ void MainWindow::buildMenus()
     addExport(tr("Export &snapshot (JSON)…"), QKeySequence(Qt::CTRL | Qt::Key_S), Kind::Snapshot);
     addExport(tr("Export &time series (CSV)…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E), Kind::TimeSeries);
     addExport(tr("Export &metrics (OpenMetrics)…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_M), Kind::Metrics);
+    addExport(tr("Export metrics (P&rometheus text)…"), QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key_M), Kind::PrometheusMetrics);
     addExport(tr("Export charts as &PNG…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_P), Kind::ChartsPng);
     addExport(tr("Export charts as P&DF…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_D), Kind::ChartsPdf);
     file->addSeparator();
-    QAction *quit = file->addAction(tr("&Quit"), QKeySequence::Quit, qApp, &QApplication::closeAllWindows);
-    quit->setShortcutContext(Qt::ApplicationShortcut);
+    // The window's own: a saved run's window has a Ctrl+Q of its own that asks first.
+    file->addAction(tr("&Quit"), QKeySequence::Quit, qApp, &QApplication::closeAllWindows);
 
     QMenu *load = menuBar()->addMenu(tr("&Load"));
     QAction *toggle = load->addAction(tr("&Start / pause load"), QKeySequence(Qt::Key_F5), m_controller, &SessionController::toggleLoad);

@@ -111,7 +111,12 @@ ExportPreferences SettingsStore::loadExportPreferences() const
     if (inRange(size.width()) && inRange(size.height()))
         preferences.chartSize = size;
     preferences.wholeHistory = m_settings.value(QStringLiteral("export/wholeHistory"), true).toBool();
-    return preferences;
+    const QString page = m_settings.value(QStringLiteral("export/pdfPage")).toString();
+    if (page == QLatin1String("letter-landscape"))
+        preferences.pdfPage = PdfPage::LetterLandscape;
+    else if (page == QLatin1String("picture-size"))
+        preferences.pdfPage = PdfPage::PictureSize;
+    return preferences; // anything else: A4 landscape
 }
 
 void SettingsStore::saveExportPreferences(const ExportPreferences &preferences)
@@ -119,6 +124,9 @@ void SettingsStore::saveExportPreferences(const ExportPreferences &preferences)
     m_settings.setValue(QStringLiteral("export/folder"), preferences.folder);
     m_settings.setValue(QStringLiteral("export/chartSize"), preferences.chartSize);
     m_settings.setValue(QStringLiteral("export/wholeHistory"), preferences.wholeHistory);
+    m_settings.setValue(QStringLiteral("export/pdfPage"), preferences.pdfPage == PdfPage::LetterLandscape ? QStringLiteral("letter-landscape")
+                                                          : preferences.pdfPage == PdfPage::PictureSize ? QStringLiteral("picture-size")
+                                                                                                         : QStringLiteral("a4-landscape"));
 }
 
 void SettingsStore::clear() { m_settings.clear(); }

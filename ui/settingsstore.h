@@ -8,12 +8,16 @@
 #include <QString>
 
 // How the last export was made, offered again for the next one.
+// The page of a PDF export: a paper size in landscape, or the picture size (1 px = 1 pt).
+enum class PdfPage { A4Landscape, LetterLandscape, PictureSize };
+
 struct ExportPreferences {
     static constexpr QSize DefaultChartSize{1600, 1000};
     static constexpr int MinChartSide = 200, MaxChartSide = 10'000; // pixels (points for PDF)
     QString folder;                 // empty: the user's documents folder
     QSize chartSize = DefaultChartSize;
     bool wholeHistory = true;       // false: only what the charts' window shows
+    PdfPage pdfPage = PdfPage::A4Landscape;
 };
 
 // Reads and writes what persists between runs: every control, the window geometry and the

@@ -6,14 +6,22 @@
 #include "exceptionlogview.h"
 #include "rundescription.h"
 #include "sidecolumn.h"
+#include "windowfit.h"
 
+#include <QAction>
+#include <QApplication>
 #include <QDateTime>
 #include <QFileInfo>
 #include <QLabel>
 #include <QLocale>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QScreen>
 #include <QSplitter>
 #include <QTabWidget>
 #include <QTextDocument>
+#include <QTimer>
 #include <QVBoxLayout>
 
 using namespace poolscope;
@@ -98,7 +106,36 @@ SnapshotWindow::SnapshotWindow(const QString &path, const RunReport &report, QWi
     layout->addWidget(m_summary);
     layout->addWidget(main, 1);
     setCentralWidget(central);
-    resize(1400, 900);
+    resize(firstWindowSize({1400, 900}, screen()->availableGeometry()));
+
+    // Keys of a document window: Esc and Ctrl+W close this one. Ctrl+Q here would otherwise
+    // quit the whole app, the live run included, from a window that only shows a file.
+    QMenu *file = menuBar()->addMenu(tr("&File"));
+    QAction *close = file->addAction(tr("&Close"), QKeySequence::Close, this, &QWidget::close);
+    close->setShortcuts({QKeySequence(Qt::CTRL | Qt::Key_W), QKeySequence(Qt::Key_Escape)});
+    file->addAction(tr("&Quit Poolscope…"), QKeySequence(Qt::CTRL | Qt::Key_Q), this, &SnapshotWindow::askToQuit);
+}
+
+void SnapshotWindow::askToQuit()
+{
+    if (m_quitQuestion)
+        return;
+    m_quitQuestion = new QMessageBox(QMessageBox::Question, tr("Quit Poolscope"),
+                                     tr("Quit Poolscope? The live run in the main window stops too.\n\n"
+                                        "To close only this saved run, use Ctrl+W or Esc."),
+                                     QMessageBox::NoButton, this);
+    m_quitQuestion->setObjectName(QStringLiteral("quitFromSnapshotDialog"));
+    m_quitQuestion->setAttribute(Qt::WA_DeleteOnClose);
+    QPushButton *quit = m_quitQuestion->addButton(tr("Quit Poolscope"), QMessageBox::DestructiveRole);
+    QPushButton *closeOnly = m_quitQuestion->addButton(tr("Close this window only"), QMessageBox::AcceptRole);
+    m_quitQuestion->setDefaultButton(m_quitQuestion->addButton(QMessageBox::Cancel));
+    connect(m_quitQuestion, &QMessageBox::buttonClicked, this, [this, quit, closeOnly](QAbstractButton *button) {
+        if (button == quit)
+            QTimer::singleShot(0, qApp, &QApplication::closeAllWindows); // the live window asks if a drain runs
+        else if (button == closeOnly)
+            QTimer::singleShot(0, this, &QWidget::close);
+    });
+    m_quitQuestion->open();
 }
 
 QString SnapshotWindow::summaryText() const

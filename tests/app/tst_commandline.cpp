@@ -38,6 +38,15 @@ void TestCommandLine::options()
     QVERIFY(options.startLoad); // a screenshot shows the app under load
     QCOMPARE(options.screenshotFile, file);
     QCOMPARE(options.screenshotDelay, 2.5);
+    QVERIFY(!options.screenshotIdle && !options.screenshotScreen);
+
+    // The first-launch picture: no load; and the whole screen, frames included.
+    AppOptions idle;
+    QVERIFY(parseCommandLine({QStringLiteral("poolscope"), QStringLiteral("--screenshot"), file,
+                              QStringLiteral("--screenshot-idle"), QStringLiteral("--screenshot-screen")},
+                             idle, error));
+    QVERIFY(idle.screenshotIdle && idle.screenshotScreen);
+    QVERIFY(!idle.startLoad);
 }
 
 void TestCommandLine::serveMetricsAddress_data()
@@ -92,6 +101,7 @@ void TestCommandLine::badInput_data()
     QTest::newRow("host name") << QStringList{QStringLiteral("--serve-metrics"), QStringLiteral("example.com:9464")}
                                << "'example.com' is not an IP address";
     QTest::newRow("no port") << QStringList{QStringLiteral("--serve-metrics"), QStringLiteral("10.0.0.1:")} << "--serve-metrics";
+    QTest::newRow("idle without a screenshot") << QStringList{QStringLiteral("--screenshot-idle")} << "--screenshot-idle needs --screenshot";
     QTest::newRow("stray argument") << QStringList{QStringLiteral("extra")} << "'extra' is not a snapshot file";
 }
 

@@ -66,6 +66,8 @@ private slots:
     void initTestCase();
     void everyKindWritesAFileThatReadsBack_data();
     void everyKindWritesAFileThatReadsBack();
+    void pdfPagesAreAPaperSizeOrThePicture_data();
+    void pdfPagesAreAPaperSizeOrThePicture();
     void chartWindowLimitsTheHistory();
     void fileDialogRemembersTheFolder();
     void unwritablePathShowsAnErrorAndLeavesNothing();
@@ -90,6 +92,7 @@ void TestExports::everyKindWritesAFileThatReadsBack_data()
     QTest::newRow("snapshot") << int(Kind::Snapshot) << "run.json";
     QTest::newRow("time series") << int(Kind::TimeSeries) << "run.csv";
     QTest::newRow("metrics") << int(Kind::Metrics) << "run.txt";
+    QTest::newRow("prometheus") << int(Kind::PrometheusMetrics) << "run.prom";
     QTest::newRow("png") << int(Kind::ChartsPng) << "charts.png";
     QTest::newRow("pdf") << int(Kind::ChartsPdf) << "charts.pdf";
 }
@@ -146,6 +149,10 @@ void TestExports::everyKindWritesAFileThatReadsBack()
         QVERIFY(bytes.contains("# TYPE poolscope_units_posted counter"));
         QVERIFY(bytes.endsWith("# EOF\n"));
         break;
+    case Kind::PrometheusMetrics: // the flavour promtool checks: counters named _total, no "# EOF"
+        QVERIFY(bytes.contains("# TYPE poolscope_units_posted_total counter"));
+        QVERIFY(!bytes.contains("# EOF"));
+        break;
     case Kind::ChartsPng: {
         const QImage image = QImage::fromData(bytes, "PNG");
         QCOMPARE(image.size(), QSize(900, 600));
@@ -169,6 +176,38 @@ void TestExports::everyKindWritesAFileThatReadsBack()
         break;
     }
     session.stopLoad();
+}
+
+void TestExports::pdfPagesAreAPaperSizeOrThePicture_data()
+{
+    QTest::addColumn<int>("page");
+    QTest::addColumn<QByteArray>("mediaBox");
+    QTest::newRow("A4 landscape") << int(PdfPage::A4Landscape) << QByteArray("/MediaBox [0 0 842.000000 595.000000]");
+    QTest::newRow("Letter landscape") << int(PdfPage::LetterLandscape) << QByteArray("/MediaBox [0 0 792.000000 612.000000]");
+    QTest::newRow("picture size") << int(PdfPage::PictureSize) << QByteArray("/MediaBox [0 0 1200.000000 700.000000]");
+}
+
+void TestExports::pdfPagesAreAPaperSizeOrThePicture()
+{
+    QFETCH(int, page);
+    QFETCH(QByteArray, mediaBox);
+    PoolSession session({.workers = 1});
+    MainWindow window(session);
+    QTemporaryDir folder;
+    const QString path = folder.filePath(QStringLiteral("charts.pdf"));
+    QSignalSpy exported(exportsOf(window), &ExportController::exported);
+    QVERIFY(exportsOf(window)->exportTo(Kind::ChartsPdf, path, true, QSize(1200, 700), PdfPage(page)));
+    QTRY_COMPARE(exported.count(), 1);
+    QFile written(path);
+    QVERIFY(written.open(QIODevice::ReadOnly));
+    const QByteArray bytes = written.readAll();
+    QVERIFY2(bytes.contains(mediaBox), bytes.mid(bytes.indexOf("/MediaBox"), 40).constData());
+    // The preference persists as a name.
+    ExportPreferences preferences;
+    preferences.pdfPage = PdfPage(page);
+    QSettings settings;
+    SettingsStore(settings).saveExportPreferences(preferences);
+    QCOMPARE(SettingsStore(settings).loadExportPreferences().pdfPage, PdfPage(page));
 }
 
 void TestExports::chartWindowLimitsTheHistory()

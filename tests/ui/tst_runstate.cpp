@@ -12,6 +12,7 @@
 #include "poolsession.h"
 #include "runnotices.h"
 #include "sessioncontroller.h"
+#include "snapshotwindow.h"
 #include "wheelguard.h"
 #include "workerslider.h"
 
@@ -20,6 +21,7 @@
 #include <QLineEdit>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QPointer>
 #include <QPushButton>
 #include <QScrollArea>
 #include <QScrollBar>
@@ -91,6 +93,9 @@ private slots:
     void workerSliderStepsByOneAndNeverLandsOnZero();
     void wheelScrollsThePanelUntilAWidgetHasFocus();
     void helpListsEveryMenuShortcut();
+    void savedRunWindowClosesWithEscAndCtrlW_data();
+    void savedRunWindowClosesWithEscAndCtrlW();
+    void ctrlQInASavedRunAsksFirst();
 };
 
 void TestRunState::shutdownActsOnlyWhenConfirmed_data()
@@ -382,6 +387,50 @@ void TestRunState::helpListsEveryMenuShortcut()
     QVERIFY(page && page->isVisible());
     quickStart->trigger();
     QVERIFY(window.findChild<QDialog *>(QStringLiteral("quickStartPage")));
+}
+
+void TestRunState::savedRunWindowClosesWithEscAndCtrlW_data()
+{
+    QTest::addColumn<int>("key");
+    QTest::addColumn<int>("modifiers");
+    QTest::newRow("Esc") << int(Qt::Key_Escape) << int(Qt::NoModifier);
+    QTest::newRow("Ctrl+W") << int(Qt::Key_W) << int(Qt::ControlModifier);
+}
+
+void TestRunState::savedRunWindowClosesWithEscAndCtrlW()
+{
+    QFETCH(int, key);
+    QFETCH(int, modifiers);
+    PoolSession session({.workers = 1});
+    MainWindow window(session); // not shown: the saved run's window is the active one
+    RunReport report = session.previousRun() ? *session.previousRun() : RunReport{};
+    QPointer<SnapshotWindow> saved = new SnapshotWindow(QStringLiteral("run.json"), report, &window);
+    saved->show();
+    saved->activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(saved));
+    QTest::keyClick(saved, Qt::Key(key), Qt::KeyboardModifiers(modifiers));
+    QTRY_VERIFY(!saved); // closed, and deleted
+    QVERIFY(!controllerOf(window)->isQuitPending());
+    QCOMPARE(session.status().phase, RunPhase::Running);
+}
+
+void TestRunState::ctrlQInASavedRunAsksFirst()
+{
+    PoolSession session({.workers = 1});
+    MainWindow window(session); // not shown: the saved run's window is the active one
+    QPointer<SnapshotWindow> saved = new SnapshotWindow(QStringLiteral("run.json"), RunReport{}, &window);
+    saved->show();
+    saved->activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(saved));
+    QTest::keyClick(saved, Qt::Key_Q, Qt::ControlModifier);
+    QMessageBox *question = visibleQuestion(*saved, QStringLiteral("quitFromSnapshotDialog"));
+    QVERIFY(question);
+    QVERIFY(!controllerOf(window)->isQuitPending());
+    QCOMPARE(session.status().phase, RunPhase::Running); // nothing stopped by the key alone
+    QTest::mouseClick(question->button(QMessageBox::Cancel), Qt::LeftButton);
+    QCoreApplication::processEvents();
+    QVERIFY(saved && saved->isVisible());
+    QCOMPARE(session.status().phase, RunPhase::Running);
 }
 
 QTEST_MAIN(TestRunState)
