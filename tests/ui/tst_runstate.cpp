@@ -6,6 +6,8 @@
 
 #include "unithold.h"
 #include "controlpanel.h"
+#include "exceptionlogmodel.h"
+#include "exceptionlogview.h"
 #include "helpdialogs.h"
 #include "mainwindow.h"
 #include "noticebar.h"
@@ -21,6 +23,9 @@
 #include <QLineEdit>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QPlainTextEdit>
+#include <QTableView>
+#include <QTextCursor>
 #include <QPointer>
 #include <QPushButton>
 #include <QScrollArea>
@@ -96,6 +101,7 @@ private slots:
     void savedRunWindowClosesWithEscAndCtrlW_data();
     void savedRunWindowClosesWithEscAndCtrlW();
     void ctrlQInASavedRunAsksFirst();
+    void exceptionDetailsKeepTheirPlaceWhileReportsArrive();
 };
 
 void TestRunState::shutdownActsOnlyWhenConfirmed_data()
@@ -431,6 +437,45 @@ void TestRunState::ctrlQInASavedRunAsksFirst()
     QCoreApplication::processEvents();
     QVERIFY(saved && saved->isVisible());
     QCOMPARE(session.status().phase, RunPhase::Running);
+}
+
+void TestRunState::exceptionDetailsKeepTheirPlaceWhileReportsArrive()
+{
+    ExceptionLogModel model;
+    ExceptionLogView view(&model);
+    view.resize(900, 160); // a short details pane: its text scrolls
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    const auto report = [](std::uint32_t worker, std::uint64_t sequence) {
+        ExceptionReport r;
+        r.sequence = sequence;
+        r.time = std::chrono::system_clock::now();
+        r.workerIndex = worker;
+        r.threadName = "pool-worker-" + std::to_string(worker);
+        r.typeName = "std::runtime_error";
+        r.message = "disk on fire";
+        return r;
+    };
+    model.addReports({report(10, 1), report(2, 2)});
+    view.table()->selectRow(0);
+    QPlainTextEdit *details = view.details();
+    QVERIFY(details->toPlainText().contains(QStringLiteral("Workers: 2, 10"))); // numeric order
+    // The reader selects a line and scrolls down.
+    QTextCursor cursor = details->textCursor();
+    cursor.setPosition(6);
+    cursor.setPosition(18, QTextCursor::KeepAnchor);
+    details->setTextCursor(cursor);
+    details->verticalScrollBar()->setValue(details->verticalScrollBar()->maximum());
+    const int scroll = details->verticalScrollBar()->value();
+    const QString selected = details->textCursor().selectedText();
+    QVERIFY(!selected.isEmpty());
+
+    // The same exception keeps arriving: the count changes, the reader's place does not.
+    for (std::uint64_t i = 3; i < 10; ++i)
+        model.addReports({report(1, i)});
+    QVERIFY(details->toPlainText().contains(QStringLiteral("Count: 9")));
+    QCOMPARE(details->textCursor().selectedText(), selected);
+    QCOMPARE(details->verticalScrollBar()->value(), scroll);
 }
 
 QTEST_MAIN(TestRunState)
