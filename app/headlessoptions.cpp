@@ -62,6 +62,15 @@ QList<QCommandLineOption> headlessOptions()
     add("exception-probability", "Probability that a unit throws, 0..1.", "p");
     add("exception-type", "runtime-error, custom-exception, non-std-class or int.", "name");
     add("queue-cap", "Queued units at which producers wait, 1..10000000.", "n");
+    add("io-connections", "Echo load: client connections to a loopback echo server on the pool's port, 0..256; "
+                          "0 = no echo load (default).", "n");
+    add("io-message-size", "Echo load: bytes per message, 1..1048576 (default 512).", "bytes");
+    add("io-rate", "Echo load: messages per second over all connections, 0..1000000; 0 = as fast as possible.", "n");
+    add("io-think-time", "Echo load: microseconds a client waits after each echo, 0..10000000.", "us");
+    add("io-cost", "Echo load: server CPU time per message in microseconds, 0..100000.", "us");
+    add("io-reads", "File load: reads kept outstanding on a scratch file, 0..256; 0 = no file reads (default).", "n");
+    add("io-block-size", "File load: bytes per read, 512..1048576 (default 4096).", "bytes");
+    add("io-scratch-folder", "File load: where the scratch file is made (default: the temporary folder).", "folder");
     add("duration", "Seconds to run, 0.1..86400 (default 10).", "s");
     add("sample-rate", "Samples per second, 1..100 (default 20).", "hz");
     add("history", "Seconds of the newest history in the JSON and CSV exports, 0..86400; 0 = all (default).", "s");
@@ -152,6 +161,10 @@ bool readOptions(const QCommandLineParser &parser, HeadlessOptions &options, QSt
            cost = double(options.settings.load.meanCost.count()), blockingShare = options.settings.load.blockingShare,
            blockingTime = double(options.settings.load.blockingTime.count()),
            exceptionProbability = options.settings.load.exceptionProbability, queueCap = double(options.settings.load.queueCap);
+    const IoLoadSettings &io = options.settings.io;
+    double ioConnections = io.echo ? io.connections : 0, ioMessageSize = io.messageBytes, ioRate = io.messagesPerSecond,
+           ioThink = double(io.thinkTime.count()), ioCost = double(io.costPerMessage.count()),
+           ioReads = io.fileReads ? io.readsOutstanding : 0, ioBlock = io.blockBytes;
     const NumberOption numbers[] = {
         {"workers", "0..1024", 0, 1024, &workers},
         {"concurrency", "0..1024", 0, 1024, &concurrency},
@@ -165,6 +178,13 @@ bool readOptions(const QCommandLineParser &parser, HeadlessOptions &options, QSt
         {"blocking-time", "0..10000000", 0, 1e7, &blockingTime},
         {"exception-probability", "0..1", 0, 1, &exceptionProbability},
         {"queue-cap", "1..10000000", 1, 1e7, &queueCap},
+        {"io-connections", "0..256", 0, 256, &ioConnections},
+        {"io-message-size", "1..1048576", 1, 1048576, &ioMessageSize},
+        {"io-rate", "0..1000000", 0, 1e6, &ioRate},
+        {"io-think-time", "0..10000000", 0, 1e7, &ioThink},
+        {"io-cost", "0..100000", 0, 100000, &ioCost},
+        {"io-reads", "0..256", 0, 256, &ioReads},
+        {"io-block-size", "512..1048576", 512, 1048576, &ioBlock},
         {"duration", "0.1..86400", 0.1, 86400, &options.durationSeconds},
         {"sample-rate", "1..100", 1, 100, &options.sampleRateHz},
         {"history", "0..86400", 0, 86400, &options.historySeconds},
@@ -196,6 +216,23 @@ bool readOptions(const QCommandLineParser &parser, HeadlessOptions &options, QSt
     options.settings.load.blockingTime = std::chrono::microseconds(static_cast<long long>(blockingTime));
     options.settings.load.exceptionProbability = exceptionProbability;
     options.settings.load.queueCap = static_cast<std::uint64_t>(queueCap);
+    IoLoadSettings &ioOut = options.settings.io;
+    ioOut.echo = ioConnections >= 1;
+    ioOut.connections = ioOut.echo ? static_cast<unsigned>(ioConnections) : ioOut.connections;
+    ioOut.messageBytes = static_cast<std::uint32_t>(ioMessageSize);
+    ioOut.messagesPerSecond = ioRate;
+    ioOut.thinkTime = std::chrono::microseconds(static_cast<long long>(ioThink));
+    ioOut.costPerMessage = std::chrono::microseconds(static_cast<long long>(ioCost));
+    ioOut.fileReads = ioReads >= 1;
+    ioOut.readsOutstanding = ioOut.fileReads ? static_cast<unsigned>(ioReads) : ioOut.readsOutstanding;
+    ioOut.blockBytes = static_cast<std::uint32_t>(ioBlock);
+    if (parser.isSet(QStringLiteral("io-scratch-folder"))) {
+        ioOut.scratchFolder = parser.value(QStringLiteral("io-scratch-folder")).toStdString();
+        if (ioOut.scratchFolder.empty()) {
+            error = QStringLiteral("--io-scratch-folder needs a folder");
+            return false;
+        }
+    }
 
     const auto named = [&](const char *name, auto parse, auto &target, const char *choices) {
         const QString option = QLatin1String(name);

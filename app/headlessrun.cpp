@@ -42,6 +42,10 @@ int runHeadless(const HeadlessOptions &options)
 
     const auto started = Clock::now();
     session.startLoad();
+    // A part of the I/O load that cannot run (no io_uring, a scratch file that cannot be made)
+    // is a message; the run goes on.
+    if (const std::string problem = session.status().io.problem; !problem.empty())
+        std::fprintf(stderr, "poolscope: %s\n", problem.c_str());
 
     // The session coalesces the reports it hands over (the log the GUI shows, and the
     // exports' exceptions); the reports themselves are not needed here.
@@ -86,8 +90,11 @@ int runHeadless(const HeadlessOptions &options)
     takeExceptions();
     session.sampleNow();
     if (!options.quiet)
-        std::fprintf(stderr, "\npoolscope: done: %llu queued units cancelled at the end%s\n",
+        std::fprintf(stderr, "\npoolscope: done: %llu queued units cancelled at the end, %llu I/O operations "
+                             "cancelled (%llu completed)%s\n",
                      static_cast<unsigned long long>(result.cancelled),
+                     static_cast<unsigned long long>(result.io.cancelled),
+                     static_cast<unsigned long long>(result.io.completed + result.io.failed),
                      result.deadlineMissed ? " (deadline missed: exports show units still running)" : "");
 
     ReportContext context;

@@ -51,7 +51,7 @@ struct EchoServer::Connection final : IoCompletionTarget {
 };
 
 EchoServer::EchoServer(IoService &io, EchoServerOptions options)
-    : m_io(io), m_options(options)
+    : m_io(io), m_options(options), m_costNs(options.costPerMessage.count())
 {
     FastClock::calibrate();
     const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -171,7 +171,7 @@ void EchoServer::onConnectionCompletion(Connection &c, const DequeueResult &resu
         rc = -1; // the client closed: the normal end
     } else if (c.op.kind() == IoKind::Recv) {
         add(m_counts.messages);
-        spinFor(m_options.costPerMessage);
+        spinFor(std::chrono::nanoseconds(m_costNs.load(std::memory_order_relaxed)));
         c.pending = result.packet.bytes;
         c.sent = 0;
         m_lent.lend();

@@ -53,6 +53,12 @@ public:
 
     std::uint16_t port() const noexcept { return m_port; } // on 127.0.0.1. Thread-safe.
 
+    // The CPU spin per received message from the next message on. Thread-safe.
+    void setCostPerMessage(std::chrono::nanoseconds cost) noexcept
+    {
+        m_costNs.store(cost.count(), std::memory_order_relaxed);
+    }
+
     // Closes the listener and every connection; their operations complete cancelled and
     // are handled by the workers. Thread-safe; does not wait.
     void stop();
@@ -85,6 +91,7 @@ private:
     std::unordered_set<Connection *> m_connections;
     bool m_stopping = false;
 
+    std::atomic<std::int64_t> m_costNs{0}; // starts as options.costPerMessage
     LentRecordCount m_lent; // the server is quiet at 0
     struct Counts {
         std::atomic<std::uint64_t> accepted{0}, refused{0}, closed{0}, messages{0}, bytesEchoed{0},

@@ -138,6 +138,8 @@ void writeMetrics(std::ostream &out, const MetricsView &view, MetricsFormat form
     }
     w.histogram("poolscope_queue_wait_seconds", "Time from post to start of a unit.", view.queueWait);
     w.histogram("poolscope_service_seconds", "Time from start to end of a unit.", view.serviceTime);
+    w.histogram("poolscope_io_latency_seconds", "Time from the start of an I/O operation to its completion.",
+                view.ioLatency);
     if (format == MetricsFormat::OpenMetrics)
         out << "# EOF\n";
 }
@@ -173,6 +175,7 @@ MetricsView metricsOf(const WorkerPool &pool)
     MetricsView view;
     view.snapshot = pool.snapshot();
     pool.addLatencyHistograms(view.queueWait, view.serviceTime);
+    pool.addIoLatencyHistogram(view.ioLatency);
     view.backend = WorkerPool::backendName();
     return view;
 }

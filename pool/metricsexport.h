@@ -20,6 +20,7 @@ struct MetricsView {
     PoolSnapshot snapshot;
     LatencyHistogram queueWait;   // since the start
     LatencyHistogram serviceTime; // since the start
+    LatencyHistogram ioLatency;   // since the start: I/O start to completion (empty without I/O)
     std::string backend;
 };
 

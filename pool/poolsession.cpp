@@ -2,14 +2,27 @@
 
 #include "runreport.h"
 
+#include "ioservice.h"
+
 #include <stdexcept>
 
 namespace poolscope {
 
 namespace {
+// io_uring may be missing (an old kernel, a seccomp filter): then the runs go on without I/O.
+const std::string &ioUnavailableReason()
+{
+    static const std::string reason = [] {
+        std::string why;
+        return IoService::ioUringAvailable(&why) ? std::string() : why;
+    }();
+    return reason;
+}
+
 WorkerPoolOptions poolOptionsOf(const SessionSettings &settings)
 {
     WorkerPoolOptions options;
+    options.serveIo = ioUnavailableReason().empty();
     options.workers = settings.workers;
     options.concurrency = settings.concurrency;
     options.policy = settings.policy;
@@ -44,6 +57,9 @@ PoolSession::PoolSession(SessionSettings settings, SamplerOptions samplerOptions
     m_run.settings = m_settings;
     m_load.setPool(m_pool.get());
     m_load.applySettings(m_settings.load);
+    m_io = ioLoadFor(*m_pool);
+    if (m_io)
+        noteIoProblem(m_io->apply(m_settings.io));
     m_sampler.setSource(Sampler::sourceFor(*m_pool));
     if (samplerOptions.autoStart)
         m_sampler.start();
@@ -52,7 +68,27 @@ PoolSession::PoolSession(SessionSettings settings, SamplerOptions samplerOptions
 PoolSession::~PoolSession()
 {
     m_load.stop();
+    if (m_io)
+        m_io->stopIssuing();
     m_sampler.stop(); // before the pool it reads goes
+    releaseRetiredPools();
+    // The I/O drivers go before the pool, once it has handed every record back.
+    m_pool->cancelQueued();
+    m_io.reset();
+}
+
+std::unique_ptr<IoLoad> PoolSession::ioLoadFor(WorkerPool &pool)
+{
+    return pool.ioService() ? std::make_unique<IoLoad>(*pool.ioService()) : nullptr;
+}
+
+void PoolSession::noteIoProblem(std::string problem)
+{
+    const bool wanted = m_settings.io.echo || m_settings.io.fileReads;
+    if (problem.empty() && wanted && !ioUnavailableReason().empty())
+        problem = "the I/O load needs io_uring: " + ioUnavailableReason();
+    std::lock_guard lock(m_runMutex);
+    m_ioProblem = std::move(problem);
 }
 
 std::shared_ptr<WorkerPool> PoolSession::currentPool() const
@@ -87,6 +123,8 @@ bool PoolSession::apply(const SessionSettings &settings, std::string &error)
         m_load.applySettings(settings.load); // validated: the generator keeps them for the next run
     }
     m_settings = settings;
+    // A part that cannot start (the scratch file) is a message, not a refusal: the run goes on.
+    noteIoProblem(m_io ? m_io->apply(settings.io) : std::string());
     return true;
 }
 
@@ -98,6 +136,8 @@ bool PoolSession::startLoad()
         m_load.resume();
     else
         m_load.start();
+    if (m_io)
+        noteIoProblem(m_io->setRunning(true));
     return true;
 }
 
@@ -105,15 +145,25 @@ void PoolSession::pauseLoad()
 {
     if (m_load.state() == LoadState::Running)
         m_load.pause();
+    if (m_io)
+        m_io->setRunning(false);
 }
 
 void PoolSession::resumeLoad()
 {
-    if (m_load.state() == LoadState::Paused)
+    if (m_load.state() == LoadState::Paused) {
         m_load.resume();
+        if (m_io)
+            noteIoProblem(m_io->setRunning(true));
+    }
 }
 
-void PoolSession::stopLoad() { m_load.stop(); }
+void PoolSession::stopLoad()
+{
+    m_load.stop();
+    if (m_io)
+        m_io->setRunning(false);
+}
 
 void PoolSession::resetPeaks() { m_pool->resetPeaks(); }
 
@@ -126,6 +176,8 @@ void PoolSession::beginShutdown()
         m_phase = RunPhase::ShuttingDown;
     }
     m_load.stop();
+    if (m_io)
+        m_io->stopIssuing(); // Q192800: stop issuing; drain() waits for or cancels the rest
 }
 
 ShutdownResult PoolSession::drain(ShutdownMode mode, std::chrono::nanoseconds deadline)
@@ -185,6 +237,7 @@ void PoolSession::restart(const std::string &poolscopeVersion)
             throw std::logic_error("restart needs a stopped run: begin a shutdown and drain it first");
     }
     auto fresh = std::make_shared<WorkerPool>(poolOptionsOf(m_settings)); // may throw: nothing changed yet
+    std::unique_ptr<IoLoad> freshIo = ioLoadFor(*fresh);
 
     // The old run's last reports and final sample belong to its report, not the new run.
     std::vector<ExceptionReport> leftovers;
@@ -201,6 +254,7 @@ void PoolSession::restart(const std::string &poolscopeVersion)
     {
         std::lock_guard lock(m_runMutex);
         old = std::exchange(m_pool, fresh);
+        m_retiredIo.push_back(std::exchange(m_io, std::move(freshIo)));
         m_run.number += 1;
         m_run.started = std::chrono::system_clock::now();
         m_run.firstSample = boundary + 1;
@@ -213,16 +267,25 @@ void PoolSession::restart(const std::string &poolscopeVersion)
     }
     m_exceptions.clear();
     m_load.applySettings(m_settings.load);
+    noteIoProblem(m_io ? m_io->apply(m_settings.io) : std::string());
 }
 
 void PoolSession::releaseRetiredPools()
 {
     std::vector<std::shared_ptr<WorkerPool>> retired;
+    std::vector<std::unique_ptr<IoLoad>> retiredIo;
     {
         std::lock_guard lock(m_runMutex);
         retired.swap(m_retired);
+        retiredIo.swap(m_retiredIo);
     }
-    retired.clear(); // joins, outside the lock
+    // Outside the lock: each pool hands its I/O records back, then its drivers go, then it
+    // joins.
+    for (std::size_t i = 0; i < retired.size(); ++i) {
+        retired[i]->cancelQueued();
+        retiredIo[i].reset();
+        retired[i].reset();
+    }
 }
 
 std::size_t PoolSession::takeExceptionReports(std::vector<ExceptionReport> &out, std::size_t max)
@@ -244,6 +307,10 @@ SessionStatus PoolSession::status() const
         status.pool = m_pool->snapshot();
         status.drain = m_drain;
         status.lastDrain = m_lastDrain;
+        if (m_io)
+            status.io = m_io->stats();
+        if (!m_ioProblem.empty())
+            status.io.problem = status.io.problem.empty() ? m_ioProblem : m_ioProblem + "; " + status.io.problem;
     }
     status.load = m_load.state();
     status.loadStats = m_load.stats();

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "exceptioncoalescer.h"
+#include "ioload.h"
 #include "latencyhistogram.h"
 #include "loadgenerator.h"
 #include "metricsexport.h"
@@ -57,6 +58,7 @@ struct SessionStatus {
     double samplingRateHz = 0;
     std::optional<DrainProgress> drain; // set while drain() runs
     std::optional<ShutdownResult> lastDrain; // the run's drain, once it returned
+    IoLoadStats io; // the I/O load's drivers; io.problem says why a part does not run
 };
 
 // One door to a run (heaptrack's shape: one core, its lifecycle included, for the GUI and the
@@ -74,6 +76,12 @@ struct SessionStatus {
 //
 // Exceptions thrown by work units never reach the session's caller: the pool catches them;
 // the session coalesces the run's reports (ExceptionCoalescer) as the owner takes them.
+//
+// I/O: where io_uring is available the pool serves I/O (WorkerPoolOptions::serveIo) and the
+// run's IoLoad (echo server and clients, file reads) follows SessionSettings::io and the load
+// verbs: it issues while the load runs, stops issuing at beginShutdown(), and drain() does
+// Q192800's I/O part (ShutdownResult::io). Where io_uring is not, the run goes on without
+// I/O and status().io.problem says why.
 //
 // Destruction stops the load and the sampler, then destroys the pool, which cancels what is
 // queued and joins its threads: it waits for running units. Drain first to keep it short.
@@ -160,6 +168,8 @@ public:
 
 private:
     std::shared_ptr<WorkerPool> currentPool() const;
+    static std::unique_ptr<IoLoad> ioLoadFor(WorkerPool &pool);
+    void noteIoProblem(std::string problem);
     void applyToPool(WorkerPool &pool, const SessionSettings &settings);
 
     SessionSettings m_settings;
@@ -178,6 +188,11 @@ private:
     std::optional<DrainProgress> m_drain;
     std::optional<ShutdownResult> m_lastDrain;
     std::vector<std::shared_ptr<WorkerPool>> m_retired;
+    // The run's I/O load, bound to m_pool's IoService (null without io_uring); swapped with
+    // it. m_retiredIo[i] belongs to m_retired[i] and is destroyed before it.
+    std::unique_ptr<IoLoad> m_io;
+    std::vector<std::unique_ptr<IoLoad>> m_retiredIo;
+    std::string m_ioProblem; // a part of the I/O load that could not start, or no io_uring
     int m_cancelsInProgress = 0;
     std::condition_variable m_cancelDone; // m_cancelsInProgress reached 0
 };

@@ -3,7 +3,6 @@
 // tests read. See ../shared/DESIGN.md section 5 for the definitions.
 
 #include "exceptionreport.h"
-#include "iosnapshot.h"
 
 #include <cstdint>
 #include <optional>
@@ -62,9 +61,23 @@ struct PoolSnapshot {
     ExceptionPolicy policy = ExceptionPolicy::LogAndContinue;
     PoolState state = PoolState::Running;
 
-    // I/O on the pool's port (WorkerPoolOptions::serveIo; all zero otherwise), with its own
-    // identity: started == outstanding + completed + failed + cancelled
-    IoSnapshot io;
+    // I/O on the pool's port (WorkerPoolOptions::serveIo; all 0 otherwise), from its
+    // IoService's snapshot. Identity, in total and per kind:
+    //   ioStarted == ioOutstanding + ioCompleted + ioFailed + ioCancelled
+    std::uint64_t ioStarted = 0;
+    std::uint64_t ioCompleted = 0;
+    std::uint64_t ioFailed = 0;
+    std::uint64_t ioCancelled = 0;
+    std::uint64_t ioOutstanding = 0;     // now
+    std::uint64_t ioPeakOutstanding = 0; // since start or resetPeaks()
+    std::uint64_t ioBytesRead = 0;       // by reads and recvs
+    std::uint64_t ioBytesWritten = 0;    // by writes and sends
+    // By kind
+    std::uint64_t ioReadStarted = 0, ioReadCompleted = 0, ioReadFailed = 0, ioReadCancelled = 0;
+    std::uint64_t ioWriteStarted = 0, ioWriteCompleted = 0, ioWriteFailed = 0, ioWriteCancelled = 0;
+    std::uint64_t ioRecvStarted = 0, ioRecvCompleted = 0, ioRecvFailed = 0, ioRecvCancelled = 0;
+    std::uint64_t ioSendStarted = 0, ioSendCompleted = 0, ioSendFailed = 0, ioSendCancelled = 0;
+    std::uint64_t ioAcceptStarted = 0, ioAcceptCompleted = 0, ioAcceptFailed = 0, ioAcceptCancelled = 0;
 
     // posted - (queued + inFlight + completed + failed + cancelled); 0 in every snapshot.
     constexpr std::int64_t identityError() const noexcept

@@ -49,6 +49,7 @@ RunReport captureRunReport(const PoolSession &session, ReportContext context, Me
     report.counters = view.snapshot;
     report.queueWaitSinceStart = view.queueWait.summary();
     report.serviceTimeSinceStart = view.serviceTime.summary();
+    report.ioLatencySinceStart = view.ioLatency.summary();
     if (metrics)
         *metrics = std::move(view);
     report.history = session.history(context.historySamples);
@@ -125,6 +126,7 @@ void writeJson(std::ostream &out, const RunReport &r)
     json.key("latency_since_start").beginObject();
     writeLatencySummary(json, "queue_wait", r.queueWaitSinceStart);
     writeLatencySummary(json, "service", r.serviceTimeSinceStart);
+    writeLatencySummary(json, "io", r.ioLatencySinceStart);
     json.endObject();
 
     json.key("history").beginArray();

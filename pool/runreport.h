@@ -20,7 +20,9 @@
 namespace poolscope {
 
 struct RunReport {
-    static constexpr int Format = 1;
+    // 2: the I/O counters (io_*). The reader also takes 1, whose missing fields read as 0.
+    static constexpr int Format = 2;
+    static constexpr int OldestReadableFormat = 1;
 
     std::string poolscopeVersion;
     std::uint64_t runNumber = 0; // which run of the app's session (1 for the first pool)
@@ -39,6 +41,7 @@ struct RunReport {
     PoolSnapshot counters;
     double postsPerSecond = 0, completionsPerSecond = 0, failuresPerSecond = 0; // the latest sample's
     LatencySummary queueWaitSinceStart, serviceTimeSinceStart;
+    LatencySummary ioLatencySinceStart; // I/O start to completion (format 2; count 0 without I/O)
     std::vector<Sample> history;
     std::vector<ExceptionSummary> exceptions;
 };

@@ -16,7 +16,9 @@ std::string SessionSettings::validate() const
         return tooMany("concurrency", concurrency);
     if (static_cast<unsigned>(policy) > static_cast<unsigned>(ExceptionPolicy::FailFast))
         return "policy is not one of log-and-continue, retire-worker, fail-fast";
-    return load.validate();
+    if (std::string error = load.validate(); !error.empty())
+        return error;
+    return io.validate();
 }
 
 } // namespace poolscope

@@ -89,6 +89,32 @@ struct alignas(CacheLine) WorkerSlot {
     }
 };
 
+// The pool's snapshot carries the I/O counters flat, one member per exported field.
+void copyIoInto(const IoSnapshot &io, PoolSnapshot &s) noexcept
+{
+    s.ioStarted = io.total.started;
+    s.ioCompleted = io.total.completed;
+    s.ioFailed = io.total.failed;
+    s.ioCancelled = io.total.cancelled;
+    s.ioOutstanding = io.total.outstanding;
+    s.ioPeakOutstanding = io.peakOutstanding;
+    s.ioBytesRead = io.bytesRead;
+    s.ioBytesWritten = io.bytesWritten;
+    const auto copyKind = [&io](IoKind kind, std::uint64_t &started, std::uint64_t &completed, std::uint64_t &failed,
+                                std::uint64_t &cancelled) {
+        const IoKindCounters &c = io.of(kind);
+        started = c.started;
+        completed = c.completed;
+        failed = c.failed;
+        cancelled = c.cancelled;
+    };
+    copyKind(IoKind::Read, s.ioReadStarted, s.ioReadCompleted, s.ioReadFailed, s.ioReadCancelled);
+    copyKind(IoKind::Write, s.ioWriteStarted, s.ioWriteCompleted, s.ioWriteFailed, s.ioWriteCancelled);
+    copyKind(IoKind::Recv, s.ioRecvStarted, s.ioRecvCompleted, s.ioRecvFailed, s.ioRecvCancelled);
+    copyKind(IoKind::Send, s.ioSendStarted, s.ioSendCompleted, s.ioSendFailed, s.ioSendCancelled);
+    copyKind(IoKind::Accept, s.ioAcceptStarted, s.ioAcceptCompleted, s.ioAcceptFailed, s.ioAcceptCancelled);
+}
+
 // Linux allows 15 characters: shorten the prefix, keep the number.
 void nameCurrentThread(const std::string &prefix, std::uint64_t number) noexcept
 {
@@ -341,7 +367,7 @@ public:
         s.policy = m_policy.load(std::memory_order_relaxed);
         s.state = m_state.load(std::memory_order_acquire);
         if (m_io)
-            s.io = m_io->snapshot();
+            copyIoInto(m_io->snapshot(), s);
         return s;
     }
 

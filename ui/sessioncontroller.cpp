@@ -33,6 +33,10 @@ QString describeDrain(const QString &what, const ShutdownResult &result, const P
     QString summary = QCoreApplication::translate("SessionController", "%1: %2 drained, %3 cancelled in %4 ms")
                           .arg(what, count(result.drained), count(result.cancelled))
                           .arg(std::chrono::duration_cast<std::chrono::milliseconds>(result.elapsed).count());
+    if (result.io.outstandingAtStart + result.io.completed + result.io.failed + result.io.cancelled > 0)
+        summary += QCoreApplication::translate("SessionController", "; I/O: %1 outstanding, %2 completed, %3 cancelled")
+                       .arg(count(result.io.outstandingAtStart), count(result.io.completed + result.io.failed),
+                            count(result.io.cancelled));
     if (result.deadlineMissed)
         summary += QCoreApplication::translate("SessionController", "; deadline missed: %1 queued, %2 running on %3 threads")
                        .arg(count(after.queued), count(after.inFlight))

@@ -316,9 +316,12 @@ bool parse(const QByteArray &json, RunReport &report, QString &error)
         error = QStringLiteral("not a Poolscope snapshot (no 'format')");
         return false;
     }
-    if (format.toDouble() != RunReport::Format) {
-        error = QStringLiteral("unsupported format %1 (this Poolscope reads format %2)")
-                    .arg(format.toDouble(), 0, 'g', 6)
+    const double formatNumber = format.toDouble();
+    if (formatNumber != std::floor(formatNumber) || formatNumber < RunReport::OldestReadableFormat
+        || formatNumber > RunReport::Format) {
+        error = QStringLiteral("unsupported format %1 (this Poolscope reads formats %2..%3)")
+                    .arg(formatNumber, 0, 'g', 6)
+                    .arg(RunReport::OldestReadableFormat)
                     .arg(RunReport::Format);
         return false;
     }
@@ -376,6 +379,7 @@ bool parse(const QByteArray &json, RunReport &report, QString &error)
     const QJsonObject sinceStart = in.object(root, top, "latency_since_start");
     latency(in, sinceStart, QStringLiteral("latency_since_start"), "queue_wait", r.queueWaitSinceStart);
     latency(in, sinceStart, QStringLiteral("latency_since_start"), "service", r.serviceTimeSinceStart);
+    latency(in, sinceStart, QStringLiteral("latency_since_start"), "io", r.ioLatencySinceStart); // format 2
 
     const auto maxSamples = static_cast<qsizetype>(SamplerOptions{}.capacity);
     const QJsonArray history = in.array(root, top, "history", maxSamples);

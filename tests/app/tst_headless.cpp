@@ -4,6 +4,7 @@
 
 #include <QtTest>
 
+#include <QDir>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -69,21 +70,33 @@ void TestHeadless::runsAScenarioAndExports()
     const QString json = folder.filePath(QStringLiteral("run.json"));
     const QString csv = folder.filePath(QStringLiteral("run.csv"));
     const QString metrics = folder.filePath(QStringLiteral("run.txt"));
+    QVERIFY(QDir(folder.path()).mkdir(QStringLiteral("scratch")));
     const Result result = run({QStringLiteral("--headless"), QStringLiteral("--workers"), QStringLiteral("3"),
                                QStringLiteral("--rate"), QStringLiteral("20000"), QStringLiteral("--cost"), QStringLiteral("5"),
                                QStringLiteral("--exception-probability"), QStringLiteral("0.1"),
                                QStringLiteral("--exception-type"), QStringLiteral("int"), QStringLiteral("--duration"),
                                QStringLiteral("1.5"), QStringLiteral("--sample-rate"), QStringLiteral("50"),
                                QStringLiteral("--export-json"), json, QStringLiteral("--export-csv"), csv,
-                               QStringLiteral("--export-openmetrics"), metrics});
+                               QStringLiteral("--export-openmetrics"), metrics,
+                               // I/O beside the units: an echo load and file reads in a folder of the test's
+                               QStringLiteral("--io-connections"), QStringLiteral("2"), QStringLiteral("--io-rate"),
+                               QStringLiteral("2000"), QStringLiteral("--io-reads"), QStringLiteral("2"),
+                               QStringLiteral("--io-scratch-folder"), folder.filePath(QStringLiteral("scratch"))});
     QVERIFY2(result.exitCode == 0, result.err.constData());
     QVERIFY(result.err.contains("posted")); // the progress line
 
     QFile jsonFile(json);
     QVERIFY(jsonFile.open(QIODevice::ReadOnly));
     const QJsonObject root = QJsonDocument::fromJson(jsonFile.readAll()).object();
-    QCOMPARE(root[QStringLiteral("format")].toInt(), 1);
+    QCOMPARE(root[QStringLiteral("format")].toInt(), 2);
     const QJsonObject c = root[QStringLiteral("counters")].toObject();
+    QVERIFY(c[QStringLiteral("io_recv_completed")].toInteger() > 0);
+    QVERIFY(c[QStringLiteral("io_read_completed")].toInteger() > 0);
+    QCOMPARE(c[QStringLiteral("io_outstanding")].toInteger(), 0); // drained at the end
+    QCOMPARE(c[QStringLiteral("io_started")].toInteger(),
+             c[QStringLiteral("io_completed")].toInteger() + c[QStringLiteral("io_failed")].toInteger() +
+                 c[QStringLiteral("io_cancelled")].toInteger());
+    QVERIFY(QDir(folder.filePath(QStringLiteral("scratch"))).isEmpty()); // the scratch file is gone
     const qint64 posted = c[QStringLiteral("posted")].toInteger();
     QVERIFY(posted > 10'000);
     QCOMPARE(posted, c[QStringLiteral("queued")].toInteger() + c[QStringLiteral("in_flight")].toInteger() +
@@ -106,6 +119,8 @@ void TestHeadless::runsAScenarioAndExports()
     const QByteArray text = metricsFile.readAll();
     QVERIFY(text.endsWith("# EOF\n"));
     QVERIFY(text.contains("poolscope_units_posted_total " + QByteArray::number(posted)));
+    QVERIFY(text.contains("poolscope_io_kind_completed_total{kind=\"recv\"}"));
+    QVERIFY(text.contains("poolscope_io_latency_seconds_count"));
 }
 
 void TestHeadless::scenarioFileWithCommandLineOverrides()
@@ -207,6 +222,12 @@ void TestHeadless::badValuesExitWithTwo_data()
     QTest::newRow("empty export path") << QStringList{QStringLiteral("--export-json="), QStringLiteral("--quiet")}
                                        << "--export-json needs a file name" << QByteArray();
     QTest::newRow("unknown") << QStringList{QStringLiteral("--frobnicate")} << "frobnicate" << QByteArray();
+    QTest::newRow("I/O connections") << QStringList{QStringLiteral("--io-connections"), QStringLiteral("300")}
+                                     << "--io-connections must be 0..256 (got '300')" << QByteArray();
+    QTest::newRow("I/O block size") << QStringList{QStringLiteral("--io-block-size"), QStringLiteral("12")}
+                                    << "--io-block-size must be 512..1048576 (got '12')" << QByteArray();
+    QTest::newRow("scenario I/O rate") << QStringList{} << "--io-rate must be 0..1000000 (got '-5')"
+                                       << QByteArray(R"({"io-rate": -5})");
     QTest::newRow("metrics address") << QStringList{QStringLiteral("--serve-metrics"), QStringLiteral("example.com:80")}
                                      << "--serve-metrics: 'example.com' is not an IP address" << QByteArray();
     QTest::newRow("metrics port taken") << QStringList{QStringLiteral("--serve-metrics"), QStringLiteral("TAKEN")}

@@ -482,7 +482,7 @@ void TestChaos::ioRecordsComeBackOnceUnderChaos()
             case 1: pool->setConcurrency(pick(0, 3)); break;
             case 2: pool->resetPeaks(); break;
             default: {
-                const IoSnapshot io = pool->snapshot().io;
+                const IoSnapshot io = pool->ioService()->snapshot();
                 QVERIFY2(io.total.started == io.total.outstanding + io.total.completed + io.total.failed +
                                                  io.total.cancelled,
                          where.c_str());
@@ -515,7 +515,7 @@ void TestChaos::ioRecordsComeBackOnceUnderChaos()
         reads->stop();
         if (!server->waitUntilStopped(60s) || !reads->waitUntilStopped(60s))
             qFatal("%s: a record never came back to its driver (ending %d)", where.c_str(), ending);
-        const IoSnapshot io = pool->snapshot().io;
+        const IoSnapshot io = pool->ioService()->snapshot();
         const std::string counts = where + ": started " + std::to_string(io.total.started) + " outstanding " +
                                    std::to_string(io.total.outstanding) + " undelivered " +
                                    std::to_string(io.undelivered) + " ending " + std::to_string(ending);

@@ -88,6 +88,8 @@ private slots:
     void arraysAreCapped_data();
     void arraysAreCapped();
     void missingFieldsKeepTheirDefaults();
+    void bothFormatsRead_data();
+    void bothFormatsRead();
     void onlyBoundedRegularFilesAreRead_data();
     void onlyBoundedRegularFilesAreRead();
     void fifoIsRefusedWithoutWaiting();
@@ -142,7 +144,7 @@ void TestSnapshotReader::aNewerFormatIsNamedEvenWithoutCounters()
     RunReport report;
     QString error;
     QVERIFY(!readSnapshot(QByteArray(R"({"format": 99})"), report, error));
-    QCOMPARE(error, QStringLiteral("unsupported format 99 (this Poolscope reads format 1)"));
+    QCOMPARE(error, QStringLiteral("unsupported format 99 (this Poolscope reads formats 1..2)"));
 }
 
 void TestSnapshotReader::badFieldsAreRefusedByName_data()
@@ -180,7 +182,7 @@ void TestSnapshotReader::badFieldsAreRefusedByName_data()
     QTest::newRow("unknown state") << "counters.state" << QJsonValue(QStringLiteral("asleep"))
                                    << "'counters.state' 'asleep' is not a name this Poolscope knows";
     QTest::newRow("number for a policy") << "history.0.policy" << QJsonValue(2) << "'history[0].policy' must be a string";
-    QTest::newRow("format 1.5") << "format" << QJsonValue(1.5) << "unsupported format 1.5 (this Poolscope reads format 1)";
+    QTest::newRow("format 1.5") << "format" << QJsonValue(1.5) << "unsupported format 1.5 (this Poolscope reads formats 1..2)";
     QTest::newRow("format 99") << "format" << QJsonValue(99) << "unsupported format 99";
     QTest::newRow("format a word") << "format" << QJsonValue(QStringLiteral("1")) << "not a Poolscope snapshot (no 'format')";
     QTest::newRow("counters a number") << "counters" << QJsonValue(1) << "not a Poolscope snapshot (no 'counters')";
@@ -224,6 +226,32 @@ void TestSnapshotReader::arraysAreCapped()
     QVERIFY(!readSnapshot(json, report, error));
     QVERIFY2(error.contains(reason), qPrintable(error));
     QVERIFY(report.history.empty());
+}
+
+// Format 1 (before the I/O counters) still reads, its I/O fields 0; format 2 reads them.
+void TestSnapshotReader::bothFormatsRead_data()
+{
+    QTest::addColumn<QByteArray>("json");
+    QTest::addColumn<quint64>("ioCompleted");
+    QTest::addColumn<quint64>("ioRecvCompleted");
+    QTest::newRow("format 1, no I/O") << QByteArray(R"({"format":1,"counters":{"posted":5,"completed":5}})")
+                                      << quint64(0) << quint64(0);
+    QTest::newRow("format 2, I/O") << QByteArray(R"({"format":2,"counters":{"posted":5,"completed":5,)"
+                                                 R"("io_completed":40,"io_recv_completed":30}})")
+                                   << quint64(40) << quint64(30);
+}
+
+void TestSnapshotReader::bothFormatsRead()
+{
+    QFETCH(QByteArray, json);
+    QFETCH(quint64, ioCompleted);
+    QFETCH(quint64, ioRecvCompleted);
+    RunReport report;
+    QString error;
+    QVERIFY2(readSnapshot(json, report, error), qPrintable(error));
+    QCOMPARE(report.counters.posted, std::uint64_t(5));
+    QCOMPARE(report.counters.ioCompleted, std::uint64_t(ioCompleted));
+    QCOMPARE(report.counters.ioRecvCompleted, std::uint64_t(ioRecvCompleted));
 }
 
 void TestSnapshotReader::missingFieldsKeepTheirDefaults()
