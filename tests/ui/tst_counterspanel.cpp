@@ -41,6 +41,8 @@ void TestCountersPanel::everyFieldHasItsValueInARow()
             expected = QString::fromLatin1(name->data(), qsizetype(name->size()));
         else
             expected = QLocale().toString(qulonglong(std::get<std::uint64_t>(value)));
+        if (field.unit == FieldUnit::Bytes)
+            expected += QStringLiteral(" B"); // the panel writes the unit of a byte count
         const QStringList parts = row.split(QStringLiteral(" / "));
         QVERIFY2(parts.contains(expected), qPrintable(QStringLiteral("%1: '%2' not in '%3'")
                                                             .arg(QLatin1String(field.name.data()), expected, row)));
