@@ -442,7 +442,7 @@ void TestExports::badSnapshotsAreRefusedWithAReason_data()
     QTest::newRow("not JSON") << QByteArray("{\"format\": 1,") << "not JSON";
     QTest::newRow("an array") << QByteArray("[1, 2]") << "not a Poolscope snapshot";
     QTest::newRow("no counters") << QByteArray("{\"format\": 1}") << "not a Poolscope snapshot";
-    QTest::newRow("newer format") << QByteArray("{\"format\": 2, \"counters\": {}}") << "unsupported format 2";
+    QTest::newRow("newer format") << QByteArray("{\"format\": 3, \"counters\": {}}") << "unsupported format 3";
 }
 
 void TestExports::badSnapshotsAreRefusedWithAReason()
