@@ -48,6 +48,15 @@ struct PoolSnapshot {
     std::uint32_t retiringWorkers = 0; // asked to retire, not yet exited
     std::uint32_t concurrency = 0;     // the port's limit in force
 
+    // Thread time (monotonic, nanoseconds summed over the workers, retired ones included):
+    // in a unit and not blocked, in a unit inside a BlockingScope, waiting in dequeue. Their
+    // deltas over an interval, divided by its length, are the average number of threads in
+    // each state (what the Sampler computes). 0 when the pool does not time its units
+    // (WorkerPoolOptions::measureLatency off). A phase in progress counts up to the snapshot.
+    std::uint64_t runningNs = 0;
+    std::uint64_t blockedNs = 0;
+    std::uint64_t idleNs = 0;
+
     // Peaks since start or resetPeaks()
     std::uint64_t peakQueued = 0;
     std::uint32_t peakRunning = 0;

@@ -2,6 +2,7 @@
 
 #include "workerpool.h"
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <chrono>
@@ -48,6 +49,21 @@ private:
     std::size_t m_next = 0;
     std::size_t m_count = 0;
 };
+
+// The average threads in each state between `base` and the sample's snapshot, `seconds` apart.
+void addOccupancy(Sample &sample, const PoolSnapshot &base, double seconds) noexcept
+{
+    const PoolSnapshot &now = sample.pool;
+    const auto averageOver = [seconds](std::uint64_t later, std::uint64_t earlier) {
+        return later > earlier ? static_cast<double>(later - earlier) / 1e9 / seconds : 0.0;
+    };
+    sample.averageRunning = averageOver(now.runningNs, base.runningNs);
+    sample.averageBlocked = averageOver(now.blockedNs, base.blockedNs);
+    sample.averageIdle = averageOver(now.idleNs, base.idleNs);
+    const double averageLive = sample.averageRunning + sample.averageBlocked + sample.averageIdle;
+    const double mayRun = std::min(averageLive, static_cast<double>(now.concurrency));
+    sample.utilisationPercent = mayRun > 0 ? 100.0 * sample.averageRunning / mayRun : 0.0;
+}
 
 } // namespace
 
@@ -187,6 +203,9 @@ void Sampler::sampleNow()
             return;
         LatencyHistogram wait, service;
         m_state->source(sample.pool, wait, service);
+        sample.wallTimeMs = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                std::chrono::system_clock::now().time_since_epoch())
+                                .count();
 
         State &s = *m_state;
         const PoolSnapshot &now = sample.pool;
@@ -201,6 +220,7 @@ void Sampler::sampleNow()
             sample.postsPerSecond = static_cast<double>(now.posted - base->posted) / seconds;
             sample.completionsPerSecond = static_cast<double>(now.completed - base->completed) / seconds;
             sample.failuresPerSecond = static_cast<double>(now.failed - base->failed) / seconds;
+            addOccupancy(sample, *base, seconds);
         }
         if (s.hasPrevious && !wentBack && now.timestampNs > s.previous.timestampNs) {
             sample.queueWait = (wait - s.previousWait).summary();

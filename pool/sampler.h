@@ -19,10 +19,26 @@ class WorkerPool;
 // too soon after a late one is averaged, never drawn as a spike.
 struct Sample {
     std::uint64_t sequence = 0; // 1, 2, 3 ... never reused, also across a wrap of the ring
+    // When it was taken on the wall clock (Unix time, ms): what the hover and the exports show
+    // beside the time since the run started (pool.timestampNs is steady, for intervals).
+    std::int64_t wallTimeMs = 0;
     PoolSnapshot pool;
     double postsPerSecond = 0;
     double completionsPerSecond = 0;
     double failuresPerSecond = 0;
+    // Thread occupancy, time-weighted over the rates' interval: the average number of
+    // threads running a unit, blocked in one (BlockingScope) and idle. Unlike the pool's
+    // instantaneous counts these do not alias at chart rates: 1 ms units on 4 threads, 60 %
+    // busy, read 2.4 running at any sampling rate. 0 when the pool does not time its units.
+    double averageRunning = 0;
+    double averageBlocked = 0;
+    double averageIdle = 0;
+    // averageRunning as a share of the threads that may run at once: min(concurrency limit,
+    // average live threads). Relative to the limit, not to the live threads, because the
+    // port never runs more than the limit (blocked units aside): 16 threads at limit 2 that
+    // keep 2 running are a saturated pool, which running/live would show as 12.5 %. Above
+    // 100 % only when units left a BlockingScope and the port briefly ran more than the limit.
+    double utilisationPercent = 0;
     LatencySummary queueWait;   // over the interval since the previous sample
     LatencySummary serviceTime; // over the interval since the previous sample
 };

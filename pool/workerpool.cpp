@@ -6,6 +6,7 @@
 #include "iocompletiontarget.h"
 #include "testpoints.h"
 #include "threadhooks.h"
+#include "workeroccupancy.h"
 
 #include <algorithm>
 #include <array>
@@ -80,6 +81,9 @@ struct alignas(CacheLine) WorkerSlot {
     // Allocated when the slot is first used (70 KB: not for all 1024 slots up front) and
     // kept for the pool's life, so readers never see it freed.
     std::atomic<WorkerLatency *> latency{nullptr};
+    // Time spent running, blocked and idle, when units are timed. Kept across the threads
+    // that use the slot, so a retired worker's time stays in the sums.
+    detail::WorkerOccupancy occupancy;
 
     static void bump(std::atomic<std::uint64_t> &counter) noexcept
     {
@@ -368,7 +372,37 @@ public:
         s.state = m_state.load(std::memory_order_acquire);
         if (m_io)
             copyIoInto(m_io->snapshot(), s);
+        if (m_options.measureLatency)
+            addOccupancy(s, slotCount);
         return s;
+    }
+
+    // Sums the workers' running/blocked/idle time, the phases in progress included.
+    void addOccupancy(PoolSnapshot &s, unsigned slotCount) const noexcept
+    {
+        const std::uint64_t nowTicks = FastClock::ticks();
+        detail::OccupancyTotals sum;
+        for (unsigned i = 0; i < slotCount; ++i) {
+            const detail::OccupancyTotals slot = m_slots[i].occupancy.read(nowTicks);
+            sum.idle += slot.idle;
+            sum.running += slot.running;
+            sum.blocked += slot.blocked;
+        }
+        // A worker stamps a phase change a few instructions before it publishes it, so a
+        // read in between extrapolates the old phase a little past its end. Each total is
+        // made monotonic across snapshots: they are exported as counters, and a counter
+        // that steps back reads as a reset.
+        s.runningNs = monotonic(m_reportedOccupancy[0], FastClock::toNanoseconds(sum.running));
+        s.blockedNs = monotonic(m_reportedOccupancy[1], FastClock::toNanoseconds(sum.blocked));
+        s.idleNs = monotonic(m_reportedOccupancy[2], FastClock::toNanoseconds(sum.idle));
+    }
+
+    static std::uint64_t monotonic(std::atomic<std::uint64_t> &highest, std::uint64_t value) noexcept
+    {
+        std::uint64_t seen = highest.load(std::memory_order_relaxed);
+        while (seen < value && !highest.compare_exchange_weak(seen, value, std::memory_order_relaxed)) {
+        }
+        return std::max(seen, value);
     }
 
     void resetPeaks() noexcept
@@ -534,6 +568,14 @@ private:
                                                            std::memory_order_relaxed);
     }
 
+    // With units timed: a clock read per blocking scope (not per unit) for the occupancy.
+    static void onBlockingChangedTimed(void *context, bool blocked) noexcept
+    {
+        onBlockingChanged(context, blocked);
+        static_cast<WorkerSlot *>(context)->occupancy.enter(
+            blocked ? detail::OccupancyPhase::Blocked : detail::OccupancyPhase::Running, FastClock::ticks());
+    }
+
     void workerMain(unsigned index, std::uint64_t number)
     {
         const std::string name = m_options.threadNamePrefix + "-" + std::to_string(number);
@@ -541,9 +583,11 @@ private:
         if (m_options.timeSlice.count() != 0)
             requestThreadTimeSlice(m_options.timeSlice); // a refusal leaves the kernel's default: no error
         WorkerSlot &slot = m_slots[index];
-        detail::setThreadBlockingHook(&Impl::onBlockingChanged, &slot);
         WorkerLatency *const latency = slot.latency.load(std::memory_order_acquire);
+        detail::setThreadBlockingHook(latency ? &Impl::onBlockingChangedTimed : &Impl::onBlockingChanged, &slot);
         slot.activity.store(Activity::Idle, std::memory_order_relaxed);
+        if (latency)
+            slot.occupancy.enter(detail::OccupancyPhase::Idle, FastClock::ticks());
 
         bool replaceMe = false;
         // Latency timing reads the clock once per unit while the worker is busy: a unit the
@@ -567,7 +611,11 @@ private:
                 // An I/O completion: its target (the key) runs it, as a unit would run. Counted
                 // by the IoService, not as a unit.
                 slot.activity.store(Activity::Running, std::memory_order_relaxed);
+                if (latency) // running time too; I/O has no stamps of its own to reuse
+                    slot.occupancy.enter(detail::OccupancyPhase::Running, FastClock::ticks());
                 IoCompletionTarget::dispatch(result);
+                if (latency)
+                    slot.occupancy.enter(detail::OccupancyPhase::Idle, FastClock::ticks());
                 slot.activity.store(Activity::Idle, std::memory_order_relaxed);
                 if (m_retireTokens.load(std::memory_order_relaxed) != 0 && takeRetireToken())
                     break;
@@ -579,8 +627,10 @@ private:
             // Raw ticks on the hot path; only the two differences are scaled to nanoseconds. A
             // unit posted after the previous one ended started no earlier than its post.
             std::uint64_t startedAt = 0;
-            if (latency)
+            if (latency) {
                 startedAt = handedOverAt != 0 ? std::max(handedOverAt, item->postedAt) : FastClock::ticks();
+                slot.occupancy.enter(detail::OccupancyPhase::Running, startedAt); // same stamp: no extra read
+            }
             bool threw = false;
             try {
                 item->unit();
@@ -590,6 +640,7 @@ private:
             }
             if (latency) {
                 const std::uint64_t endedAt = FastClock::ticks();
+                slot.occupancy.enter(detail::OccupancyPhase::Idle, endedAt);
                 // A post and a start on different cores may read TSCs a few ticks apart.
                 latency->queueWait.record(startedAt > item->postedAt ? FastClock::toNanoseconds(startedAt - item->postedAt) : 0);
                 latency->serviceTime.record(endedAt > startedAt ? FastClock::toNanoseconds(endedAt - startedAt) : 0);
@@ -606,6 +657,8 @@ private:
         }
 
         slot.activity.store(Activity::Retiring, std::memory_order_relaxed);
+        if (latency)
+            slot.occupancy.enter(detail::OccupancyPhase::None, FastClock::ticks()); // its time stays in the slot
         POOLSCOPE_TEST_POINT("workerpool.worker.leaving");
         m_port.leave();
         detail::setThreadBlockingHook(nullptr, nullptr);
@@ -712,6 +765,8 @@ private:
     std::atomic<unsigned> m_slotHighWater{0};
     std::atomic<PoolState> m_state{PoolState::Running};
     std::unique_ptr<WorkerSlot[]> m_slots;
+    // The occupancy totals (running, blocked, idle ns) snapshot() last returned: never less.
+    mutable std::atomic<std::uint64_t> m_reportedOccupancy[3]{};
     std::atomic<ExceptionPolicy> m_policy;
 
     mutable std::mutex m_failFastMutex;

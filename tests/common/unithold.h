@@ -11,6 +11,8 @@
 // Thread safety: unit() runs on a worker; isHolding() and release() from any thread.
 // release() once; the hold must outlive the unit.
 
+#include "completionport.h"
+
 #include <atomic>
 #include <latch>
 
@@ -21,6 +23,15 @@ public:
     auto unit()
     {
         return [this] {
+            m_holding.store(true);
+            m_release.wait();
+        };
+    }
+    // The same, held inside a BlockingScope: the worker counts as blocked, not running.
+    auto blockingUnit()
+    {
+        return [this] {
+            BlockingScope blocked;
             m_holding.store(true);
             m_release.wait();
         };

@@ -27,6 +27,7 @@ private slots:
     void keepsSamplingWhileEveryWorkerIsBlocked();
     void rateChangesLive();
     void badRateIsRejected();
+    void samplesCarryTheWallClock();
 };
 
 namespace {
@@ -256,6 +257,23 @@ void TestSampler::badRateIsRejected()
     QVERIFY_THROWS_EXCEPTION(std::invalid_argument, sampler.setRate(101));
     QCOMPARE(sampler.rateHz(), 20.0);
     QVERIFY_THROWS_EXCEPTION(std::invalid_argument, Sampler({.rateHz = 20, .capacity = 0}));
+}
+
+void TestSampler::samplesCarryTheWallClock()
+{
+    Sampler sampler({.rateHz = 20, .capacity = 10, .autoStart = false});
+    auto source = std::make_shared<SyntheticSource>();
+    sampler.setSource([source](PoolSnapshot &s, LatencyHistogram &w, LatencyHistogram &v) { (*source)(s, w, v); });
+    const auto unixMs = [] {
+        return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count();
+    };
+    const std::int64_t before = unixMs();
+    sampler.sampleNow();
+    const std::int64_t after = unixMs();
+    Sample sample;
+    QVERIFY(sampler.latest(sample));
+    QVERIFY(sample.wallTimeMs >= before && sample.wallTimeMs <= after);
 }
 
 QTEST_GUILESS_MAIN(TestSampler)
