@@ -326,6 +326,10 @@ public:
     {
         PoolSnapshot s;
         s.timestampNs = steadyNowNs();
+        // The occupancy is taken as of this instant, next to the timestamp the sampler divides
+        // by: were it read after the loops below, a reader preempted in them would add the
+        // time it lost, for every thread, to an interval that does not contain it.
+        const std::uint64_t occupancyTicks = m_options.measureLatency ? FastClock::ticks() : 0;
         const unsigned slotCount = m_slotHighWater.load(std::memory_order_acquire);
         // Read in the reverse of the order a unit moves through them (posted, started,
         // finished), with acquire loads: every unit counted as finished is then counted as
@@ -373,14 +377,15 @@ public:
         if (m_io)
             copyIoInto(m_io->snapshot(), s);
         if (m_options.measureLatency)
-            addOccupancy(s, slotCount);
+            addOccupancy(s, slotCount, occupancyTicks);
         return s;
     }
 
-    // Sums the workers' running/blocked/idle time, the phases in progress included.
-    void addOccupancy(PoolSnapshot &s, unsigned slotCount) const noexcept
+    // Sums the workers' running/blocked/idle time as of `nowTicks`, the phases in progress
+    // included (a phase that ended after `nowTicks` counts up to its end: the next snapshot
+    // then adds that much less).
+    void addOccupancy(PoolSnapshot &s, unsigned slotCount, std::uint64_t nowTicks) const noexcept
     {
-        const std::uint64_t nowTicks = FastClock::ticks();
         detail::OccupancyTotals sum;
         for (unsigned i = 0; i < slotCount; ++i) {
             const detail::OccupancyTotals slot = m_slots[i].occupancy.read(nowTicks);

@@ -1,8 +1,14 @@
 #include "chartspanel.h"
 
+#include "charthelpers.h"
+#include "unitformat.h"
+
 #include <qcustomplot.h>
 
+#include <QApplication>
 #include <QComboBox>
+#include <QFrame>
+#include <QMouseEvent>
 #include <QFontMetrics>
 #include <QImage>
 #include <QPageSize>
@@ -14,6 +20,7 @@
 #include <QVBoxLayout>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 
 namespace {
@@ -46,54 +53,32 @@ QPen pen(const QColor &color, Qt::PenStyle style = Qt::SolidLine)
 
 struct ChartsPanel::Chart {
     QCustomPlot *plot = nullptr;
-    std::vector<QCPGraph *> graphs;
-    bool logScale = false;
+    std::vector<QCPGraph *> graphs; // the series, in the order appendSamples fills them
+    charts::ValueKind kind = charts::ValueKind::Count;
+    charts::TimeMarks *exceptions = nullptr;
+    charts::ChartHover *hover = nullptr;
 };
 
 ChartsPanel::ChartsPanel(QWidget *parent)
-    : QWidget(parent), m_windowSelector(new QComboBox(this)), m_followButton(new QPushButton(tr("Pause"), this)),
+    : QWidget(parent), m_windowSelector(new QComboBox(this)), m_pausedBanner(new QFrame(this)),
       m_hint(new QLabel(this))
 {
-    const auto makeChart = [this](const QString &title, const QString &unit, bool logScale) {
+    const auto wallClockAt = [this](double key) -> std::int64_t {
+        const Moment *moment = momentAt(key);
+        return moment ? moment->wallTimeMs : 0;
+    };
+    const auto makeChart = [&](const QString &title, charts::ValueKind kind) {
         auto *chart = new Chart;
         chart->plot = new QCustomPlot(this);
-        chart->logScale = logScale;
-        QCustomPlot *plot = chart->plot;
-        plot->setMinimumSize(280, 170);
-        plot->setNoAntialiasingOnDrag(true);
-        plot->plotLayout()->insertRow(0);
-        auto *heading = new QCPTextElement(plot, title, QFont(font().family(), font().pointSize() + 1, QFont::Bold));
-        plot->plotLayout()->addElement(0, 0, heading);
-        QSharedPointer<QCPAxisTickerTime> timeTicker(new QCPAxisTickerTime);
-        timeTicker->setTimeFormat(QStringLiteral("%m:%s"));
-        timeTicker->setTickCount(5);
-        plot->xAxis->setTicker(timeTicker);
-        plot->xAxis->setLabel(tr("time since start"));
-        plot->yAxis->setLabel(unit);
-        if (logScale) {
-            plot->yAxis->setScaleType(QCPAxis::stLogarithmic);
-            QSharedPointer<QCPAxisTickerLog> logTicker(new QCPAxisTickerLog);
-            plot->yAxis->setTicker(logTicker);
-            plot->yAxis->setNumberFormat(QStringLiteral("eb"));
-            plot->yAxis->setNumberPrecision(0);
-        }
-        const QColor grid(0xe6, 0xe6, 0xe6);
-        plot->xAxis->grid()->setPen(pen(grid));
-        plot->yAxis->grid()->setPen(pen(grid));
-        plot->legend->setVisible(true);
-        QFont legendFont = font();
-        legendFont.setPointSize(std::max(7, font().pointSize() - 1));
-        plot->legend->setFont(legendFont);
-        plot->legend->setBrush(QColor(255, 255, 255, 210));
-        plot->legend->setBorderPen(Qt::NoPen);
-        plot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignLeft);
-        plot->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
-        plot->axisRect()->setRangeDrag(Qt::Horizontal);
-        plot->axisRect()->setRangeZoom(Qt::Horizontal);
-        // A drag or a wheel turn means "let me look back": stop following the present.
-        connect(plot, &QCustomPlot::mousePress, this, [this] { setFollowing(false); });
-        connect(plot, &QCustomPlot::mouseWheel, this, [this] { setFollowing(false); });
-        connect(plot->xAxis, qOverload<const QCPRange &>(&QCPAxis::rangeChanged), this,
+        chart->kind = kind;
+        chart->plot->setMinimumSize(240, 150);
+        charts::setUpPlot(chart->plot, title, kind);
+        // Zoom with the wheel here; the drag is ours (see eventFilter): a click must not pan.
+        chart->plot->setInteractions(QCP::iRangeZoom);
+        chart->plot->axisRect()->setRangeZoom(Qt::Horizontal);
+        chart->plot->installEventFilter(this);
+        chart->exceptions = new charts::TimeMarks(chart->plot, tr("exceptions"), Failures);
+        connect(chart->plot->xAxis, qOverload<const QCPRange &>(&QCPAxis::rangeChanged), this,
                 [this](const QCPRange &range) { setSharedRange(range.lower, range.upper); });
         m_charts.push_back(chart);
         return chart;
@@ -106,29 +91,48 @@ ChartsPanel::ChartsPanel(QWidget *parent)
         chart->graphs.push_back(graph);
         return graph;
     };
+    const auto withExceptions = [this](double key) { return describeExceptions(key); };
 
-    Chart *queue = makeChart(tr("Queue depth"), tr("units queued"), false);
+    Chart *queue = makeChart(tr("Queue depth"), charts::ValueKind::Count);
     addGraph(queue, tr("queued"), pen(Queue), withAlpha(Queue, 60));
+    queue->plot->yAxis->setLabel(tr("units"));
 
-    // Stacked bands, drawn back to front, each filled down to the axis with an opaque colour
-    // that covers the band below: total (idle on top), running + blocked, running.
-    Chart *threads = makeChart(tr("Threads"), tr("threads"), false);
+    // Time-weighted averages, stacked back to front, each band filled down to the axis with an
+    // opaque colour that covers the band below: all threads (idle on top), running + blocked,
+    // running. The limit is a 2 px line, drawn without antialiasing (cheap at any width).
+    Chart *threads = makeChart(tr("Threads"), charts::ValueKind::Threads);
     addGraph(threads, tr("idle"), pen(Idle.darker(130)), Idle);
     addGraph(threads, tr("blocked"), pen(Blocked.darker(115)), Blocked);
     addGraph(threads, tr("running"), pen(Running.darker(115)), Running);
     addGraph(threads, tr("target"), pen(Target, Qt::DashLine));
-    addGraph(threads, tr("concurrency limit"), pen(Limit, Qt::DotLine));
+    QCPGraph *limit = addGraph(threads, tr("limit"), QPen(Limit, 2));
+    limit->setAntialiased(false);
+    // Running above the limit (units back from a BlockingScope): the excess shaded in red,
+    // between max(running, limit) and the limit line.
+    QCPGraph *above = addGraph(threads, tr("above limit"), QPen(Qt::NoPen), withAlpha(Limit, 150));
+    above->setChannelFillGraph(limit);
+    threads->plot->yAxis->setLabel(tr("threads (average)"));
 
-    Chart *rates = makeChart(tr("Throughput"), tr("units / s"), false);
-    addGraph(rates, tr("completed/s"), pen(Completions), withAlpha(Completions, 35));
-    addGraph(rates, tr("failed/s"), pen(Failures));
-    addGraph(rates, tr("posted/s"), pen(Posts, Qt::DashLine));
+    Chart *rates = makeChart(tr("Throughput"), charts::ValueKind::Rate);
+    addGraph(rates, tr("completed"), pen(Completions), withAlpha(Completions, 35));
+    addGraph(rates, tr("failed"), pen(Failures));
+    addGraph(rates, tr("posted"), pen(Posts, Qt::DashLine));
+    rates->plot->yAxis->setLabel(tr("units / s"));
 
-    Chart *latency = makeChart(tr("Latency"), tr("µs (log)"), true);
-    addGraph(latency, tr("queue wait p50"), pen(Running));
-    addGraph(latency, tr("queue wait p99"), pen(Running, Qt::DashLine));
+    Chart *latency = makeChart(tr("Latency"), charts::ValueKind::DurationNs);
+    addGraph(latency, tr("wait p50"), pen(Running));
+    addGraph(latency, tr("wait p99"), pen(Running, Qt::DashLine));
     addGraph(latency, tr("service p50"), pen(Completions));
     addGraph(latency, tr("service p99"), pen(Completions, Qt::DashLine));
+    latency->plot->yAxis->setLabel(tr("log scale"));
+
+    for (Chart *chart : m_charts) {
+        charts::ChartHover::Describe describe = withExceptions;
+        if (chart == threads) // stacked bands: the readout gives each state, not the stack
+            describe = [this](double key) { return describeThreads(key); };
+        chart->hover = new charts::ChartHover(chart->plot, chart->kind, wallClockAt, describe);
+        chart->hover->setListGraphs(chart != threads);
+    }
 
     m_windowSelector->addItem(tr("30 s"), 30.0);
     m_windowSelector->addItem(tr("5 min"), 300.0);
@@ -136,16 +140,30 @@ ChartsPanel::ChartsPanel(QWidget *parent)
     m_windowSelector->setToolTip(tr("Time window of the charts"));
     connect(m_windowSelector, &QComboBox::currentIndexChanged, this,
             [this](int index) { setWindowSeconds(m_windowSelector->itemData(index).toDouble()); });
-    m_followButton->setCheckable(true);
-    m_followButton->setToolTip(tr("Pause the charts to scroll back (drag) and zoom (wheel); press again to follow live"));
-    connect(m_followButton, &QPushButton::toggled, this, [this](bool paused) { setFollowing(!paused); });
-    m_hint->setText(tr("drag to scroll back · wheel to zoom"));
+    m_hint->setText(tr("hover for values · drag to scroll back · wheel to zoom"));
     m_hint->setStyleSheet(QStringLiteral("color: #777;"));
+
+    // Paused is a state the user must see: the counters and tiles keep moving meanwhile.
+    m_pausedBanner->setObjectName(QStringLiteral("chartsPausedBanner"));
+    m_pausedBanner->setStyleSheet(QStringLiteral("#chartsPausedBanner { background: #fff3cd; border: 1px solid #e0c060;"
+                                                 " border-radius: 3px; } QLabel { color: #5c4400; }"));
+    auto *bannerText = new QLabel(tr("Charts paused - click Follow live"), m_pausedBanner);
+    QFont bold = bannerText->font();
+    bold.setBold(true);
+    bannerText->setFont(bold);
+    auto *follow = new QPushButton(tr("Follow live"), m_pausedBanner);
+    follow->setObjectName(QStringLiteral("followLiveButton"));
+    connect(follow, &QPushButton::clicked, this, [this] { setFollowing(true); });
+    auto *bannerLayout = new QHBoxLayout(m_pausedBanner);
+    bannerLayout->setContentsMargins(8, 2, 4, 2);
+    bannerLayout->addWidget(bannerText);
+    bannerLayout->addStretch(1);
+    bannerLayout->addWidget(follow);
+    m_pausedBanner->hide();
 
     auto *bar = new QHBoxLayout;
     bar->addWidget(new QLabel(tr("Window:"), this));
     bar->addWidget(m_windowSelector);
-    bar->addWidget(m_followButton);
     bar->addStretch(1);
     bar->addWidget(m_hint);
 
@@ -159,6 +177,7 @@ ChartsPanel::ChartsPanel(QWidget *parent)
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addLayout(bar);
+    layout->addWidget(m_pausedBanner);
     layout->addLayout(grid, 1);
     followPresent();
 }
@@ -181,36 +200,63 @@ void ChartsPanel::appendSamples(const std::vector<poolscope::Sample> &samples)
     std::array<QVector<double>, 14> values;
     for (auto &series : values)
         series.resize(static_cast<int>(n));
-    const auto micros = [](std::uint64_t ns, bool any) {
-        return any ? std::max(0.1, static_cast<double>(ns) / 1000.0) : std::nan("");
+    const auto nanos = [](std::uint64_t ns, bool any) {
+        return any ? std::max(1.0, static_cast<double>(ns)) : std::nan("");
     };
+    std::vector<double> failedAt;
     for (std::size_t i = 0; i < n; ++i) {
         const poolscope::Sample &s = samples[i];
         const int k = static_cast<int>(i);
-        keys[k] = static_cast<double>(s.pool.timestampNs) / 1e9 - m_origin;
-        const double running = s.pool.runningWorkers, blocked = s.pool.blockedWorkers, idle = s.pool.idleWorkers;
+        const double key = static_cast<double>(s.pool.timestampNs) / 1e9 - m_origin;
+        keys[k] = key;
+        // Averages over the interval when the pool times its units; else what it says now.
+        Moment moment{key, s.wallTimeMs, s.pool.runningWorkers, s.pool.blockedWorkers, s.pool.idleWorkers,
+                      s.pool.liveWorkers, s.pool.targetWorkers, s.pool.concurrency, s.averageRunning,
+                      s.averageBlocked, s.averageIdle, s.utilisationPercent, 0,
+                      s.pool.runningNs + s.pool.blockedNs + s.pool.idleNs > 0};
+        if (!moment.timed) {
+            moment.averageRunning = moment.running;
+            moment.averageBlocked = moment.blocked;
+            moment.averageIdle = moment.idle;
+        }
+        moment.newFailures = s.pool.failed > m_lastFailed ? s.pool.failed - m_lastFailed : 0;
+        m_lastFailed = s.pool.failed;
+        if (moment.newFailures > 0)
+            failedAt.push_back(key);
+        m_moments.push_back(moment);
+
+        const double running = moment.averageRunning, blocked = moment.averageBlocked, idle = moment.averageIdle;
+        const double limit = s.pool.concurrency;
         values[0][k] = static_cast<double>(s.pool.queued);
         values[1][k] = running + blocked + idle;
         values[2][k] = running + blocked;
         values[3][k] = running;
         values[4][k] = s.pool.targetWorkers;
-        values[5][k] = s.pool.concurrency;
-        values[6][k] = s.completionsPerSecond;
-        values[7][k] = s.failuresPerSecond;
-        values[8][k] = s.postsPerSecond;
+        values[5][k] = limit;
+        values[6][k] = std::max(running, limit);
+        values[7][k] = s.completionsPerSecond;
+        values[8][k] = s.failuresPerSecond;
+        values[9][k] = s.postsPerSecond;
         const bool waited = s.queueWait.count > 0, served = s.serviceTime.count > 0;
-        values[9][k] = micros(s.queueWait.p50, waited);
-        values[10][k] = micros(s.queueWait.p99, waited);
-        values[11][k] = micros(s.serviceTime.p50, served);
-        values[12][k] = micros(s.serviceTime.p99, served);
+        values[10][k] = nanos(s.queueWait.p50, waited);
+        values[11][k] = nanos(s.queueWait.p99, waited);
+        values[12][k] = nanos(s.serviceTime.p50, served);
+        values[13][k] = nanos(s.serviceTime.p99, served);
     }
     m_latestKey = keys.back();
+    const double oldest = m_latestKey - KeptSeconds;
+    while (!m_moments.empty() && m_moments.front().key < oldest)
+        m_moments.pop_front();
     int series = 0;
-    for (Chart *chart : m_charts)
+    for (Chart *chart : m_charts) {
         for (QCPGraph *graph : chart->graphs) {
             graph->addData(keys, values[static_cast<std::size_t>(series++)], true);
-            graph->data()->removeBefore(m_latestKey - KeptSeconds);
+            graph->data()->removeBefore(oldest);
         }
+        for (double key : failedAt)
+            chart->exceptions->add(key);
+        chart->exceptions->removeBefore(oldest);
+    }
     if (m_following)
         followPresent();
     replot();
@@ -218,14 +264,115 @@ void ChartsPanel::appendSamples(const std::vector<poolscope::Sample> &samples)
 
 void ChartsPanel::startNewRun()
 {
-    for (Chart *chart : m_charts)
+    for (Chart *chart : m_charts) {
         for (QCPGraph *graph : chart->graphs)
             graph->data()->clear();
+        chart->exceptions->clear();
+    }
+    m_moments.clear();
     m_origin = -1;
     m_latestKey = 0;
+    m_lastFailed = 0;
     if (m_following)
         followPresent();
     replot();
+}
+
+const ChartsPanel::Moment *ChartsPanel::momentAt(double key) const
+{
+    if (m_moments.empty())
+        return nullptr;
+    auto it = std::lower_bound(m_moments.begin(), m_moments.end(), key,
+                               [](const Moment &moment, double k) { return moment.key < k; });
+    if (it == m_moments.end())
+        --it;
+    else if (it != m_moments.begin() && key - (it - 1)->key < it->key - key)
+        --it;
+    return &*it;
+}
+
+QStringList ChartsPanel::describeThreads(double key) const
+{
+    const Moment *m = momentAt(key);
+    if (!m)
+        return {};
+    using unitformat::threads;
+    const auto line = [](const QColor &colour, const QString &name, const QString &value) {
+        return QStringLiteral("<span style='color:%1'>■</span> %2: <b>%3</b>").arg(colour.name(), name, value);
+    };
+    QStringList lines;
+    const QString now = m->timed ? tr("%1 &nbsp;<span style='color:#777'>(now %2)</span>") : QStringLiteral("%1");
+    const auto value = [&](double average, std::uint32_t instant) {
+        return m->timed ? now.arg(threads(average)).arg(instant) : now.arg(threads(average));
+    };
+    lines << line(Running.darker(115), tr("running"), value(m->averageRunning, m->running));
+    lines << line(Blocked.darker(115), tr("blocked"), value(m->averageBlocked, m->blocked));
+    lines << line(Idle.darker(130), tr("idle"), value(m->averageIdle, m->idle));
+    lines << tr("live %1 · target %2 · limit %3").arg(m->live).arg(m->target).arg(m->limit);
+    if (m->timed)
+        lines << tr("utilisation %1 of the limit").arg(unitformat::percent(m->utilisation));
+    if (m->averageRunning > m->limit + 0.005)
+        lines << QStringLiteral("<span style='color:%1'><b>%2</b></span>")
+                     .arg(Limit.name(), tr("running above the limit (units back from blocking)"));
+    return lines + describeExceptions(key);
+}
+
+QStringList ChartsPanel::describeExceptions(double key) const
+{
+    const Moment *m = momentAt(key);
+    if (!m || m->newFailures == 0)
+        return {};
+    return {QStringLiteral("<span style='color:%1'>▲</span> %2")
+                .arg(Failures.name(), tr("%n exception(s) in this interval", nullptr, static_cast<int>(m->newFailures)))};
+}
+
+bool ChartsPanel::eventFilter(QObject *watched, QEvent *event)
+{
+    auto *plot = qobject_cast<QCustomPlot *>(watched);
+    if (!plot)
+        return QWidget::eventFilter(watched, event);
+    switch (event->type()) {
+    case QEvent::MouseButtonPress: {
+        const auto *press = static_cast<QMouseEvent *>(event);
+        if (press->button() == Qt::LeftButton) {
+            m_pressedPlot = plot;
+            m_pressAt = press->position().toPoint();
+            m_pressLower = plot->xAxis->range().lower;
+            m_pressUpper = plot->xAxis->range().upper;
+            m_dragging = false;
+        }
+        break;
+    }
+    case QEvent::MouseMove: {
+        const auto *move = static_cast<QMouseEvent *>(event);
+        if (m_pressedPlot != plot || !(move->buttons() & Qt::LeftButton))
+            break;
+        const QPoint moved = move->position().toPoint() - m_pressAt;
+        if (!m_dragging && moved.manhattanLength() < QApplication::startDragDistance())
+            break; // a click that trembled: not a drag
+        if (!m_dragging) {
+            m_dragging = true;
+            setFollowing(false);
+        }
+        const double perPixel = (m_pressUpper - m_pressLower) / std::max(1, plot->axisRect()->width());
+        const double shift = -moved.x() * perPixel;
+        setSharedRange(m_pressLower + shift, m_pressUpper + shift);
+        replot();
+        return true;
+    }
+    case QEvent::MouseButtonRelease:
+        m_pressedPlot = nullptr;
+        m_dragging = false;
+        break;
+    case QEvent::Wheel:
+        setFollowing(false); // before QCustomPlot zooms: the new range is the user's
+        break;
+    case QEvent::Resize:
+        charts::fitToSize(plot);
+        break;
+    default: break;
+    }
+    return QWidget::eventFilter(watched, event);
 }
 
 void ChartsPanel::followPresent()
@@ -239,9 +386,6 @@ void ChartsPanel::setWindowSeconds(double seconds)
     if (seconds <= 0)
         return;
     m_window = seconds;
-    for (Chart *chart : m_charts) // hours appear once the window can hold them
-        if (auto ticker = qSharedPointerDynamicCast<QCPAxisTickerTime>(chart->plot->xAxis->ticker()))
-            ticker->setTimeFormat(seconds >= 3600 ? QStringLiteral("%h:%m:%s") : QStringLiteral("%m:%s"));
     const int index = m_windowSelector->findData(seconds);
     if (index >= 0 && index != m_windowSelector->currentIndex()) {
         const QSignalBlocker blocker(m_windowSelector);
@@ -255,21 +399,23 @@ void ChartsPanel::setWindowSeconds(double seconds)
 void ChartsPanel::setFollowing(bool following)
 {
     m_following = following;
-    {
-        const QSignalBlocker blocker(m_followButton);
-        m_followButton->setChecked(!following);
-        m_followButton->setText(following ? tr("Pause") : tr("Follow live"));
-    }
+    m_pausedBanner->setVisible(!following && !m_savedRun);
     if (following) {
         followPresent();
         replot();
     }
 }
 
+bool ChartsPanel::isPausedBannerVisible() const { return m_pausedBanner->isVisible(); }
+
 void ChartsPanel::setSharedRange(double lower, double upper)
 {
     if (m_settingRange)
         return;
+    if (lower < 0) { // nothing before the run started: scrolling stops there
+        upper -= lower;
+        lower = 0;
+    }
     m_settingRange = true; // the plots' rangeChanged signals come back here
     for (Chart *chart : m_charts)
         chart->plot->xAxis->setRange(lower, upper);
@@ -280,22 +426,23 @@ void ChartsPanel::fitValueAxes()
 {
     const QCPRange visible = m_charts.front()->plot->xAxis->range();
     for (Chart *chart : m_charts) {
+        const bool log = chart->kind == charts::ValueKind::DurationNs;
         double low = INFINITY, high = 0;
         for (QCPGraph *graph : chart->graphs) {
             bool found = false;
-            const QCPRange range = graph->getValueRange(found, chart->logScale ? QCP::sdPositive : QCP::sdBoth, visible);
+            const QCPRange range = graph->getValueRange(found, log ? QCP::sdPositive : QCP::sdBoth, visible);
             if (found) {
                 low = std::min(low, range.lower);
                 high = std::max(high, range.upper);
             }
         }
-        if (chart->logScale) {
+        if (log) {
             if (!std::isfinite(low) || high <= 0)
-                chart->plot->yAxis->setRange(1, 1000);
+                chart->plot->yAxis->setRange(1e3, 1e6); // 1 µs .. 1 ms until there is data
             else
-                chart->plot->yAxis->setRange(std::max(0.05, low / 2), high * 2);
+                chart->plot->yAxis->setRange(std::max(1.0, low / 2), high * 2);
         } else {
-            chart->plot->yAxis->setRange(0, std::max(1.0, high * 1.15));
+            chart->plot->yAxis->setRange(0, std::max(chart->kind == charts::ValueKind::Rate ? 1.0 : 2.0, high * 1.15));
         }
     }
 }
@@ -303,14 +450,16 @@ void ChartsPanel::fitValueAxes()
 void ChartsPanel::replot()
 {
     fitValueAxes();
-    for (Chart *chart : m_charts)
+    for (Chart *chart : m_charts) {
+        charts::fitToSize(chart->plot);
         chart->plot->replot(QCustomPlot::rpQueuedReplot);
+    }
 }
 
 void ChartsPanel::showSavedRun()
 {
+    m_savedRun = true;
     setFollowing(false);
-    m_followButton->hide();
     setSharedRange(0, std::max(1.0, m_latestKey));
     replot();
 }
@@ -373,6 +522,13 @@ bool ChartsPanel::writePdf(QIODevice *device, QSize size, const QString &caption
 }
 
 int ChartsPanel::pointCount() const { return m_charts.front()->graphs.front()->dataCount(); }
+
+QString ChartsPanel::hoverTextAt(ChartIndex chart, double runSeconds) const
+{
+    return m_charts.at(static_cast<std::size_t>(chart))->hover->textAt(runSeconds);
+}
+
+int ChartsPanel::exceptionMarkCount() const { return m_charts.front()->exceptions->count(); }
 
 std::vector<QCustomPlot *> ChartsPanel::plots() const
 {

@@ -2,24 +2,28 @@
 
 #include "sampler.h"
 
+#include <QPoint>
 #include <QWidget>
 
-#include <array>
+#include <deque>
 #include <vector>
 
 class QCPPainter;
 class QCustomPlot;
 class QIODevice;
-class QCPGraph;
 class QComboBox;
-class QPushButton;
+class QFrame;
 class QLabel;
 
-// The live charts: queue depth; threads stacked as running / blocked / idle with target and
-// concurrency limit as lines; completions, failures and posts per second; latency
-// percentiles (log scale). One time axis for all four, a window of 30 s, 5 min or 1 h that
-// follows the present, or is paused to scroll back (drag) and zoom (wheel).
-// Fed by SessionController::samplesArrived; replots at most once per batch. GUI thread only.
+// The live charts: queue depth; threads as time-weighted averages stacked running / blocked /
+// idle, with the target and the concurrency limit as lines and running above the limit
+// shaded; completions, failures and posts per second; latency percentiles (log scale).
+// One time base: time since the run started on the axes, the wall clock in the hover
+// readout. Exceptions are marked on every time axis. The window (30 s, 5 min, 1 h) follows
+// the present until the user drags (scroll back) or turns the wheel (zoom): then the charts
+// pause, a banner says so, and "Follow live" resumes. A plain click never pauses.
+// Built from charthelpers (legend row, unit ticks, hover, marks). Fed by
+// SessionController::samplesArrived; replots at most once per batch. GUI thread only.
 class ChartsPanel : public QWidget {
     Q_OBJECT
 
@@ -46,14 +50,34 @@ public:
     // The same as one vector PDF page of `size` points, written to `device`.
     bool writePdf(QIODevice *device, QSize size, const QString &caption, QString &error) const;
 
-    int pointCount() const;                // points in the queue-depth chart (for tests)
+    // For tests and for charts that join the panel's look.
+    enum ChartIndex { QueueChart, ThreadsChart, ThroughputChart, LatencyChart };
+    int pointCount() const;                // points in the queue-depth chart
     std::vector<QCustomPlot *> plots() const;
+    QString hoverTextAt(ChartIndex chart, double runSeconds) const; // what hovering there reads
+    int exceptionMarkCount() const;        // intervals marked as having exceptions
+    bool isPausedBannerVisible() const;
 
 signals:
     void windowChanged(double seconds);
 
 private:
     struct Chart;
+    // What the hover readout needs beyond the graphs: the wall clock and the instantaneous
+    // thread counts of each sample, kept as long as the charts keep their data.
+    struct Moment {
+        double key = 0;
+        std::int64_t wallTimeMs = 0;
+        std::uint32_t running = 0, blocked = 0, idle = 0, live = 0, target = 0, limit = 0;
+        double averageRunning = 0, averageBlocked = 0, averageIdle = 0, utilisation = 0;
+        std::uint64_t newFailures = 0;
+        bool timed = false;
+    };
+
+    bool eventFilter(QObject *watched, QEvent *event) override;
+    const Moment *momentAt(double key) const;
+    QStringList describeThreads(double key) const;
+    QStringList describeExceptions(double key) const;
     void replot();
     void followPresent();
     void setSharedRange(double lower, double upper);
@@ -61,12 +85,20 @@ private:
     void paintGrid(QCPPainter &painter, QSize size, const QString &caption) const;
 
     std::vector<Chart *> m_charts;
+    std::deque<Moment> m_moments;
     QComboBox *m_windowSelector;
-    QPushButton *m_followButton;
+    QFrame *m_pausedBanner;
     QLabel *m_hint;
     double m_window = 30;
     bool m_following = true;
+    bool m_savedRun = false;
     bool m_settingRange = false;
-    double m_origin = -1;  // steady-clock seconds of the first sample
+    double m_origin = -1;  // steady-clock seconds of the run's first sample
     double m_latestKey = 0;
+    std::uint64_t m_lastFailed = 0;
+    // A press on a plot becomes a drag (and pauses) only once it moves past the drag distance.
+    QCustomPlot *m_pressedPlot = nullptr;
+    QPoint m_pressAt;
+    double m_pressLower = 0, m_pressUpper = 0;
+    bool m_dragging = false;
 };

@@ -1,5 +1,6 @@
 #include "counterspanel.h"
 
+#include "unitformat.h"
 #include "workerpool.h"
 
 #include <algorithm>
@@ -17,27 +18,10 @@ using namespace poolscope;
 
 namespace {
 
-QString count(std::uint64_t value) { return QLocale().toString(static_cast<qulonglong>(value)); }
-
-QString rate(double perSecond)
-{
-    if (perSecond >= 1e6)
-        return QStringLiteral("%1 M/s").arg(perSecond / 1e6, 0, 'f', 2);
-    if (perSecond >= 1e4)
-        return QStringLiteral("%1 k/s").arg(perSecond / 1e3, 0, 'f', 1);
-    return QStringLiteral("%1 /s").arg(perSecond, 0, 'f', 0);
-}
-
-QString duration(std::uint64_t nanoseconds)
-{
-    if (nanoseconds >= 1'000'000'000)
-        return QStringLiteral("%1 s").arg(static_cast<double>(nanoseconds) / 1e9, 0, 'f', 2);
-    if (nanoseconds >= 1'000'000)
-        return QStringLiteral("%1 ms").arg(static_cast<double>(nanoseconds) / 1e6, 0, 'f', 2);
-    if (nanoseconds >= 1'000)
-        return QStringLiteral("%1 µs").arg(static_cast<double>(nanoseconds) / 1e3, 0, 'f', 1);
-    return QStringLiteral("%1 ns").arg(nanoseconds);
-}
+// Exact counts with every digit; rates and durations in the app's one unit format.
+QString count(std::uint64_t value) { return unitformat::exactCount(value); }
+QString rate(double perSecond) { return unitformat::rate(perSecond); }
+QString duration(std::uint64_t nanoseconds) { return unitformat::durationNs(static_cast<double>(nanoseconds)); }
 
 QString qtText(std::string_view text) { return QString::fromUtf8(text.data(), static_cast<qsizetype>(text.size())); }
 

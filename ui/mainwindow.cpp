@@ -8,6 +8,7 @@
 #include "exceptionlogview.h"
 #include "exportcontroller.h"
 #include "helpdialogs.h"
+#include "keytiles.h"
 #include "metricsserver.h"
 #include "runactions.h"
 #include "runnotices.h"
@@ -80,6 +81,11 @@ MainWindow::MainWindow(PoolSession &session, QWidget *parent)
     middleLayout->setContentsMargins(0, 4, 0, 0);
     middleLayout->setSpacing(4);
     middleLayout->addWidget(m_notices);
+    // The key numbers first, in big tiles above the charts that draw their history.
+    auto *tiles = new KeyTiles;
+    connect(m_controller, &SessionController::samplesArrived, tiles, &KeyTiles::appendSamples);
+    connect(m_controller, &SessionController::runStarted, tiles, &KeyTiles::startNewRun);
+    middleLayout->addWidget(tiles);
     middleLayout->addWidget(m_middle, 1);
 
     m_controlsColumn->setObjectName(QStringLiteral("controlsColumn"));
