@@ -216,10 +216,10 @@ void TestChartsPanel::timeTicksNeverCollide()
     QFETCH(int, width);
     QFETCH(double, window);
     m_panel->resize(width, 640);
+    QTRY_VERIFY(m_panel->plots().front()->width() <= width / 2); // two charts side by side
     m_panel->setWindowSeconds(window);
     m_panel->appendSamples(samples(1, static_cast<int>(window * 20 + 3600 * 20))); // past an hour and a window
     for (QCustomPlot *p : m_panel->plots()) {
-        QVERIFY(p->width() <= width / 2); // two charts side by side at this width
         p->replot();
         const QVector<QString> labels = p->xAxis->tickVectorLabels();
         QVERIFY(labels.size() >= 2);
