@@ -10,8 +10,8 @@
 #include <cmath>
 
 namespace {
-constexpr int Padding = 8;
-constexpr int SparklineHeight = 22;
+constexpr int Padding = 6;
+constexpr int SparklineHeight = 18;
 
 QFont scaledFont(const QFont &base, double factor, bool bold)
 {
