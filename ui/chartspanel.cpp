@@ -71,7 +71,7 @@ ChartsPanel::ChartsPanel(QWidget *parent)
         auto *chart = new Chart;
         chart->plot = new QCustomPlot(this);
         chart->kind = kind;
-        chart->plot->setMinimumSize(240, 120); // a 1024 x 700 screen still holds two rows
+        chart->plot->setMinimumSize(250, 120); // a 1024 x 700 screen still holds two rows of two
         charts::setUpPlot(chart->plot, title, kind);
         // Zoom with the wheel here; the drag is ours (see eventFilter): a click must not pan.
         chart->plot->setInteractions(QCP::iRangeZoom);
