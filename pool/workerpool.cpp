@@ -590,9 +590,9 @@ private:
         WorkerSlot &slot = m_slots[index];
         WorkerLatency *const latency = slot.latency.load(std::memory_order_acquire);
         detail::setThreadBlockingHook(latency ? &Impl::onBlockingChangedTimed : &Impl::onBlockingChanged, &slot);
-        slot.activity.store(Activity::Idle, std::memory_order_relaxed);
-        if (latency)
+        if (latency) // first, so that a worker seen idle has its idle time counting
             slot.occupancy.enter(detail::OccupancyPhase::Idle, FastClock::ticks());
+        slot.activity.store(Activity::Idle, std::memory_order_relaxed);
 
         bool replaceMe = false;
         // Latency timing reads the clock once per unit while the worker is busy: a unit the
