@@ -130,7 +130,7 @@ std::string formatValue(Unit unit, double value)
     switch (unit) {
     case Unit::Count: return formatCount(value);
     case Unit::PerSecond: return value < 1000 && value != std::floor(value) ? formatCount(value) + "/s" : formatRate(value);
-    case Unit::Time: return formatDuration(static_cast<std::uint64_t>(std::max(0.0, value)));
+    case Unit::Time: return formatNanoseconds(std::max(0.0, value));
     }
     return formatCount(value);
 }
@@ -614,7 +614,7 @@ void AlertEvaluator::observe(const Sample &sample, std::vector<AlertEvent> &even
                 t.firing = false;
                 t.lastChangeNs = now;
                 events.push_back({now, rule.name, AlertEventKind::Cleared, false,
-                                  "cleared after " + formatDuration(now - t.firedAtNs)});
+                                  "cleared after " + formatNanoseconds(static_cast<double>(now - t.firedAtNs))});
             }
             continue;
         }
@@ -631,7 +631,7 @@ void AlertEvaluator::observe(const Sample &sample, std::vector<AlertEvent> &even
         if (notify)
             t.notifiedAtNs = now;
         if (rule.duration.count() > 0)
-            values += " for " + formatDuration(now - *t.trueSinceNs);
+            values += " for " + formatNanoseconds(static_cast<double>(now - *t.trueSinceNs));
         events.push_back({now, rule.name, AlertEventKind::Fired, notify, values});
     }
     m_previous = sample;

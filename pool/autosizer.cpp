@@ -214,7 +214,7 @@ std::optional<AutoSizeDecision> AutoSizer::onMeasured(const Measured &m, std::ui
     m_direction = behind ? +1 : -1;
     if ((m_direction > 0 && m_upExhausted) || (m_direction < 0 && m_downExhausted))
         m_direction = -m_direction;
-    const std::string at = formatRate(m.throughput) + ", queue wait p99 " + formatDuration(m.waitP99);
+    const std::string at = formatRate(m.throughput) + ", queue wait p99 " + formatNanoseconds(static_cast<double>(m.waitP99));
     if (m_upExhausted && m_downExhausted)
         return move(nowNs, AutoSizeAction::Settle, m_base, m, "settled at " + workersText(m_base) + " (the floor is the ceiling): " + at);
     return nextProbe(nowNs, m, std::string("probing ") + (m_direction > 0 ? "up" : "down") + " from " + at,
@@ -236,7 +236,7 @@ std::optional<AutoSizeDecision> AutoSizer::judgeProbe(const Measured &m, std::ui
                                (meetsTarget(m.waitP99) || m.waitP99 < b.waitP99 / 4 * 3) &&
                                m.throughput >= b.throughput * (1 - m_options.tolerance);
         keep = gain || waitFixed;
-        verdict = gain ? change : waitFixed ? "queue wait p99 " + formatDuration(b.waitP99) + " -> " + formatDuration(m.waitP99)
+        verdict = gain ? change : waitFixed ? "queue wait p99 " + formatNanoseconds(static_cast<double>(b.waitP99)) + " -> " + formatNanoseconds(static_cast<double>(m.waitP99))
                                             : change + ": no gain";
     } else {
         // Under the target, or (when no size meets it) no worse than before.
@@ -244,8 +244,8 @@ std::optional<AutoSizeDecision> AutoSizer::judgeProbe(const Measured &m, std::ui
                             static_cast<double>(m.waitP99) <= static_cast<double>(b.waitP99) * (1 + m_options.tolerance);
         const bool asGood = m.throughput >= m_best * (1 - m_options.tolerance);
         keep = waitOk && asGood;
-        verdict = !waitOk ? "queue wait p99 " + formatDuration(b.waitP99) + " at " + std::to_string(m_base) + " -> " +
-                                formatDuration(m.waitP99) + " at " + std::to_string(probe) + ", over the target"
+        verdict = !waitOk ? "queue wait p99 " + formatNanoseconds(static_cast<double>(b.waitP99)) + " at " + std::to_string(m_base) + " -> " +
+                                formatNanoseconds(static_cast<double>(m.waitP99)) + " at " + std::to_string(probe) + ", over the target"
                   : !asGood ? change + ": a loss"
                             : change + ": as good with fewer";
     }
@@ -289,7 +289,7 @@ std::optional<AutoSizeDecision> AutoSizer::judgeProbe(const Measured &m, std::ui
         m_strikes = 0;
         return move(nowNs, AutoSizeAction::Settle, m_base, m,
                     verdict + "; settled at " + workersText(m_base) + " (" + formatRate(m_baseMeasure.throughput) +
-                        ", queue wait p99 " + formatDuration(m_baseMeasure.waitP99) + ")");
+                        ", queue wait p99 " + formatNanoseconds(static_cast<double>(m_baseMeasure.waitP99)) + ")");
     }
     return nextProbe(nowNs, m,
                      verdict + "; probing " + (m_direction > 0 ? "up" : "down") + " from " + std::to_string(m_base),
@@ -312,7 +312,7 @@ std::optional<AutoSizeDecision> AutoSizer::watchSettled(const Measured &m, std::
                        " -> " + formatRate(m.throughput) + ", offered " + formatRate(m_settled.offered) + " -> " +
                        formatRate(m.offered);
     if (waitBroke)
-        what += ", queue wait p99 " + formatDuration(m.waitP99) + " over the target";
+        what += ", queue wait p99 " + formatNanoseconds(static_cast<double>(m.waitP99)) + " over the target";
     // The window just measured is the new load at this size: it is the baseline, so the
     // first probe follows at once.
     m_phase = Phase::Baseline;

@@ -1,21 +1,9 @@
 #include "kneerule.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <tuple>
 
 namespace poolscope {
-
-namespace {
-
-std::string printed(const char *format, double value)
-{
-    char buffer[64];
-    std::snprintf(buffer, sizeof buffer, format, value);
-    return buffer;
-}
-
-} // namespace
 
 std::string describeSize(unsigned workers, unsigned concurrency, unsigned processors)
 {
@@ -23,26 +11,6 @@ std::string describeSize(unsigned workers, unsigned concurrency, unsigned proces
     if (concurrency == 0)
         text += " (= " + std::to_string(processors) + (processors == 1 ? " processor)" : " processors)");
     return text;
-}
-
-std::string formatRate(double perSecond)
-{
-    if (perSecond >= 1e6)
-        return printed("%.2fM/s", perSecond / 1e6);
-    if (perSecond >= 1e3)
-        return printed("%.1fk/s", perSecond / 1e3);
-    return printed("%.0f/s", perSecond);
-}
-
-std::string formatNanoseconds(double ns)
-{
-    if (ns >= 1e9)
-        return printed("%.2f s", ns / 1e9);
-    if (ns >= 1e6)
-        return printed("%.2f ms", ns / 1e6);
-    if (ns >= 1e3)
-        return printed("%.1f µs", ns / 1e3);
-    return printed("%.0f ns", ns);
 }
 
 Knee findKnee(const std::vector<SweepFigures> &points, const KneeRule &rule)

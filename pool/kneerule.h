@@ -7,6 +7,7 @@
 // machine wobble by that much, so "the best" alone would pick noise.
 
 #include "latencyhistogram.h"
+#include "textformat.h" // formatRate, formatNanoseconds: the explanation's words
 
 #include <chrono>
 #include <cstdint>
@@ -44,9 +45,5 @@ Knee findKnee(const std::vector<SweepFigures> &points, const KneeRule &rule);
 
 // "8 workers, limit 2" / "8 workers, limit 0 (= 2 processors)". Thread-safe.
 std::string describeSize(unsigned workers, unsigned concurrency, unsigned processors);
-// "41.2k/s", "950/s", "1.25M/s". Thread-safe.
-std::string formatRate(double perSecond);
-// "850 ns", "12.5 µs", "3.10 ms", "1.50 s". Thread-safe.
-std::string formatNanoseconds(double nanoseconds);
 
 } // namespace poolscope

@@ -144,6 +144,7 @@ void writeJson(std::ostream &out, const RunReport &r)
         json.endObject();
     }
     json.endArray();
+    writeWatchJson(json, r.watch, static_cast<std::uint64_t>(origin));
 
     json.key("exceptions").beginArray();
     for (const ExceptionSummary &e : r.exceptions) {

@@ -8,6 +8,7 @@
 #include "loadsettings.h"
 #include "metricsexport.h"
 #include "sampler.h"
+#include "sessionwatch.h"
 #include "workerpool.h"
 
 #include <chrono>
@@ -44,6 +45,7 @@ struct RunReport {
     LatencySummary ioLatencySinceStart; // I/O start to completion (format 2; count 0 without I/O)
     std::vector<Sample> history;
     std::vector<ExceptionSummary> exceptions;
+    WatchReport watch; // the auto-sizer's decisions and the alerts (the caller fills it: the session does not know them)
 };
 
 class PoolSession;

@@ -25,15 +25,14 @@ std::string formatRate(double perSecond)
     return printf1("%.0f/s", perSecond);
 }
 
-std::string formatDuration(std::uint64_t nanoseconds)
+std::string formatNanoseconds(double ns)
 {
-    const auto ns = static_cast<double>(nanoseconds);
     if (ns >= 1e9)
         return printf1("%.2f s", ns / 1e9);
     if (ns >= 1e6)
-        return printf1("%.1f ms", ns / 1e6);
+        return printf1("%.2f ms", ns / 1e6);
     if (ns >= 1e3)
-        return printf1("%.0f us", ns / 1e3);
+        return printf1("%.1f µs", ns / 1e3);
     return printf1("%.0f ns", ns);
 }
 

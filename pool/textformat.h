@@ -1,6 +1,6 @@
 #pragma once
-// Numbers for people, in the few words the pool's own messages use (auto-size reasons,
-// alert messages): "41.2k/s", "3.1 ms", "10,000". Qt-free, so that the headless mode and the
+// Numbers for people, in the few words the pool's own messages use (the knee's explanation,
+// auto-size reasons, alert messages): "41.2k/s", "3.1 ms", "10,000". Qt-free, so that the headless mode and the
 // exports write the same text as the window. Pure functions: thread-safe.
 
 #include <cstdint>
@@ -8,8 +8,8 @@
 
 namespace poolscope {
 
-std::string formatRate(double perSecond);            // "950/s", "41.2k/s", "1.25M/s"
-std::string formatDuration(std::uint64_t nanoseconds); // "500 ns", "850 us", "3.1 ms", "1.20 s"
-std::string formatCount(double value);               // "10,000"; "2.5" when not whole
+std::string formatRate(double perSecond);         // "950/s", "41.2k/s", "1.25M/s"
+std::string formatNanoseconds(double nanoseconds); // "850 ns", "12.5 µs", "3.10 ms", "1.50 s"
+std::string formatCount(double value);            // "10,000"; "2.5" when not whole
 
 } // namespace poolscope

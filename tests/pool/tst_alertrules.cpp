@@ -247,7 +247,7 @@ void TestAlertRules::messagesShowTheValues()
         evaluator.observe(sample, events);
     QCOMPARE(events.size(), std::size_t(3));
     QCOMPARE(events[0].message, std::string("queued 12,345 > 0 and completions/s 0/s == 0/s"));
-    QCOMPARE(events[1].message, std::string("wait.p99 80.0 ms > 50.0 ms"));
+    QCOMPARE(events[1].message, std::string("wait.p99 80.00 ms > 50.00 ms"));
     QCOMPARE(events[2].rule, std::string("deep"));
     QCOMPARE(events[2].message, std::string("queued 12,345 > 10,000 for 2.00 s"));
 }

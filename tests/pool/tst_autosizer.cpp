@@ -247,7 +247,7 @@ void TestAutoSizer::reasonsNameTheThroughput()
     QCOMPARE(formatRate(41'234), std::string("41.2k/s"));
     QCOMPARE(formatRate(950), std::string("950/s"));
     QCOMPARE(formatRate(1'250'000), std::string("1.25M/s"));
-    QCOMPARE(formatDuration(3'100'000), std::string("3.1 ms"));
+    QCOMPARE(formatNanoseconds(3.1e6), std::string("3.10 ms"));
 }
 
 void TestAutoSizer::badOptionsAreRefused()
