@@ -4,8 +4,10 @@
 #include "commandline.h"
 #include "exportpaths.h"
 #include "sweepoptions.h"
+#include "watchoptions.h"
 
 #include <QCommandLineParser>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 
@@ -79,6 +81,7 @@ QList<QCommandLineOption> headlessOptions()
     add("export-openmetrics", "Write the final metrics (OpenMetrics text) to <file>, or -.", "file");
     list.append(serveMetricsOption());
     list.append(sweepOptions());
+    list.append(watchOptions());
     list.append({QStringLiteral("quiet"), QStringLiteral("No progress line on standard error.")});
     return list;
 }
@@ -138,6 +141,16 @@ bool scenarioToArguments(const QByteArray &contents, const QString &path, QStrin
             arguments.append(QStringLiteral("--%1=%2").arg(key, QString::number(value.toDouble(), 'g', 17)));
         } else if (value.isString()) {
             arguments.append(QStringLiteral("--%1=%2").arg(key, value.toString()));
+        } else if (key == QLatin1String("alerts") && value.isArray()) { // one rule a string
+            QStringList rules;
+            for (const QJsonValue &rule : value.toArray()) {
+                if (!rule.isString()) {
+                    error = QStringLiteral("scenario '%1': 'alerts' must be a string or an array of strings").arg(path);
+                    return false;
+                }
+                rules.append(rule.toString());
+            }
+            arguments.append(QStringLiteral("--alerts=%1").arg(rules.join(QLatin1Char('\n'))));
         } else {
             error = QStringLiteral("scenario '%1': '%2' must be a number or a string").arg(path, key);
             return false;
@@ -259,7 +272,8 @@ bool readOptions(const QCommandLineParser &parser, HeadlessOptions &options, QSt
                "runtime-error, custom-exception, non-std-class, int"))
         return false;
 
-    if (!readServeMetrics(parser, options.serveMetrics, error) || !readSweep(parser, options, error))
+    if (!readServeMetrics(parser, options.serveMetrics, error) || !readSweep(parser, options, error) ||
+        !readWatchOptions(parser, options, error))
         return false;
     options.quiet = parser.isSet(QStringLiteral("quiet"));
     std::vector<ExportPath> exports;

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "alertrules.h"
+#include "autosizer.h"
 #include "metricsserver.h"
 #include "sessionsettings.h"
 #include "sweepgrid.h"
@@ -22,6 +24,8 @@ struct HeadlessOptions {
     // --sweep: run each size of the grid instead of one run (see app/headlesssweep.h)
     std::optional<poolscope::SweepGrid> sweep;
     double sweepWarmUpSeconds = 1, sweepPeriodSeconds = 3, waitTargetMs = 10;
+    std::optional<poolscope::AutoSizerOptions> autoSize; // --auto-size: the auto-sizer runs
+    std::vector<poolscope::AlertRule> alertRules;        // --alerts
 };
 
 // True when the arguments ask for --headless (checked before any QApplication exists).

@@ -10,6 +10,7 @@
 #include "metricsserver.h"
 #include "poolsession.h"
 #include "runreport.h"
+#include "sessionwatch.h"
 
 #include <QCoreApplication>
 #include <QEventLoop>
@@ -40,6 +41,28 @@ int runHeadless(const HeadlessOptions &options)
         std::fprintf(stderr, "poolscope: serving metrics at %s\n", qPrintable(server->metricsUrl()));
     }
 
+    // The auto-sizer and the alert rules, fed with the run's new samples at each progress tick.
+    SessionWatch watch(session);
+    watch.setAutoSize(options.autoSize); // validated with the options
+    watch.setAlertRules(options.alertRules);
+    std::vector<Sample> samples;
+    std::uint64_t lastSample = 0;
+    const auto observe = [&] {
+        samples.clear();
+        lastSample = session.samplesSince(lastSample, samples);
+        SessionWatch::Events events;
+        watch.observe(samples, events);
+        if (options.quiet)
+            return;
+        for (const AutoSizeDecision &d : events.decisions)
+            std::fprintf(stderr, "\npoolscope: auto-size: %s", d.reason.c_str());
+        for (const AlertEvent &e : events.alerts)
+            std::fprintf(stderr, "\npoolscope: alert %s %s%s: %s", e.rule.c_str(), std::string(nameOf(e.kind)).c_str(),
+                         e.kind == AlertEventKind::Fired && !e.notify ? " (silenced)" : "", e.message.c_str());
+        if (!events.empty())
+            std::fputc('\n', stderr);
+    };
+
     const auto started = Clock::now();
     session.startLoad();
     // A part of the I/O load that cannot run (no io_uring, a scratch file that cannot be made)
@@ -64,6 +87,7 @@ int runHeadless(const HeadlessOptions &options)
     QTimer progress;
     QObject::connect(&progress, &QTimer::timeout, &loop, [&] {
         takeExceptions();
+        observe();
         const PoolSnapshot s = session.status().pool;
         if (!options.quiet)
             std::fprintf(stderr, "\r[%6.1f / %.1f s] posted %llu  completed %llu  failed %llu  queued %llu  workers %u/%u   ",
@@ -102,7 +126,8 @@ int runHeadless(const HeadlessOptions &options)
     if (options.historySeconds > 0) // the samples that cover it, and the one that opens it
         context.historySamples = static_cast<std::size_t>(std::ceil(options.historySeconds * options.sampleRateHz)) + 1;
     MetricsView view;
-    const RunReport report = captureRunReport(session, std::move(context), &view);
+    RunReport report = captureRunReport(session, std::move(context), &view);
+    report.watch = watch.report();
 
     bool written = writeExportPath(options.exportJson, [&](std::ostream &out) { writeJson(out, report); });
     testHoldPoint("export");

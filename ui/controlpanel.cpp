@@ -1,5 +1,6 @@
 #include "controlpanel.h"
 
+#include "autosizecontrol.h"
 #include "wheelguard.h"
 #include "workerslider.h"
 
@@ -104,6 +105,7 @@ ControlPanel::ControlPanel(QWidget *parent) : QWidget(parent)
     auto *poolForm = new QFormLayout(poolBox);
     poolForm->addRow(tr("Workers"), pair(m_workerSlider, m_workerSpin, this));
     poolForm->addRow(tr("Concurrency"), pair(m_concurrencySlider, m_concurrencySpin, this));
+    poolForm->addRow(m_autoSize = new AutoSizeControl(this));
     poolForm->addRow(tr("On exception"), m_policy);
     poolForm->addRow(shutdownRow);
     poolForm->addRow(m_restart);

@@ -5,6 +5,7 @@
 
 #include <QWidget>
 
+class AutoSizeControl;
 class QComboBox;
 class QDoubleSpinBox;
 class QLabel;
@@ -33,6 +34,7 @@ public:
     QSpinBox *workerSpin() const { return m_workerSpin; }
     QPushButton *startButton() const { return m_start; }
     QPushButton *stopButton() const { return m_stop; }
+    AutoSizeControl *autoSizeControl() const { return m_autoSize; } // its own signals; the window connects them
 
 signals:
     void workerCountChanged(int count);
@@ -57,6 +59,7 @@ private:
     QPushButton *m_graceful;
     QPushButton *m_fast;
     QPushButton *m_restart;
+    AutoSizeControl *m_autoSize;
 
     QPushButton *m_start;
     QPushButton *m_stop;

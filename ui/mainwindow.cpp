@@ -19,6 +19,10 @@
 #include "snapshotreader.h"
 #include "snapshotwindow.h"
 #include "windowfit.h"
+#include "alertbanner.h"
+#include "autosizecontrol.h"
+#include "watchlogview.h"
+#include "watchpresenter.h"
 
 #include <QAction>
 #include <QApplication>
@@ -64,12 +68,14 @@ MainWindow::MainWindow(PoolSession &session, QWidget *parent)
       m_middle(new QSplitter(Qt::Vertical)), m_loadLabel(new ElidedLabel), m_runLabel(new ElidedLabel),
       m_rateLabel(new ElidedLabel), m_poolLabel(new ElidedLabel), m_drainLabel(new ElidedLabel),
       m_cancelDrain(new QPushButton(tr("Cancel the rest"))), m_metricsLabel(new QLabel), m_badge(new QLabel),
-      m_exports(new ExportController(m_controller, m_charts, this))
+      m_exports(new ExportController(m_controller, m_charts, this)), m_watch(new WatchPresenter(m_controller, m_charts, this))
 {
     setWindowTitle(tr("Poolscope"));
     setWindowIcon(QIcon(QStringLiteral(":/poolscope.png")));
 
     m_bottomTabs->addTab(m_exceptionView, tr("Exceptions"));
+    m_bottomTabs->addTab(m_watch->decisionLog(), tr("Auto-size"));
+    m_bottomTabs->addTab(m_watch->alertLog(), tr("Alerts"));
     m_middle->setObjectName(QStringLiteral("chartsAndLogSplitter"));
     m_middle->addWidget(m_charts);
     m_middle->addWidget(m_bottomTabs);
@@ -81,6 +87,7 @@ MainWindow::MainWindow(PoolSession &session, QWidget *parent)
     middleLayout->setContentsMargins(0, 4, 0, 0);
     middleLayout->setSpacing(4);
     middleLayout->addWidget(m_notices);
+    middleLayout->addWidget(m_watch->banner());
     // The key numbers first, in big tiles above the charts that draw their history.
     auto *tiles = new KeyTiles;
     connect(m_controller, &SessionController::samplesArrived, tiles, &KeyTiles::appendSamples);
@@ -199,6 +206,9 @@ void MainWindow::connectController()
     connect(m_notices, &RunNotices::workersRequested, m_controls, &ControlPanel::chooseWorkerCount);
     connect(m_notices, &RunNotices::dropOutdatedRequested, c, &SessionController::restartKeepingLoad);
     connect(c, &SessionController::queuedUnitsOutdated, m_notices, &RunNotices::showOutdatedUnits);
+    connect(m_controls->autoSizeControl(), &AutoSizeControl::changed, m_watch, &WatchPresenter::setAutoSize);
+    connect(m_watch, &WatchPresenter::workersChanged, this, [this] { m_controls->setState(m_controller->settings()); });
+    connect(m_watch, &WatchPresenter::alertLogRequested, this, [this] { m_bottomTabs->setCurrentWidget(m_watch->alertLog()); });
 }
 
 void MainWindow::buildMenus()
@@ -236,6 +246,8 @@ void MainWindow::buildMenus()
     m_previousRunAction->setToolTip(tr("The run before the last restart, as it ended, read-only"));
     m_previousRunAction->setEnabled(false);
     addSizingActions(this, file, pool, m_controller);
+    pool->addSeparator();
+    pool->addAction(tr("A&lert rules…"), m_watch, &WatchPresenter::editAlertRules)->setObjectName(QStringLiteral("alertRulesAction"));
 
     QMenu *view = menuBar()->addMenu(tr("&View"));
     view->addAction(tr("Last 30 &seconds"), QKeySequence(Qt::CTRL | Qt::Key_1), this, [this] { m_charts->setWindowSeconds(30); });

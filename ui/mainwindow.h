@@ -29,6 +29,7 @@ class RunActions;
 class RunNotices;
 class SessionController;
 class SnapshotWindow;
+class WatchPresenter;
 
 // Assembles the window: controls on the left, the notices and the charts in the middle,
 // counters on the right, the exception log below; menus, shortcuts and the status bar. It
@@ -114,6 +115,7 @@ private:
     QLabel *m_metricsLabel;
     QLabel *m_badge;
     ExportController *m_exports;
+    WatchPresenter *m_watch;
     QAction *m_previousRunAction = nullptr;
     QList<QAction *> m_exportActions;
     MetricsServer *m_metricsServer = nullptr;

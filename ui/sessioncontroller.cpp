@@ -79,7 +79,9 @@ ControlState SessionController::settings() const { return toControlState(m_sessi
 
 RunReport SessionController::captureReport(std::size_t historySamples) const
 {
-    return captureRunReport(m_session, {QCoreApplication::applicationVersion().toStdString(), historySamples});
+    RunReport report = captureRunReport(m_session, {QCoreApplication::applicationVersion().toStdString(), historySamples});
+    report.watch = m_watch.report();
+    return report;
 }
 
 bool SessionController::isReadyToQuit() const
@@ -94,6 +96,10 @@ void SessionController::refresh()
     if (!m_samples.empty()) {
         m_completionRate = m_samples.back().completionsPerSecond;
         emit samplesArrived(m_samples);
+        SessionWatch::Events events; // auto-size decisions are applied in here, through the session's apply()
+        m_watch.observe(m_samples, events);
+        if (!events.empty())
+            emit watchEvents(events);
     }
 
     m_reports.clear();
@@ -255,6 +261,7 @@ void SessionController::restartNow()
     }
     m_failureShown = false;
     m_completionRate = 0;
+    m_watch.startNewRun();
     if (std::exchange(m_resumeLoadAfterRestart, false))
         m_session.startLoad();
     // A pool whose threads outlived their drain is let go of here, off this thread.

@@ -4,6 +4,7 @@
 #include "jobtracker.h"
 #include "poolsession.h"
 #include "runreport.h"
+#include "sessionwatch.h"
 
 #include <QObject>
 #include <QString>
@@ -56,6 +57,8 @@ public:
     bool isQuitPending() const noexcept { return m_quitWhenDrained; }
     // True once the run is stopped and nothing is left to wait for: closing costs no wait.
     bool isReadyToQuit() const;
+    // The auto-sizer and the alert rules, fed with each batch of samples in refresh().
+    poolscope::SessionWatch &watch() noexcept { return m_watch; }
     // Completions per second of the newest sample (for a drain's progress).
     double completionRate() const noexcept { return m_completionRate; }
 
@@ -76,6 +79,8 @@ public slots:
 signals:
     // `samples` are the run's new ones since the last emission, oldest first.
     void samplesArrived(const std::vector<poolscope::Sample> &samples);
+    // What the watch did with those samples: auto-size decisions (already applied) and alerts.
+    void watchEvents(const poolscope::SessionWatch::Events &events);
     void exceptionsReported(const std::vector<poolscope::ExceptionReport> &reports);
     void statusChanged(const poolscope::SessionStatus &status);
     // Fail fast tripped: the first exception described for a person, and what was cancelled.
@@ -109,6 +114,7 @@ private:
     bool m_quitWhenDrained = false;
     bool m_resumeLoadAfterRestart = false;
     std::vector<poolscope::Sample> m_samples;
+    poolscope::SessionWatch m_watch{m_session};
     std::vector<poolscope::ExceptionReport> m_reports;
 };
 

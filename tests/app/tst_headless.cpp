@@ -40,6 +40,7 @@ private slots:
     void exportIsSyncedBeforeAndAfterTheRename();
     void sweepWritesJsonAndCsv_data();
     void sweepWritesJsonAndCsv();
+    void autoSizeAndAlertsGoToTheExport();
 };
 
 namespace {
@@ -244,6 +245,14 @@ void TestHeadless::badValuesExitWithTwo_data()
     QTest::newRow("sweep period") << QStringList{QStringLiteral("--sweep=workers=1"), QStringLiteral("--sweep-period=0")}
                                   << "--sweep-period must be 0.1..3600 (got '0')" << QByteArray();
     QTest::newRow("scenario sweep") << QStringList{} << "--sweep: unknown axis 'threads'" << QByteArray(R"({"sweep": "threads=4"})");
+    QTest::newRow("alert rule") << QStringList{QStringLiteral("--alerts"), QStringLiteral("ok: queued > 1; slow: wait.p99 > 50")}
+                                << "--alerts: rule 'slow': 'wait.p99' is a time: give '50' a unit" << QByteArray();
+    QTest::newRow("scenario alert rule") << QStringList{} << "--alerts: rule 'bad': unknown metric 'nonsense'"
+                                         << QByteArray(R"({"alerts": ["ok: queued > 1", "bad: nonsense > 1"]})");
+    QTest::newRow("auto-size target") << QStringList{QStringLiteral("--auto-size"), QStringLiteral("0")}
+                                      << "--auto-size must be a whole number of milliseconds 1..60000 (got '0')" << QByteArray();
+    QTest::newRow("auto-size range alone") << QStringList{QStringLiteral("--auto-size-range=1..8")}
+                                           << "--auto-size-range needs --auto-size" << QByteArray();
     QTest::newRow("scenario missing") << QStringList{QStringLiteral("--scenario"), QStringLiteral("/no/such/scenario.json")}
                                       << "--scenario: cannot read '/no/such/scenario.json'" << QByteArray();
 }
