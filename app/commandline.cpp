@@ -79,7 +79,11 @@ bool parseCommandLine(const QStringList &arguments, AppOptions &options, QString
     const QCommandLineOption wholeScreen(QStringLiteral("screenshot-screen"),
                                          QStringLiteral("With --screenshot: grab the whole screen (window frames, saved-run windows) "
                                                         "rather than the main window."));
-    parser.addOptions({reset, startLoad, screenshot, delay, idle, wholeScreen, serveMetricsOption()});
+    const QCommandLineOption alerts(QStringLiteral("alerts"),
+                                    QStringLiteral("Alert rules for this session instead of the saved ones (not saved), separated by "
+                                                   "';' or new lines, e.g. \"deep-queue: queued > 10000 for 5s\"."),
+                                    QStringLiteral("rules"));
+    parser.addOptions({reset, startLoad, screenshot, delay, idle, wholeScreen, serveMetricsOption(), alerts});
     parser.addPositionalArgument(QStringLiteral("snapshot"), QStringLiteral("Saved runs (JSON snapshots) to open read-only beside the live one."),
                                  QStringLiteral("[snapshot.json...]"));
     if (!parseArguments(parser, arguments, error))
@@ -93,6 +97,14 @@ bool parseCommandLine(const QStringList &arguments, AppOptions &options, QString
     }
     if (!readServeMetrics(parser, options.serveMetrics, error))
         return false;
+    if (parser.isSet(alerts)) {
+        std::string message;
+        options.alertRules.emplace();
+        if (!poolscope::parseAlertRules(parser.value(alerts).toStdString(), *options.alertRules, message)) {
+            error = QStringLiteral("--alerts: %1").arg(elideMessage(QString::fromStdString(message)));
+            return false;
+        }
+    }
     options.resetSettings = parser.isSet(reset);
     options.startLoad = parser.isSet(startLoad);
     if (parser.isSet(screenshot)) {

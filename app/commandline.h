@@ -1,5 +1,6 @@
 #pragma once
 
+#include "alertrules.h"
 #include "metricsserver.h"
 
 #include <QString>
@@ -18,6 +19,7 @@ struct AppOptions {
     bool screenshotScreen = false; // grab the whole screen (frames, every window), not the window
     std::optional<ListenAddress> serveMetrics;
     QStringList snapshots; // saved runs to open beside the live one
+    std::optional<std::vector<poolscope::AlertRule>> alertRules; // --alerts: this session's rules (not saved)
 };
 
 class QCommandLineOption;

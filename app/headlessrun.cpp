@@ -30,17 +30,6 @@ int runHeadless(const HeadlessOptions &options)
         return runHeadlessSweep(options);
     PoolSession session(options.settings, {.rateHz = options.sampleRateHz, .capacity = 72'000});
 
-    std::unique_ptr<MetricsServer> server;
-    if (options.serveMetrics) {
-        server = std::make_unique<MetricsServer>([&session] { return session.metrics(); });
-        QString error;
-        if (!server->listen(*options.serveMetrics, error)) {
-            std::fprintf(stderr, "poolscope: --serve-metrics: %s\n", qPrintable(error));
-            return ExitBadInput; // like any bad value: before any load runs
-        }
-        std::fprintf(stderr, "poolscope: serving metrics at %s\n", qPrintable(server->metricsUrl()));
-    }
-
     // The auto-sizer and the alert rules, fed with the run's new samples at each progress tick.
     SessionWatch watch(session);
     watch.setAutoSize(options.autoSize); // validated with the options
@@ -62,6 +51,21 @@ int runHeadless(const HeadlessOptions &options)
         if (!events.empty())
             std::fputc('\n', stderr);
     };
+
+    std::unique_ptr<MetricsServer> server;
+    if (options.serveMetrics) {
+        server = std::make_unique<MetricsServer>([&session, &watch] {
+            MetricsView view = session.metrics();
+            view.alerts = watch.alertStates();
+            return view;
+        });
+        QString error;
+        if (!server->listen(*options.serveMetrics, error)) {
+            std::fprintf(stderr, "poolscope: --serve-metrics: %s\n", qPrintable(error));
+            return ExitBadInput; // like any bad value: before any load runs
+        }
+        std::fprintf(stderr, "poolscope: serving metrics at %s\n", qPrintable(server->metricsUrl()));
+    }
 
     const auto started = Clock::now();
     session.startLoad();
@@ -128,6 +132,7 @@ int runHeadless(const HeadlessOptions &options)
     MetricsView view;
     RunReport report = captureRunReport(session, std::move(context), &view);
     report.watch = watch.report();
+    view.alerts = watch.alertStates();
 
     bool written = writeExportPath(options.exportJson, [&](std::ostream &out) { writeJson(out, report); });
     testHoldPoint("export");

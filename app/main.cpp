@@ -93,6 +93,8 @@ int main(int argc, char **argv)
     }
     for (const QString &snapshot : options.snapshots)
         window.openSnapshot(snapshot);
+    if (options.alertRules)
+        window.useAlertRules(*options.alertRules); // for this session only
 
     if (options.startLoad)
         window.toggleLoad();

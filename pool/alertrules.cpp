@@ -161,31 +161,25 @@ bool compare(double left, AlertComparison c, double right)
     return false;
 }
 
-// "50ms", "5s", "1.5us": the largest unit that keeps the value whole; nanoseconds otherwise.
+// The shortest text that reads back as the same double, without an exponent (the rule syntax
+// has none): "1000.5", "0.1".
+std::string plainNumber(double value)
+{
+    char buffer[512]; // the longest fixed form of a double is ~330 characters
+    const auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::fixed);
+    return ec == std::errc() ? std::string(buffer, end) : std::string("0");
+}
+
+// "50ms", "5s", "1500us": the largest unit that keeps the value whole; nanoseconds otherwise.
 std::string timeText(double nanoseconds)
 {
     static constexpr std::pair<const char *, double> units[] = {{"h", 3600e9}, {"m", 60e9}, {"s", 1e9}, {"ms", 1e6}, {"us", 1e3}};
     for (const auto &[suffix, scale] : units) {
         const double v = nanoseconds / scale;
-        if (v >= 1 && v == std::floor(v) && v < 1e15) {
-            char buffer[64];
-            std::snprintf(buffer, sizeof buffer, "%.0f%s", v, suffix);
-            return buffer;
-        }
+        if (v >= 1 && v == std::floor(v) && v * scale == nanoseconds)
+            return plainNumber(v) + suffix;
     }
-    char buffer[64];
-    std::snprintf(buffer, sizeof buffer, "%.17gns", nanoseconds);
-    return buffer;
-}
-
-std::string numberText(double value)
-{
-    char buffer[64];
-    if (value == std::floor(value) && std::abs(value) < 1e15)
-        std::snprintf(buffer, sizeof buffer, "%.0f", value);
-    else
-        std::snprintf(buffer, sizeof buffer, "%.17g", value);
-    return buffer;
+    return plainNumber(nanoseconds) + "ns";
 }
 
 // ---- the parser ----------------------------------------------------------------------------
@@ -428,6 +422,10 @@ bool parseBody(std::string_view body, AlertRule &rule, std::string &error)
                 return false;
             }
             condition.right.constant = t->value * *scale;
+            if (condition.right.constant > 1e18) {
+                error = "'" + std::string(t->text) + "' is too long a time (at most 1e18 ns, 31 years)";
+                return false;
+            }
         } else {
             if (!t->unit.empty()) {
                 error = "'" + left.name + "' is " + unitName(left.unit) + ": '" + std::string(t->text) + "' must be a plain number";
@@ -495,7 +493,7 @@ std::string AlertRule::text() const
         if (c.right.metric >= 0)
             out += metrics()[static_cast<std::size_t>(c.right.metric)].name;
         else
-            out += left.unit == Unit::Time ? timeText(c.right.constant) : numberText(c.right.constant);
+            out += left.unit == Unit::Time ? timeText(c.right.constant) : plainNumber(c.right.constant);
     }
     if (duration.count() > 0)
         out += " for " + timeText(static_cast<double>(Ns(duration).count()));

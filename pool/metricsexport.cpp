@@ -140,6 +140,14 @@ void writeMetrics(std::ostream &out, const MetricsView &view, MetricsFormat form
     w.histogram("poolscope_service_seconds", "Time from start to end of a unit.", view.serviceTime);
     w.histogram("poolscope_io_latency_seconds", "Time from the start of an I/O operation to its completion.",
                 view.ioLatency);
+    if (!view.alerts.empty()) { // rule names are [A-Za-z0-9_.-]: label values that need no escaping
+        w.family("poolscope_alert_firing", "gauge", "1 while the alert rule fires, else 0.");
+        for (const AlertRuleState &alert : view.alerts)
+            out << "poolscope_alert_firing{rule=\"" << alert.rule << "\"} " << (alert.firing ? 1 : 0) << '\n';
+        w.family(FieldKind::Counter, "poolscope_alert_fires", "Times the alert rule fired in this run.");
+        for (const AlertRuleState &alert : view.alerts)
+            out << "poolscope_alert_fires_total{rule=\"" << alert.rule << "\"} " << alert.fires << '\n';
+    }
     if (format == MetricsFormat::OpenMetrics)
         out << "# EOF\n";
 }

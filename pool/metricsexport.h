@@ -5,6 +5,7 @@
 //  - a time series as CSV (RFC 4180), one row per sample;
 // Pure functions of plain values: call them from any thread.
 
+#include "alertrules.h"
 #include "latencyhistogram.h"
 #include "poolsnapshot.h"
 #include "sampler.h"
@@ -22,6 +23,7 @@ struct MetricsView {
     LatencyHistogram serviceTime; // since the start
     LatencyHistogram ioLatency;   // since the start: I/O start to completion (empty without I/O)
     std::string backend;
+    std::vector<AlertRuleState> alerts; // the alert rules' states (SessionWatch): a gauge per rule
 };
 
 // The pool's counters and its latency since the start, read now. Thread-safe; costs a pass
@@ -34,7 +36,8 @@ enum class MetricsFormat {
 };
 
 // Counters as `poolscope_*_total`, gauges in base units, the latency histograms as
-// histogram families with `_seconds` buckets, HELP and TYPE for each.
+// histogram families with `_seconds` buckets, HELP and TYPE for each; with alert rules,
+// poolscope_alert_firing{rule="NAME"} (1 while it fires) and poolscope_alert_fires_total.
 void writeMetrics(std::ostream &out, const MetricsView &view, MetricsFormat format);
 
 // Header row, then one row per sample: every counter, rate and latency percentile.

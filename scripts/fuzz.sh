@@ -8,8 +8,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 budget=${1:-60}
-targets=(fuzz_snapshot fuzz_scenario fuzz_commandline fuzz_httphead)
-declare -A max_len=([fuzz_snapshot]=65536 [fuzz_scenario]=16384 [fuzz_commandline]=4096 [fuzz_httphead]=16384)
+targets=(fuzz_snapshot fuzz_scenario fuzz_commandline fuzz_httphead fuzz_alertrules)
+declare -A max_len=([fuzz_snapshot]=65536 [fuzz_scenario]=16384 [fuzz_commandline]=4096 [fuzz_httphead]=16384 [fuzz_alertrules]=4096)
 dir=build/fuzz
 mkdir -p "$dir"
 echo "=== fuzz: configure and build"

@@ -350,6 +350,8 @@ void MainWindow::applyControlState(const ControlState &state)
         m_controls->setState(state);
 }
 
+void MainWindow::useAlertRules(std::vector<AlertRule> rules) { m_watch->setAlertRules(std::move(rules), WatchPresenter::KeepInSettings::No); }
+
 ControlState MainWindow::controlState() const { return m_controls->state(); }
 void MainWindow::setChartWindowSeconds(double seconds) { m_charts->setWindowSeconds(seconds); }
 double MainWindow::chartWindowSeconds() const { return m_charts->windowSeconds(); }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "alertrules.h"
 #include "controlstate.h"
 
 #include <QMainWindow>
@@ -71,6 +72,8 @@ public:
     // Opens a saved JSON snapshot in a read-only window beside this one; null (and an error
     // dialog) when it cannot be read.
     SnapshotWindow *openSnapshot(const QString &path);
+    // Alert rules for this session, not kept in the settings (--alerts).
+    void useAlertRules(std::vector<poolscope::AlertRule> rules);
 
 public slots:
     void toggleLoad();

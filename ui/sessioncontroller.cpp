@@ -75,6 +75,13 @@ bool SessionController::latencySinceStart(LatencySummary &queueWait, LatencySumm
     return m_session.latencySinceStart(queueWait, serviceTime);
 }
 
+MetricsView SessionController::metrics() const
+{
+    MetricsView view = m_session.metrics();
+    view.alerts = m_watch.alertStates();
+    return view;
+}
+
 ControlState SessionController::settings() const { return toControlState(m_session.settings()); }
 
 RunReport SessionController::captureReport(std::size_t historySamples) const

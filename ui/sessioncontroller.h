@@ -48,7 +48,7 @@ public:
     poolscope::SessionStatus status() const { return m_session.status(); }
     ControlState settings() const;
     bool latencySinceStart(poolscope::LatencySummary &queueWait, poolscope::LatencySummary &serviceTime) const;
-    poolscope::MetricsView metrics() const { return m_session.metrics(); }
+    poolscope::MetricsView metrics() const; // the run's, with the alert rules' states
     // The current run as a report, with the newest `historySamples` samples.
     poolscope::RunReport captureReport(std::size_t historySamples = SIZE_MAX) const;
     std::shared_ptr<const poolscope::RunReport> previousRun() const { return m_session.previousRun(); }

@@ -63,10 +63,12 @@ bool WatchPresenter::setAutoSize(bool on, int waitTargetMs)
     return true;
 }
 
-void WatchPresenter::setAlertRules(std::vector<AlertRule> rules)
+void WatchPresenter::setAlertRules(std::vector<AlertRule> rules, KeepInSettings keep)
 {
-    QSettings settings;
-    saveAlertRules(settings, rules);
+    if (keep == KeepInSettings::Yes) {
+        QSettings settings;
+        saveAlertRules(settings, rules);
+    }
     m_controller->watch().setAlertRules(std::move(rules));
     m_banner->clearAll();
 }

@@ -33,7 +33,8 @@ public:
 
     // False (and a line in the decision log) for options validate() refuses.
     bool setAutoSize(bool on, int waitTargetMs);
-    void setAlertRules(std::vector<poolscope::AlertRule> rules); // and keeps them in the settings
+    enum class KeepInSettings : bool { No, Yes };
+    void setAlertRules(std::vector<poolscope::AlertRule> rules, KeepInSettings keep = KeepInSettings::Yes);
     void editAlertRules(); // a dialog, window-modal; applies on OK
 
 signals:

@@ -102,6 +102,8 @@ void TestCommandLine::badInput_data()
                                << "'example.com' is not an IP address";
     QTest::newRow("no port") << QStringList{QStringLiteral("--serve-metrics"), QStringLiteral("10.0.0.1:")} << "--serve-metrics";
     QTest::newRow("idle without a screenshot") << QStringList{QStringLiteral("--screenshot-idle")} << "--screenshot-idle needs --screenshot";
+    QTest::newRow("bad alert rule") << QStringList{QStringLiteral("--alerts"), QStringLiteral("ok: live > 0; slow: wait.p99 > 50")}
+                                    << "--alerts: rule 'slow': 'wait.p99' is a time";
     QTest::newRow("stray argument") << QStringList{QStringLiteral("extra")} << "'extra' is not a snapshot file";
 }
 

@@ -247,8 +247,8 @@ void TestHeadless::badValuesExitWithTwo_data()
     QTest::newRow("scenario sweep") << QStringList{} << "--sweep: unknown axis 'threads'" << QByteArray(R"({"sweep": "threads=4"})");
     QTest::newRow("alert rule") << QStringList{QStringLiteral("--alerts"), QStringLiteral("ok: queued > 1; slow: wait.p99 > 50")}
                                 << "--alerts: rule 'slow': 'wait.p99' is a time: give '50' a unit" << QByteArray();
-    QTest::newRow("scenario alert rule") << QStringList{} << "--alerts: rule 'bad': unknown metric 'nonsense'"
-                                         << QByteArray(R"({"alerts": ["ok: queued > 1", "bad: nonsense > 1"]})");
+    QTest::newRow("scenario alert rule") << QStringList{} << "--alerts: rule 'bad': 'for' takes a duration with a unit"
+                                         << QByteArray(R"({"alerts": ["ok: queued > 1", "bad: queued > 1 for 5"]})");
     QTest::newRow("auto-size target") << QStringList{QStringLiteral("--auto-size"), QStringLiteral("0")}
                                       << "--auto-size must be a whole number of milliseconds 1..60000 (got '0')" << QByteArray();
     QTest::newRow("auto-size range alone") << QStringList{QStringLiteral("--auto-size-range=1..8")}
@@ -513,6 +513,40 @@ void TestHeadless::sweepWritesJsonAndCsv()
     QVERIFY(lines[0].startsWith("workers,concurrency,measured_s"));
     QVERIFY(lines[1].startsWith("1,0,"));
     QVERIFY(lines[2].startsWith("2,0,"));
+}
+
+// The auto-sizer runs (its decisions are in the JSON) and the alert rules fire (on stderr and
+// in the JSON), from a scenario file with the rules as an array.
+void TestHeadless::autoSizeAndAlertsGoToTheExport()
+{
+    QTemporaryDir folder;
+    const QString json = folder.filePath(QStringLiteral("run.json"));
+    QFile scenario(folder.filePath(QStringLiteral("scenario.json")));
+    QVERIFY(scenario.open(QIODevice::WriteOnly));
+    scenario.write(R"({"workers": 1, "pattern": "as-fast-as-possible", "cost": 200, "distribution": "constant",
+                       "blocking-share": 1, "blocking-time": 600, "queue-cap": 200, "duration": 4, "auto-size": 50,
+                       "auto-size-range": "1..16", "alerts": ["busy: live > 0", "never: queued > 1000000"]})");
+    scenario.close();
+    const Result result = run({QStringLiteral("--headless"), QStringLiteral("--scenario"), scenario.fileName(),
+                               QStringLiteral("--export-json"), json});
+    QVERIFY2(result.exitCode == 0, result.err.constData());
+    QVERIFY2(result.err.contains("poolscope: alert busy fired: live 1 > 0"), result.err.constData());
+
+    QFile jsonFile(json);
+    QVERIFY(jsonFile.open(QIODevice::ReadOnly));
+    const QJsonObject root = QJsonDocument::fromJson(jsonFile.readAll()).object();
+    const QJsonObject autoSize = root[QStringLiteral("auto_size")].toObject();
+    QCOMPARE(autoSize[QStringLiteral("enabled")].toBool(), true);
+    QCOMPARE(autoSize[QStringLiteral("ceiling")].toInt(), 16);
+    const QJsonArray decisions = autoSize[QStringLiteral("decisions")].toArray();
+    QVERIFY2(!decisions.isEmpty(), result.err.constData()); // a baseline takes 2.5 s of the 4
+    QCOMPARE(decisions[0][QStringLiteral("from")].toInt(), 1);
+    QVERIFY(result.err.contains("poolscope: auto-size: +1 worker (1 -> 2): probing up from"));
+    const QJsonObject alerts = root[QStringLiteral("alerts")].toObject();
+    QCOMPARE(alerts[QStringLiteral("rules")].toArray().size(), 2);
+    QCOMPARE(alerts[QStringLiteral("rules")][0][QStringLiteral("firing")].toBool(), true);
+    QCOMPARE(alerts[QStringLiteral("rules")][1][QStringLiteral("fires")].toInt(), 0);
+    QCOMPARE(alerts[QStringLiteral("events")][0][QStringLiteral("rule")].toString(), QStringLiteral("busy"));
 }
 
 QTEST_GUILESS_MAIN(TestHeadless)

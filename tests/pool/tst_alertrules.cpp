@@ -36,6 +36,8 @@ void TestAlertRules::parsesGoodRules_data()
     QTest::newRow("fraction of a unit") << "x: wait.p99 >= 1.5ms" << "x: wait.p99 >= 1500us";
     QTest::newRow("silence before for") << "y: rejected/s != 0 silence 30s for 500ms" << "y: rejected/s != 0 for 500ms silence 30s";
     QTest::newRow("underscores, decimals") << "z.1: in-flight <= 1_000.5" << "z.1: in-flight <= 1000.5";
+    QTest::newRow("tiny and huge") << "t: in-flight > 0.00001 and wait.max < 0.5ns and posted < 1,000,000,000,000,000,000"
+                                   << "t: in-flight > 0.00001 and wait.max < 0.5ns and posted < 1000000000000000000";
     QTest::newRow("service max") << "long_units: service.max > 2 min" << "long_units: service.max > 2m";
 }
 
@@ -74,6 +76,7 @@ void TestAlertRules::refusesBadRules_data()
     QTest::newRow("too long a duration") << "q: queued > 10 for 25h" << "rule 'q': 'for 25h' must be whole milliseconds up to 24 h";
     QTest::newRow("unknown unit") << "q: queued > 10 for 5y" << "rule 'q': '5y': unknown unit 'y'";
     QTest::newRow("exponent") << "q: queued > 1e999" << "rule 'q': unexpected '9' after '1e'";
+    QTest::newRow("too long a time") << "q: wait.max > 1000000000000h" << "rule 'q': '1000000000000h' is too long a time";
     QTest::newRow("stray character") << "q: queued > (10)" << "rule 'q': unexpected '('";
     QTest::newRow("control characters quoted") << QStringLiteral("q\x01: x") << "rule 'q : x': a rule starts with its name";
 }

@@ -116,11 +116,17 @@ void TestMetricsServer::promtoolAcceptsWhatIsServed()
     for (int i = 0; i < 100; ++i)
         pool.post([] {});
     QTRY_COMPARE(pool.snapshot().completed, std::uint64_t(100));
-    MetricsServer server([&pool] { return metricsOf(pool); });
+    MetricsServer server([&pool] {
+        MetricsView view = metricsOf(pool);
+        view.alerts = {{"deep-queue", true, 3, 1}, {"slow.wait_2", false, 0, 0}}; // a gauge per alert rule
+        return view;
+    });
     QString error;
     QVERIFY2(server.listen({}, error), qPrintable(error));
     const Response response = get(server.metricsUrl());
     QCOMPARE(response.status, 200);
+    QVERIFY(response.body.contains("\npoolscope_alert_firing{rule=\"deep-queue\"} 1\n"));
+    QVERIFY(response.body.contains("\npoolscope_alert_fires_total{rule=\"slow.wait_2\"} 0\n"));
     QProcess check;
     check.start(promtool, {QStringLiteral("check"), QStringLiteral("metrics")});
     QVERIFY(check.waitForStarted());
