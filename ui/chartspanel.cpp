@@ -35,6 +35,8 @@ const QColor Completions(0x1a, 0x96, 0x41);
 const QColor Failures(0xd7, 0x19, 0x1c);
 const QColor Posts(0x88, 0x88, 0x88);
 const QColor Queue(0x54, 0x27, 0x88);
+const QColor Alert(0xc5, 0x1b, 0x7d);    // apart from the failures' red: an alert is not an exception
+const QColor Decision(0x01, 0x85, 0x71); // apart from the thread bands' blues and the target's grey
 
 QColor withAlpha(QColor color, int alpha)
 {
@@ -56,6 +58,7 @@ struct ChartsPanel::Chart {
     std::vector<QCPGraph *> graphs; // the series, in the order appendSamples fills them
     charts::ValueKind kind = charts::ValueKind::Count;
     charts::TimeMarks *exceptions = nullptr;
+    charts::TimeMarks *alerts = nullptr;
     charts::ChartHover *hover = nullptr;
 };
 
@@ -78,6 +81,7 @@ ChartsPanel::ChartsPanel(QWidget *parent)
         chart->plot->axisRect()->setRangeZoom(Qt::Horizontal);
         chart->plot->installEventFilter(this);
         chart->exceptions = new charts::TimeMarks(chart->plot, tr("exceptions"), Failures);
+        chart->alerts = new charts::TimeMarks(chart->plot, tr("alerts"), Alert);
         connect(chart->plot->xAxis, qOverload<const QCPRange &>(&QCPAxis::rangeChanged), this,
                 [this](const QCPRange &range) { setSharedRange(range.lower, range.upper); });
         m_charts.push_back(chart);
@@ -112,6 +116,7 @@ ChartsPanel::ChartsPanel(QWidget *parent)
     QCPGraph *above = addGraph(threads, tr("above limit"), QPen(Qt::NoPen), withAlpha(Limit, 150));
     above->setChannelFillGraph(limit);
     threads->plot->yAxis->setLabel(tr("threads (average)"));
+    m_decisions = new charts::TimeMarks(threads->plot, tr("auto-size decisions"), Decision);
 
     Chart *rates = makeChart(tr("Throughput"), charts::ValueKind::Rate);
     addGraph(rates, tr("completed"), pen(Completions), withAlpha(Completions, 35));
@@ -256,7 +261,9 @@ void ChartsPanel::appendSamples(const std::vector<poolscope::Sample> &samples)
         for (double key : failedAt)
             chart->exceptions->add(key);
         chart->exceptions->removeBefore(oldest);
+        chart->alerts->removeBefore(oldest);
     }
+    m_decisions->removeBefore(oldest);
     if (m_following)
         followPresent();
     replot();
@@ -268,7 +275,9 @@ void ChartsPanel::startNewRun()
         for (QCPGraph *graph : chart->graphs)
             graph->data()->clear();
         chart->exceptions->clear();
+        chart->alerts->clear();
     }
+    m_decisions->clear();
     m_moments.clear();
     m_origin = -1;
     m_latestKey = 0;
@@ -526,6 +535,20 @@ int ChartsPanel::pointCount() const { return m_charts.front()->graphs.front()->d
 QString ChartsPanel::hoverTextAt(ChartIndex chart, double runSeconds) const
 {
     return m_charts.at(static_cast<std::size_t>(chart))->hover->textAt(runSeconds);
+}
+
+void ChartsPanel::markDecision(double runSeconds, const QString &text)
+{
+    m_decisions->addLabelled(runSeconds, text);
+    m_charts.at(ThreadsChart)->plot->replot(QCustomPlot::rpQueuedReplot);
+}
+
+void ChartsPanel::markAlert(double runSeconds, const QString &text)
+{
+    for (Chart *chart : m_charts) {
+        chart->alerts->addLabelled(runSeconds, text);
+        chart->plot->replot(QCustomPlot::rpQueuedReplot);
+    }
 }
 
 int ChartsPanel::exceptionMarkCount() const { return m_charts.front()->exceptions->count(); }

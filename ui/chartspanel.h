@@ -14,14 +14,18 @@ class QIODevice;
 class QComboBox;
 class QFrame;
 class QLabel;
+namespace charts {
+class TimeMarks;
+}
 
 // The live charts: queue depth; threads as time-weighted averages stacked running / blocked /
 // idle, with the target and the concurrency limit as lines and running above the limit
 // shaded; completions, failures and posts per second; latency percentiles (log scale).
 // One time base: time since the run started on the axes, the wall clock in the hover
-// readout. Exceptions are marked on every time axis. The window (30 s, 5 min, 1 h) follows
-// the present until the user drags (scroll back) or turns the wheel (zoom): then the charts
-// pause, a banner says so, and "Follow live" resumes. A plain click never pauses.
+// readout. Exceptions and fired alerts are marked on every time axis, auto-size decisions on
+// the Threads chart's. The window (30 s, 5 min, 1 h) follows the present until the user
+// drags (scroll back) or turns the wheel (zoom): then the charts pause, a banner says so,
+// and "Follow live" resumes. A plain click never pauses.
 // Built from charthelpers (legend row, unit ticks, hover, marks). Fed by
 // SessionController::samplesArrived; replots at most once per batch. GUI thread only.
 class ChartsPanel : public QWidget {
@@ -43,6 +47,11 @@ public:
 
     // A saved run: the whole history in view, and no "follow live" (there is no present).
     void showSavedRun();
+
+    // Events of the session's watch, at `runSeconds` on the axes' time base (seconds since the
+    // run's first sample, as the exception marks): a labelled line that scrolls with the data.
+    void markDecision(double runSeconds, const QString &text); // an auto-size decision, on the Threads chart
+    void markAlert(double runSeconds, const QString &text);    // a fired alert, on every chart
 
     // The four charts in their 2 x 2 grid, on white, at `size` pixels, under a one-line
     // `caption` (what was run, and when) unless it is empty: the PNG export.
@@ -85,6 +94,7 @@ private:
     void paintGrid(QCPPainter &painter, QSize size, const QString &caption) const;
 
     std::vector<Chart *> m_charts;
+    charts::TimeMarks *m_decisions = nullptr; // on the Threads chart
     std::deque<Moment> m_moments;
     QComboBox *m_windowSelector;
     QFrame *m_pausedBanner;

@@ -89,6 +89,7 @@ void WatchPresenter::show(const SessionWatch::Events &events)
                                                   .arg(d.to > d.from ? d.to - d.from : d.from - d.to)
                                                   .arg(d.to);
         m_decisionLog->addEntry(runSeconds(d.timestampNs), what, text(d.reason));
+        m_charts->markDecision(runSeconds(d.timestampNs), what);
     }
     if (!events.decisions.empty())
         emit workersChanged();
@@ -102,6 +103,7 @@ void WatchPresenter::show(const SessionWatch::Events &events)
         }
         m_alertLog->addEntry(runSeconds(e.timestampNs), e.notify ? tr("%1 fired").arg(rule) : tr("%1 fired (silenced)").arg(rule),
                              text(e.message), true);
+        m_charts->markAlert(runSeconds(e.timestampNs), rule); // silenced fires too: the charts show what happened, as the log
         if (e.notify) {
             m_banner->showFired(rule, text(e.message));
             m_notifier->notify(tr("Poolscope alert: %1").arg(rule), text(e.message));

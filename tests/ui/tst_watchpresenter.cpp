@@ -1,6 +1,7 @@
 // The window's side of the auto-sizer and the alerts: a fired alert shows in the banner and
 // the alert log (a silenced one only in the log), a clear takes it off the banner; auto-size
-// decisions are listed and move the worker count; the rules dialog refuses a bad rule with
+// decisions are listed and move the worker count; both are marked on the charts (a fired alert
+// on every chart, a decision on the Threads chart only, at their run time); the rules dialog refuses a bad rule with
 // the rule named and keeps good ones in the settings.
 
 #include "alertbanner.h"
@@ -9,6 +10,8 @@
 #include "sessioncontroller.h"
 #include "watchlogview.h"
 #include "watchpresenter.h"
+
+#include <qcustomplot.h>
 
 #include <QPlainTextEdit>
 #include <QSettings>
@@ -49,6 +52,16 @@ std::vector<AlertRule> rules(const char *text)
         qFatal("%s", error.c_str());
     return parsed;
 }
+
+// The labelled marks on `plot`: their text and their run time (the x coordinate).
+QList<QPair<QString, double>> labelledMarks(QCustomPlot *plot)
+{
+    QList<QPair<QString, double>> marks;
+    for (int i = 0; i < plot->itemCount(); ++i)
+        if (auto *label = qobject_cast<QCPItemText *>(plot->item(i)))
+            marks.append({label->text(), label->position->key()});
+    return marks;
+}
 } // namespace
 
 void TestWatchPresenter::firedAlertShowsInBannerAndLog()
@@ -68,6 +81,13 @@ void TestWatchPresenter::firedAlertShowsInBannerAndLog()
     QVERIFY2(presenter.banner()->text().startsWith(QStringLiteral("⚠ Alert busy: live 2 > 0")), qPrintable(presenter.banner()->text()));
     QCOMPARE(presenter.alertLog()->rowCount(), 1);
     QVERIFY(presenter.alertLog()->rowText(0).contains(QStringLiteral("busy fired")));
+    for (QCustomPlot *plot : charts.plots()) {
+        const auto marks = labelledMarks(plot);
+        QCOMPARE(marks.size(), 1);
+        QCOMPARE(marks[0].first, QStringLiteral("busy"));
+        // On the charts' time base (seconds since the run's first sample), not the steady clock.
+        QVERIFY2(marks[0].second >= 0 && marks[0].second < 60, qPrintable(QString::number(marks[0].second)));
+    }
 
     // Shrink to 0 workers: "busy" clears (off the banner), "gone" fires.
     SessionSettings none = session.settings();
@@ -119,6 +139,13 @@ void TestWatchPresenter::autoSizeDecisionsAreListedAndApplied()
     QVERIFY2(presenter.decisionLog()->rowText(1).contains(QStringLiteral("−1 → 2 | -1 worker (3 -> 2): probing down from 0/s")),
              qPrintable(presenter.decisionLog()->rowText(1)));
     QCOMPARE(session.settings().workers, 2u);
+    const auto plots = charts.plots();
+    const auto decisionMarks = labelledMarks(plots[ChartsPanel::ThreadsChart]);
+    QCOMPARE(decisionMarks.size(), 1);
+    QCOMPARE(decisionMarks[0].first, QStringLiteral("−1 → 2"));
+    QVERIFY2(decisionMarks[0].second > 0 && decisionMarks[0].second < 60, qPrintable(QString::number(decisionMarks[0].second)));
+    for (ChartsPanel::ChartIndex other : {ChartsPanel::QueueChart, ChartsPanel::ThroughputChart, ChartsPanel::LatencyChart})
+        QVERIFY(labelledMarks(plots[other]).isEmpty());
     QVERIFY(presenter.setAutoSize(false, 50));
     QVERIFY(!controller.watch().isAutoSizing());
 }
