@@ -58,9 +58,9 @@ int runHeadlessSweep(const HeadlessOptions &options)
                 if (options.quiet)
                     return;
                 const SweepFigures &f = point.figures;
-                std::fprintf(stderr, "\r%-78s\r%s: %s, queue wait p50 %s p99 %s, service p99 %s\n", "",
+                std::fprintf(stderr, "\r%-78s\r%s: %s, utilisation %.0f %%, queue wait p50 %s p99 %s, service p99 %s\n", "",
                              describeSize(f.workers, f.concurrency, CompletionPort::processorCount()).c_str(),
-                             formatRate(f.completionsPerSecond).c_str(), formatNanoseconds(double(f.queueWait.p50)).c_str(),
+                             formatRate(f.completionsPerSecond).c_str(), f.utilisationPercent, formatNanoseconds(double(f.queueWait.p50)).c_str(),
                              formatNanoseconds(double(f.queueWait.p99)).c_str(),
                              formatNanoseconds(double(f.serviceTime.p99)).c_str());
             });

@@ -27,6 +27,7 @@ struct SweepFigures {
     double completionsPerSecond = 0;
     LatencySummary queueWait;    // of the units that started in the measured period
     LatencySummary serviceTime;  // of the units that finished in the measured period
+    double utilisationPercent = 0; // time-weighted, as the sampler's (Sample::utilisationPercent)
 };
 
 struct KneeRule {

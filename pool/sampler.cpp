@@ -50,7 +50,8 @@ private:
     std::size_t m_count = 0;
 };
 
-// The average threads in each state between `base` and the sample's snapshot, `seconds` apart.
+} // namespace
+
 void addOccupancy(Sample &sample, const PoolSnapshot &base, double seconds) noexcept
 {
     const PoolSnapshot &now = sample.pool;
@@ -64,8 +65,6 @@ void addOccupancy(Sample &sample, const PoolSnapshot &base, double seconds) noex
     const double mayRun = std::min(averageLive, static_cast<double>(now.concurrency));
     sample.utilisationPercent = mayRun > 0 ? 100.0 * sample.averageRunning / mayRun : 0.0;
 }
-
-} // namespace
 
 struct Sampler::State {
     mutable std::mutex ringMutex; // the ring and its bookkeeping

@@ -43,6 +43,11 @@ struct Sample {
     LatencySummary serviceTime; // over the interval since the previous sample
 };
 
+// Fills the sample's average running, blocked and idle threads and its utilisation from the
+// occupancy counters of `base` and of sample.pool, `seconds` apart (what every sample gets
+// against its baseline; a sweep gets it over its measured period). Thread-safe: pure.
+void addOccupancy(Sample &sample, const PoolSnapshot &base, double seconds) noexcept;
+
 struct SamplerOptions {
     double rateHz = 20;              // 1..100 samples per second
     std::size_t capacity = 72'000;   // samples kept: one hour at 20 Hz

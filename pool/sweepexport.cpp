@@ -40,6 +40,7 @@ void writeSweepJson(std::ostream &out, const SweepResult &sweep)
         json.key("completed").value(f.completed);
         json.key("failed").value(f.failed);
         json.key("completions_per_s").value(f.completionsPerSecond);
+        json.key("utilisation_percent").value(f.utilisationPercent);
         writeLatencySummary(json, "queue_wait", f.queueWait);
         writeLatencySummary(json, "service", f.serviceTime);
         json.key("run").nested([&](std::ostream &stream) { writeJson(stream, point.report); });
@@ -53,13 +54,13 @@ void writeSweepJson(std::ostream &out, const SweepResult &sweep)
 void writeSweepCsv(std::ostream &out, const SweepResult &sweep)
 {
     const Knee knee = sweep.knee();
-    out << "workers,concurrency,measured_s,completed,failed,completions_per_s,queue_wait_p50_ns,queue_wait_p99_ns,"
+    out << "workers,concurrency,measured_s,completed,failed,completions_per_s,utilisation_percent,queue_wait_p50_ns,queue_wait_p99_ns,"
            "service_p50_ns,service_p99_ns,knee\r\n";
     out << std::setprecision(12);
     for (std::size_t i = 0; i < sweep.points.size(); ++i) {
         const SweepFigures &f = sweep.points[i].figures;
         out << f.workers << ',' << f.concurrency << ',' << f.measuredSeconds << ',' << f.completed << ',' << f.failed << ','
-            << f.completionsPerSecond << ',' << f.queueWait.p50 << ',' << f.queueWait.p99 << ',' << f.serviceTime.p50 << ','
+            << f.completionsPerSecond << ',' << f.utilisationPercent << ',' << f.queueWait.p50 << ',' << f.queueWait.p99 << ',' << f.serviceTime.p50 << ','
             << f.serviceTime.p99 << ',' << (knee.index == i ? 1 : 0) << "\r\n";
     }
 }

@@ -33,6 +33,11 @@ SweepFigures figuresBetween(const MetricsView &before, const MetricsView &after,
     f.completionsPerSecond = f.measuredSeconds > 0 ? static_cast<double>(f.completed) / f.measuredSeconds : 0;
     f.queueWait = (after.queueWait - before.queueWait).summary();
     f.serviceTime = (after.serviceTime - before.serviceTime).summary();
+    Sample occupancy;
+    occupancy.pool = after.snapshot;
+    if (f.measuredSeconds > 0)
+        addOccupancy(occupancy, before.snapshot, f.measuredSeconds);
+    f.utilisationPercent = occupancy.utilisationPercent;
     return f;
 }
 

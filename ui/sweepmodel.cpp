@@ -46,7 +46,7 @@ QVariant SweepModel::data(const QModelIndex &index, int role) const
         return {};
     const SweepFigures &p = m_points[std::size_t(index.row())];
     const bool isKnee = m_knee == std::size_t(index.row());
-    const double values[ColumnCount] = {double(p.workers),     double(p.concurrency),        p.completionsPerSecond,
+    const double values[ColumnCount] = {double(p.workers),     double(p.concurrency),        p.completionsPerSecond, p.utilisationPercent,
                                         double(p.queueWait.p50), double(p.queueWait.p99),     double(p.serviceTime.p99),
                                         p.measuredSeconds,     double(p.failed)};
     switch (role) {
@@ -58,6 +58,7 @@ QVariant SweepModel::data(const QModelIndex &index, int role) const
         case WaitP99:
         case ServiceP99: return QString::fromStdString(formatNanoseconds(values[index.column()]));
         case Measured: return QLocale().toString(p.measuredSeconds, 'f', 2);
+        case Utilisation: return QStringLiteral("%1 %").arg(QLocale().toString(p.utilisationPercent, 'f', 0));
         default: return QLocale().toString(values[index.column()], 'f', 0);
         }
     case Qt::UserRole: return values[index.column()];
@@ -79,6 +80,8 @@ QVariant SweepModel::headerData(int section, Qt::Orientation orientation, int ro
 {
     if (orientation == Qt::Horizontal && role == Qt::ToolTipRole && (section == WaitP50 || section == WaitP99))
         return tr("Queue wait (post to start) over the measured period");
+    if (orientation == Qt::Horizontal && role == Qt::ToolTipRole && section == Utilisation)
+        return tr("Average running threads over the measured period, as a share of those that may run (min of limit and live)");
     if (orientation == Qt::Horizontal && role == Qt::ToolTipRole && section == Limit)
         return tr("Concurrency limit; 0 = the number of processors");
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
@@ -87,6 +90,7 @@ QVariant SweepModel::headerData(int section, Qt::Orientation orientation, int ro
     case Workers: return tr("Workers");
     case Limit: return tr("Limit");
     case CompletionsPerSecond: return tr("Completions/s");
+    case Utilisation: return tr("Utilisation");
     case WaitP50: return tr("Wait p50");
     case WaitP99: return tr("Wait p99");
     case ServiceP99: return tr("Service p99");

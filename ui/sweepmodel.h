@@ -8,14 +8,14 @@
 #include <vector>
 
 // The sweep's results as a table: one row per point measured (workers, limit, completions/s,
-// queue wait p50 and p99, service p99, measured seconds, failed), the knee's row in bold on a
+// utilisation, queue wait p50 and p99, service p99, measured seconds, failed), the knee's row in bold on a
 // highlight. Whole-result updates (setPoints) and one row at a time as points arrive
 // (appendPoint). Sorting: numbers sort as numbers (Qt::UserRole). GUI thread only.
 class SweepModel : public QAbstractTableModel {
     Q_OBJECT
 
 public:
-    enum Column { Workers, Limit, CompletionsPerSecond, WaitP50, WaitP99, ServiceP99, Measured, Failed, ColumnCount };
+    enum Column { Workers, Limit, CompletionsPerSecond, Utilisation, WaitP50, WaitP99, ServiceP99, Measured, Failed, ColumnCount };
 
     explicit SweepModel(QObject *parent = nullptr);
 

@@ -114,6 +114,7 @@ SweepWindow::SweepWindow(std::function<SessionSettings()> currentSettings, QWidg
 
     const QString againstWorkers = tr("workers");
     m_charts = {new LineChart(tr("Completions/s"), againstWorkers, tr("units/s")),
+                new LineChart(tr("Utilisation"), againstWorkers, tr("%")),
                 new LineChart(tr("Queue wait p50"), againstWorkers, tr("ms")),
                 new LineChart(tr("Queue wait p99"), againstWorkers, tr("ms")),
                 new LineChart(tr("Service time p99"), againstWorkers, tr("ms"))};
@@ -122,8 +123,8 @@ SweepWindow::SweepWindow(std::function<SessionSettings()> currentSettings, QWidg
     grid->setContentsMargins(0, 0, 0, 0);
     for (std::size_t i = 0; i < m_charts.size(); ++i) {
         m_charts[i]->setLogX(true);
-        m_charts[i]->setLogY(i > 0);
-        grid->addWidget(m_charts[i], int(i / 2), int(i % 2));
+        m_charts[i]->setLogY(i > 1); // latency
+        grid->addWidget(m_charts[i], int(i / 3), int(i % 3));
     }
 
     auto *split = new QSplitter(Qt::Horizontal);
@@ -313,8 +314,9 @@ void SweepWindow::refreshKneeAndCharts()
     const auto value = [](std::size_t chart, const SweepFigures &p) {
         switch (chart) {
         case 0: return p.completionsPerSecond;
-        case 1: return double(p.queueWait.p50) / 1e6;
-        case 2: return double(p.queueWait.p99) / 1e6;
+        case 1: return p.utilisationPercent;
+        case 2: return double(p.queueWait.p50) / 1e6;
+        case 3: return double(p.queueWait.p99) / 1e6;
         default: return double(p.serviceTime.p99) / 1e6;
         }
     };

@@ -93,6 +93,7 @@ void TestSweepRunner::runsEveryPointAsARunOfItsOwn()
         QVERIFY(point.figures.completed <= point.report.counters.completed);
         QVERIFY(point.figures.queueWait.count <= point.report.counters.started);
         QVERIFY(!point.report.history.empty());
+        QVERIFY(point.figures.utilisationPercent >= 0); // measured, never negative
     }
     QVERIFY(!result.knee().explanation.empty());
 }
@@ -173,6 +174,7 @@ SweepResult syntheticSweep()
         point.figures.measuredSeconds = 2;
         point.figures.completed = static_cast<std::uint64_t>(rate * 2);
         point.figures.completionsPerSecond = rate;
+        point.figures.utilisationPercent = rate / 20;
         point.figures.queueWait.p50 = waitP99 / 2;
         point.figures.queueWait.p99 = waitP99;
         point.figures.serviceTime.p99 = 20'000;
@@ -203,6 +205,7 @@ void TestSweepRunner::exportsJsonWithEachRunInside()
     QCOMPARE(points.size(), 3);
     const QJsonObject second = points.at(1).toObject();
     QCOMPARE(second.value("completions_per_s").toDouble(), 980.0);
+    QCOMPARE(second.value("utilisation_percent").toDouble(), 49.0);
     QCOMPARE(second.value("queue_wait").toObject().value("p99_ns").toDouble(), 2000.0);
     QCOMPARE(second.value("service").toObject().value("p99_ns").toDouble(), 20000.0);
     // The point's run is a whole snapshot (format 1), as File -> Open reads it.
@@ -227,11 +230,11 @@ void TestSweepRunner::exportsCsvOneRowPerPointWithTheKnee()
     writeSweepCsv(out, syntheticSweep());
     const QStringList lines = QString::fromStdString(out.str()).split("\r\n", Qt::SkipEmptyParts);
     QCOMPARE(lines.size(), 4);
-    QCOMPARE(lines[0], QStringLiteral("workers,concurrency,measured_s,completed,failed,completions_per_s,queue_wait_p50_ns,"
-                                      "queue_wait_p99_ns,service_p50_ns,service_p99_ns,knee"));
-    QCOMPARE(lines[1], QStringLiteral("1,0,2,1000,0,500,50,100,0,20000,0"));
-    QCOMPARE(lines[2], QStringLiteral("2,0,2,1960,0,980,1000,2000,0,20000,1"));
-    QCOMPARE(lines[3], QStringLiteral("4,0,2,2000,0,1000,500,1000,0,20000,0"));
+    QCOMPARE(lines[0], QStringLiteral("workers,concurrency,measured_s,completed,failed,completions_per_s,utilisation_percent,"
+                                      "queue_wait_p50_ns,queue_wait_p99_ns,service_p50_ns,service_p99_ns,knee"));
+    QCOMPARE(lines[1], QStringLiteral("1,0,2,1000,0,500,25,50,100,0,20000,0"));
+    QCOMPARE(lines[2], QStringLiteral("2,0,2,1960,0,980,49,1000,2000,0,20000,1"));
+    QCOMPARE(lines[3], QStringLiteral("4,0,2,2000,0,1000,50,500,1000,0,20000,0"));
 }
 
 QTEST_GUILESS_MAIN(TestSweepRunner)

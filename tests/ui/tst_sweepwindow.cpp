@@ -91,7 +91,7 @@ void TestSweepWindow::runsATinySweepOffTheGuiThread()
     QVERIFY(window.result());
     QCOMPARE(window.result()->points.size(), std::size_t(2));
     QCOMPARE(window.result()->points[1].report.pool.workers, 2u);
-    QCOMPARE(window.charts().size(), std::size_t(4));
+    QCOMPARE(window.charts().size(), std::size_t(5));
     for (LineChart *chart : window.charts())
         QCOMPARE(chart->lineCount(), 1); // one limit, one line
 }
