@@ -312,6 +312,9 @@ void TestIoPool::gracefulShutdownCancelsWhatIsLeftAtTheDeadline()
     QTRY_COMPARE_WITH_TIMEOUT(target.cancelled.load(), 50, 30000);
     QTRY_COMPARE_WITH_TIMEOUT(target.recordsDeliveredOnce(), 50, 30000);
     QCOMPARE(pool->ioService()->snapshot().undelivered, 0u);
+    // The deadline left workers running: join them before the target they call goes (a
+    // worker may still be inside onIoCompletion after its record was counted; TSan saw it).
+    pool.reset();
 }
 
 // Q192800 fast: stop issuing, cancel, count what the cancellation completed.
@@ -348,6 +351,7 @@ void TestIoPool::failFastReturnsEveryRecord()
     QCOMPARE(target.cancelled.load(), 100);
     QCOMPARE(pool->ioService()->snapshot().undelivered, 0u);
     QVERIFY(!pool->ioService()->snapshot().accepting);
+    pool.reset(); // join the workers before the target they call goes (as above)
 }
 
 // Destruction alone, with completions queued behind a held worker and recvs outstanding:

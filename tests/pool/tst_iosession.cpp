@@ -104,7 +104,11 @@ void TestIoSession::gracefulDrainReportsTheIo()
     const PoolSnapshot s = session.status().pool;
     QCOMPARE(s.ioOutstanding, 0u);
     QCOMPARE(s.ioStarted, s.ioCompleted + s.ioFailed + s.ioCancelled);
-    QCOMPARE(s.ioFailed, 0u);
+    // A client closed while the server's echo to it was in flight fails that send or recv
+    // (EPIPE, ECONNRESET): counted, as errors are data. Nothing else may fail: no file read,
+    // no accept. (TSan's pace made one such send fail in a CI check; it is timing, not a fault.)
+    QCOMPARE(s.ioFailed, s.ioSendFailed + s.ioRecvFailed);
+    QCOMPARE(s.ioReadFailed + s.ioAcceptFailed, 0u);
     // The I/O drained or cancelled by the shutdown is in its result.
     QCOMPARE(result.io.completed + result.io.failed + result.io.cancelled, result.io.outstandingAtStart);
     QCOMPARE(session.status().io.reads.mismatches, 0u);
