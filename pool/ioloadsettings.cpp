@@ -1,21 +1,9 @@
 #include "ioloadsettings.h"
+#include "rangemessage.h"
 
 #include <cmath>
-#include <sstream>
 
 namespace poolscope {
-
-namespace {
-
-template <typename T>
-std::string outOfRange(const char *field, const char *range, T value)
-{
-    std::ostringstream text;
-    text << field << " must be " << range << " (got " << value << ")";
-    return text.str();
-}
-
-} // namespace
 
 std::string IoLoadSettings::validate() const
 {

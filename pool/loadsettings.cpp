@@ -1,20 +1,12 @@
 #include "loadsettings.h"
+#include "rangemessage.h"
 
 #include <array>
 #include <cmath>
-#include <sstream>
 
 namespace poolscope {
 
 namespace {
-
-template <typename T>
-std::string outOfRange(const char *field, const char *range, T value)
-{
-    std::ostringstream text;
-    text << field << " must be " << range << " (got " << value << ")";
-    return text.str();
-}
 
 bool within(double value, double low, double high) { return std::isfinite(value) && value >= low && value <= high; }
 
