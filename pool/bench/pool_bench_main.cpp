@@ -177,20 +177,26 @@ struct WakeProbe {
     std::atomic<int> cpu{-1};
 };
 
-// The poster posts after a 1 ms gap and then keeps its CPU until the unit starts, as a
-// server's I/O thread or a producer in a loop would. Splits the latencies by whether the
-// woken worker ran on the poster's CPU, and reports per wake what the workers spent on a CPU
-// and waiting for one (schedstat), so that the cause of a slow wake can be read off.
-void wakeDiagnosis(int samples)
+// An idle pool gets one unit after `gap`; the poster then yields (idle poster) or keeps its
+// CPU (running poster) until the unit starts. Splits the latencies by whether the woken
+// worker ran on the poster's CPU, says how often it ran on the CPU the previous unit ran on
+// (the CPU it parked on: the kernel's first choice when that CPU is idle), and reports per
+// wake what each thread spent on a CPU and runnable but waiting (schedstat), so that the
+// cause of a slow wake can be read off.
+void wakeDiagnosis(int samples, std::chrono::microseconds gap, PosterWait posterWait,
+                   std::chrono::microseconds timeSlice = std::chrono::microseconds(0))
 {
-    WorkerPool pool({.workers = 2, .concurrency = 2, .measureLatency = false});
+    WorkerPool pool({.workers = 2, .concurrency = 2, .measureLatency = false, .timeSlice = timeSlice});
     WakeProbe probe;
     std::vector<double> sameCpu, otherCpu;
+    int onPreviousCpu = 0;
+    int previousCpu = -1;
     std::this_thread::sleep_for(std::chrono::milliseconds(20)); // let both workers park
     const auto before = threadSchedStats();
     const PoolSnapshot poolBefore = pool.snapshot();
+    const double cpuBefore = cpuSeconds();
     for (int i = 0; i < samples; ++i) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        std::this_thread::sleep_for(gap);
         probe.startedAt.store(0, std::memory_order_relaxed);
         const int posterCpu = sched_getcpu();
         const std::uint64_t postedAt = nowNs();
@@ -202,19 +208,27 @@ void wakeDiagnosis(int samples)
             },
             &probe);
         while (probe.startedAt.load(std::memory_order_acquire) == 0) {
+            if (posterWait == PosterWait::Yield)
+                std::this_thread::yield();
         }
         const double us = static_cast<double>(probe.startedAt.load() - postedAt) / 1000.0;
-        (probe.cpu.load() == posterCpu ? sameCpu : otherCpu).push_back(us);
+        const int unitCpu = probe.cpu.load();
+        (unitCpu == posterCpu ? sameCpu : otherCpu).push_back(us);
+        onPreviousCpu += unitCpu == previousCpu;
+        previousCpu = unitCpu;
     }
+    const double cpuPerWakeUs = 1e6 * (cpuSeconds() - cpuBefore) / samples;
     const auto after = threadSchedStats();
     const PoolSnapshot poolAfter = pool.snapshot();
     std::vector<double> all = sameCpu;
     all.insert(all.end(), otherCpu.begin(), otherCpu.end());
-    std::printf("wake, running poster, 1 ms gap (%d samples): p50 %.1f us, p99 %.1f us, p99.9 %.1f us; parks %.2f, "
-                "wakes %.2f per sample\n",
-                samples, percentile(all, 0.5), percentile(all, 0.99), percentile(all, 0.999),
-                static_cast<double>(poolAfter.parks - poolBefore.parks) / samples,
-                static_cast<double>(poolAfter.wakes - poolBefore.wakes) / samples);
+    std::printf("wake, %s poster, %lld us gap%s (%d samples): p50 %.1f us, p99 %.1f us, p99.9 %.1f us; parks %.2f, "
+                "wakes %.2f per sample; process CPU %.1f us per wake; unit on the previous unit's CPU %.0f %%\n",
+                posterWait == PosterWait::Yield ? "idle" : "running", static_cast<long long>(gap.count()),
+                timeSlice.count() != 0 ? ", 100 us slice" : "", samples, percentile(all, 0.5), percentile(all, 0.99),
+                percentile(all, 0.999), static_cast<double>(poolAfter.parks - poolBefore.parks) / samples,
+                static_cast<double>(poolAfter.wakes - poolBefore.wakes) / samples, cpuPerWakeUs,
+                100.0 * onPreviousCpu / samples);
     for (const auto &[label, values] : {std::pair{"on the poster's CPU", &sameCpu}, std::pair{"on the other CPU", &otherCpu}})
         if (!values->empty())
             std::printf("  unit ran %s: %zu (%.0f %%), p50 %.1f us, p99 %.1f us\n", label, values->size(),
@@ -228,6 +242,13 @@ void wakeDiagnosis(int samples)
                     end.name.c_str(), (end.runNs - start->second.runNs) / 1000.0 / samples,
                     (end.waitNs - start->second.waitNs) / 1000.0 / samples, (end.slices - start->second.slices) / samples);
     }
+}
+
+void wakeDiagnoses(int samples)
+{
+    wakeDiagnosis(samples, std::chrono::microseconds(50), PosterWait::Yield);
+    wakeDiagnosis(samples, std::chrono::microseconds(1000), PosterWait::Yield);
+    wakeDiagnosis(samples, std::chrono::microseconds(1000), PosterWait::Spin);
 }
 
 // What a 60 Hz sampler costs by itself: process CPU per second of a parked pool (workers
@@ -323,7 +344,7 @@ int main(int argc, char **argv)
 
     std::printf("backend: %s, processors: %u\n", WorkerPool::backendName(), CompletionPort::processorCount());
     if (wakeOnly) {
-        wakeDiagnosis(samples / 10);
+        wakeDiagnoses(samples / 10);
         return 0;
     }
     if (sliceOnly) {
@@ -369,6 +390,6 @@ int main(int argc, char **argv)
                     static_cast<long long>(gap.count()), percentile(latencies, 0.50), percentile(latencies, 0.99),
                     percentile(latencies, 0.999), latencies.size());
     }
-    wakeDiagnosis(samples / 10);
+    wakeDiagnoses(samples / 10);
     return 0;
 }
