@@ -8,9 +8,15 @@
 
 #include <atomic>
 #include <chrono>
+#include <fstream>
 #include <latch>
+#include <sstream>
+#include <string>
 #include <thread>
 #include <vector>
+
+#include <sched.h>
+#include <unistd.h>
 
 using namespace poolscope;
 using namespace std::chrono_literals;
@@ -36,6 +42,7 @@ private slots:
     void peaksAndReset();
     void fastPathMakesNoSyscall();
     void dequeueSaysWhetherItWaited();
+    void sparseWakesParkOnTheWakersCpu();
 };
 
 void TestCompletionPort::outcomes_data()
@@ -391,6 +398,80 @@ void TestCompletionPort::dequeueSaysWhetherItWaited()
     QVERIFY(port.post({2, nullptr, 0, 0}));
     sleeper.join();
     QCOMPARE(waited.load(), 1);
+}
+
+namespace {
+
+// The CPU a thread last ran on (field 39 of /proc/self/task/TID/stat); -1 if unreadable.
+int lastCpuOf(pid_t tid)
+{
+    std::ifstream file("/proc/self/task/" + std::to_string(tid) + "/stat");
+    std::string line;
+    std::getline(file, line);
+    const std::size_t end = line.rfind(')'); // the name may hold spaces and brackets
+    if (end == std::string::npos)
+        return -1;
+    std::istringstream fields(line.substr(end + 2)); // from field 3, the state
+    std::string field;
+    for (int index = 3; index <= 39 && fields >> field; ++index)
+        if (index == 39)
+            return std::stoi(field);
+    return -1;
+}
+
+void pinCurrentThread(const cpu_set_t &cpus) { sched_setaffinity(0, sizeof cpus, &cpus); }
+
+cpu_set_t onlyCpu(int cpu)
+{
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(static_cast<std::size_t>(cpu), &set);
+    return set;
+}
+
+} // namespace
+
+// A thread that is woken rarely (each park outlasts a spin, so its spin budget runs out)
+// moves to the CPU of the thread that woke it before it parks again, since the kernel wakes
+// a thread on the CPU it parked on: the next wake then lands beside the poster.
+void TestCompletionPort::sparseWakesParkOnTheWakersCpu()
+{
+    cpu_set_t allowed;
+    QCOMPARE(sched_getaffinity(0, sizeof allowed, &allowed), 0);
+    std::vector<int> cpus;
+    for (int cpu = 0; cpu < CPU_SETSIZE && cpus.size() < 2; ++cpu)
+        if (CPU_ISSET(static_cast<std::size_t>(cpu), &allowed))
+            cpus.push_back(cpu);
+    if (cpus.size() < 2)
+        QSKIP("needs two CPUs");
+    const int posterCpu = cpus[0];
+    const int workerCpu = cpus[1];
+    pinCurrentThread(onlyCpu(posterCpu));
+
+    CompletionPort port(1);
+    std::atomic<pid_t> workerTid{0};
+    std::atomic<int> handled{0};
+    std::thread worker([&] {
+        pinCurrentThread(onlyCpu(workerCpu)); // starts on the other CPU, then may run anywhere
+        pinCurrentThread(allowed);
+        workerTid.store(gettid());
+        while (port.dequeue(30s).hasPacket())
+            handled.fetch_add(1);
+    });
+    bool parkedBesidePoster = false;
+    for (int wake = 1; wake <= 200 && !parkedBesidePoster; ++wake) {
+        QTRY_COMPARE_WITH_TIMEOUT(port.counters().parked, 1u, 30000);
+        // A park that outlasts any spin: the lower bound is what matters, not the pacing.
+        std::this_thread::sleep_for(1ms);
+        QVERIFY(port.post({1, nullptr, 0, 0}));
+        QTRY_COMPARE_WITH_TIMEOUT(handled.load(), wake, 30000);
+        QTRY_COMPARE_WITH_TIMEOUT(port.counters().parked, 1u, 30000);
+        parkedBesidePoster = lastCpuOf(workerTid.load()) == posterCpu;
+    }
+    port.close();
+    worker.join();
+    pinCurrentThread(allowed);
+    QVERIFY(parkedBesidePoster);
 }
 
 QTEST_GUILESS_MAIN(TestCompletionPort)
