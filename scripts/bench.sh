@@ -3,6 +3,15 @@
 # runs tests/bench/peer_bench (build/bench/peer_bench.md and peer_bench.json) and then
 # pool/bench/pool_bench (build/bench/pool_bench.txt).
 # Arguments go to peer_bench: --quick, --reps N, --only NAME (--quick also shortens pool_bench).
+# Together they run every scenario of issue 13: 1/4/8 producers against the peers and the
+# busy-poll limit of the same run (with the spread), bursts, idle-poster wakes after 50 us and
+# 1 ms and the running-poster wake, each plain, with latency timing and with a 60 Hz sampler
+# (peer_bench, and pool_bench's tighter alternated ratios), the wake diagnosis by CPU and the
+# workers' time slice (pool_bench). The load average is printed before and after each run:
+# write it down with the figures.
+# scripts/bench.sh --gui [SECONDS] runs tests/ui/bench_gui_responsiveness on a full Release
+# build (offscreen unless QT_QPA_PLATFORM says otherwise): the window at 30 Hz, its GUI
+# thread's CPU per second and the throughput it leaves (README "Latency timing and monitoring").
 # scripts/bench.sh --io [--quick | --seconds S --reps N] runs tests/bench/io_bench instead: an I/O
 # completion's cost through the port, and echo servers side by side (README "I/O completions").
 set -euo pipefail
@@ -35,6 +44,17 @@ run() {
     "$@"
   fi
 }
+load() { echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) ($(date -u +%H:%M:%S) UTC)" >&2; }
+if [ "${1:-}" = "--gui" ]; then
+  shift
+  cmake -S . -B build/bench-gui -DCMAKE_BUILD_TYPE=Release >/dev/null
+  cmake --build build/bench-gui -j "$(nproc)" --target bench_gui_responsiveness
+  cd build/bench-gui
+  load
+  run env QT_QPA_PLATFORM="${QT_QPA_PLATFORM:-offscreen}" ./tests/ui/bench_gui_responsiveness "$@" | tee bench_gui.txt
+  load
+  exit
+fi
 if [ "${1:-}" = "--io" ]; then
   shift
   cmake --build build/bench -j "$(nproc)" --target io_bench
@@ -45,9 +65,11 @@ fi
 cmake --build build/bench -j "$(nproc)" --target peer_bench pool_bench
 cd build/bench
 # peer_bench: every scenario for every contender, same process, order rotated per repetition.
+load
 run ./tests/bench/peer_bench --json peer_bench.json --markdown peer_bench.md "$@"
+load
 # pool_bench: the pool alone, plain / latency timing / 60 Hz sampler alternated 7 times (the
-# tighter ratios), what the sampler costs in CPU, the running-poster wake diagnosis, and the
+# tighter ratios), what the sampler costs in CPU, the wake diagnosis (three scenarios by CPU), and the
 # workers' time slice compared round by round.
 quick=0
 for argument in "$@"; do [ "$argument" = --quick ] && quick=1; done
@@ -56,7 +78,9 @@ if [ $quick -eq 1 ]; then
   run ./pool/pool_bench --only slice --rounds 3 --items 200000 --samples 2000 | tee -a pool_bench.txt
 else
   run ./pool/pool_bench | tee pool_bench.txt
+  load
   # The workers' time slice (WorkerPoolOptions::timeSlice): kernel default against 100 us,
   # alternated round by round (README "Wake latency under load").
   run ./pool/pool_bench --only slice --rounds 25 --items 1000000 | tee -a pool_bench.txt
 fi
+load

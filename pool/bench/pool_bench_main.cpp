@@ -3,7 +3,7 @@
 //   plain, with latency timing and with a 60 Hz sampler, and what each costs per unit
 //   (process CPU, worker parks)
 //   wake latency: an idle pool gets one unit every 50 us / 1 ms; post -> start, p50 / p99
-//   wake diagnosis: the poster keeps running (spins) until its unit starts; where the woken
+//   wake diagnosis (--only wake): idle poster after 50 us and 1 ms, running poster; where the woken
 //   worker ran, and what the scheduler says each thread did (/proc/self/task/*/schedstat)
 //   time slice (--only slice): the kernel's default slice against workers that ask for 100 us
 //   (WorkerPoolOptions::timeSlice), alternated round by round in this process: wake p50/p99

@@ -6,7 +6,8 @@
 //     times a replot of all four charts (median of 30).
 //  3. Monitoring overhead: completions/s of the same as-fast-as-possible load with the window
 //     (sampler at 60 Hz, GUI refresh at 30 Hz) and with neither (pool and generator alone),
-//     alternated 3 times; the median of the per-pair ratios.
+//     alternated 3 times, the order flipping every round; the median of the per-pair ratios,
+//     and the GUI thread's own CPU time per second with the window (CLOCK_THREAD_CPUTIME_ID).
 // Run under Xvfb or with QT_QPA_PLATFORM=offscreen. Usage: bench_gui_responsiveness [seconds]
 
 #include "chartspanel.h"
@@ -23,9 +24,18 @@
 #include <memory>
 #include <cstdio>
 
+#include <time.h>
+
 using namespace poolscope;
 
 namespace {
+double threadCpuSeconds()
+{
+    timespec now{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+    return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) / 1e9;
+}
+
 double percentile(std::vector<double> values, double p)
 {
     std::sort(values.begin(), values.end());
@@ -111,6 +121,7 @@ int main(int argc, char **argv)
                 charts.pointCount(), percentile(replotMs, 0.5), percentile(replotMs, 1.0));
 
     // 3. Monitoring overhead.
+    double guiCpuPerSecond = 0; // of the last run with the window
     const auto completionRate = [&](bool withWindow) {
         SessionSettings settings{.workers = 2, .concurrency = 2};
         settings.load.pattern = LoadPattern::AsFastAsPossible;
@@ -128,23 +139,34 @@ int main(int argc, char **argv)
         QTimer::singleShot(500, &app, &QApplication::quit); // warm up
         app.exec();
         const std::uint64_t before = quiet.status().pool.completed;
+        const double guiCpuBefore = threadCpuSeconds(); // this thread is the GUI thread
         QElapsedTimer timer;
         timer.start();
         QTimer::singleShot(3000, &app, &QApplication::quit);
         app.exec();
-        const double rate = static_cast<double>(quiet.status().pool.completed - before) /
-                            (static_cast<double>(timer.nsecsElapsed()) / 1e9);
+        const double elapsed = static_cast<double>(timer.nsecsElapsed()) / 1e9;
+        const double rate = static_cast<double>(quiet.status().pool.completed - before) / elapsed;
+        if (withWindow)
+            guiCpuPerSecond = (threadCpuSeconds() - guiCpuBefore) / elapsed;
         quiet.stopLoad();
         return rate;
     };
-    std::vector<double> ratios, bare, monitored;
+    std::vector<double> ratios, bare, monitored, guiCpu;
     for (int round = 0; round < 3; ++round) {
-        bare.push_back(completionRate(false));
-        monitored.push_back(completionRate(true));
+        if (round % 2 == 0) {
+            bare.push_back(completionRate(false));
+            monitored.push_back(completionRate(true));
+        } else {
+            monitored.push_back(completionRate(true));
+            bare.push_back(completionRate(false));
+        }
+        guiCpu.push_back(guiCpuPerSecond);
         ratios.push_back(monitored.back() / bare.back());
     }
     std::printf("monitoring overhead (as fast as possible, 2 workers): %.2f M/s with the window (60 Hz sampling, 30 Hz "
-                "refresh), %.2f M/s without; with/without = %.1f %% (median of 3 pairs)\n",
-                percentile(monitored, 0.5) / 1e6, percentile(bare, 0.5) / 1e6, 100 * percentile(ratios, 0.5));
+                "refresh), %.2f M/s without; with/without = %.1f %% (median of 3 pairs, min %.1f %%, max %.1f %%); "
+                "the GUI thread used %.0f ms of CPU per second (median)\n",
+                percentile(monitored, 0.5) / 1e6, percentile(bare, 0.5) / 1e6, 100 * percentile(ratios, 0.5),
+                100 * percentile(ratios, 0.0), 100 * percentile(ratios, 1.0), 1e3 * percentile(guiCpu, 0.5));
     return 0;
 }
