@@ -3,6 +3,7 @@
 #include "boundedfile.h"
 #include "commandline.h"
 #include "exportpaths.h"
+#include "settingranges.h"
 #include "sweepoptions.h"
 #include "watchoptions.h"
 
@@ -11,6 +12,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 
+#include <array>
 #include <cmath>
 #include <cstring>
 #include <vector>
@@ -30,11 +32,83 @@ namespace {
 // A scenario is a few hundred bytes of options: anything past this is not one.
 constexpr qint64 MaxScenarioBytes = 1024 * 1024;
 
-struct NumberOption {
-    const char *name;
-    const char *range;
-    double low, high;
-    double *target;
+QString qtText(std::string_view text) { return QString::fromUtf8(text.data(), static_cast<qsizetype>(text.size())); }
+
+// The numeric options (one per Setting of settingranges.h) as doubles, as they are parsed
+// and range-checked, taken from and put back into a HeadlessOptions.
+class Numbers {
+public:
+    explicit Numbers(const HeadlessOptions &o)
+    {
+        const LoadSettings &load = o.settings.load;
+        at(Setting::Workers) = o.settings.workers;
+        at(Setting::Concurrency) = o.settings.concurrency;
+        at(Setting::Producers) = load.producers;
+        at(Setting::Rate) = load.ratePerSecond;
+        at(Setting::BurstSize) = load.burstSize;
+        at(Setting::BurstInterval) = double(load.burstInterval.count());
+        at(Setting::Period) = double(load.period.count());
+        at(Setting::MeanCost) = double(load.meanCost.count());
+        at(Setting::BlockingShare) = load.blockingShare;
+        at(Setting::BlockingTime) = double(load.blockingTime.count());
+        at(Setting::ExceptionProbability) = load.exceptionProbability;
+        at(Setting::QueueCap) = double(load.queueCap);
+        at(Setting::SampleRate) = o.sampleRateHz;
+        at(Setting::Duration) = o.durationSeconds;
+        at(Setting::History) = o.historySeconds;
+        at(Setting::SweepWarmUp) = o.sweepWarmUpSeconds;
+        at(Setting::SweepPeriod) = o.sweepPeriodSeconds;
+        at(Setting::WaitTarget) = o.waitTargetMs;
+        const IoLoadSettings &io = o.settings.io;
+        at(Setting::IoConnections) = io.echo ? io.connections : 0;
+        at(Setting::IoMessageSize) = io.messageBytes;
+        at(Setting::IoRate) = io.messagesPerSecond;
+        at(Setting::IoThinkTime) = double(io.thinkTime.count());
+        at(Setting::IoCost) = double(io.costPerMessage.count());
+        at(Setting::IoReads) = io.fileReads ? io.readsOutstanding : 0;
+        at(Setting::IoBlockSize) = io.blockBytes;
+    }
+
+    // Each value in its range (checked by the caller), so every cast below is defined.
+    void storeInto(HeadlessOptions &o) const
+    {
+        LoadSettings &load = o.settings.load;
+        o.settings.workers = static_cast<unsigned>(at(Setting::Workers));
+        o.settings.concurrency = static_cast<unsigned>(at(Setting::Concurrency));
+        load.producers = static_cast<unsigned>(at(Setting::Producers));
+        load.ratePerSecond = at(Setting::Rate);
+        load.burstSize = static_cast<unsigned>(at(Setting::BurstSize));
+        load.burstInterval = std::chrono::milliseconds(static_cast<long long>(at(Setting::BurstInterval)));
+        load.period = std::chrono::milliseconds(static_cast<long long>(at(Setting::Period)));
+        load.meanCost = std::chrono::microseconds(static_cast<long long>(at(Setting::MeanCost)));
+        load.blockingShare = at(Setting::BlockingShare);
+        load.blockingTime = std::chrono::microseconds(static_cast<long long>(at(Setting::BlockingTime)));
+        load.exceptionProbability = at(Setting::ExceptionProbability);
+        load.queueCap = static_cast<std::uint64_t>(at(Setting::QueueCap));
+        o.sampleRateHz = at(Setting::SampleRate);
+        o.durationSeconds = at(Setting::Duration);
+        o.historySeconds = at(Setting::History);
+        o.sweepWarmUpSeconds = at(Setting::SweepWarmUp);
+        o.sweepPeriodSeconds = at(Setting::SweepPeriod);
+        o.waitTargetMs = at(Setting::WaitTarget);
+        // 0 connections / reads turns that part of the I/O load off and keeps the count it had.
+        IoLoadSettings &io = o.settings.io;
+        io.echo = at(Setting::IoConnections) >= 1;
+        io.connections = io.echo ? static_cast<unsigned>(at(Setting::IoConnections)) : io.connections;
+        io.messageBytes = static_cast<std::uint32_t>(at(Setting::IoMessageSize));
+        io.messagesPerSecond = at(Setting::IoRate);
+        io.thinkTime = std::chrono::microseconds(static_cast<long long>(at(Setting::IoThinkTime)));
+        io.costPerMessage = std::chrono::microseconds(static_cast<long long>(at(Setting::IoCost)));
+        io.fileReads = at(Setting::IoReads) >= 1;
+        io.readsOutstanding = io.fileReads ? static_cast<unsigned>(at(Setting::IoReads)) : io.readsOutstanding;
+        io.blockBytes = static_cast<std::uint32_t>(at(Setting::IoBlockSize));
+    }
+
+    double &at(Setting setting) { return m_values.at(static_cast<std::size_t>(setting)); }
+    double at(Setting setting) const { return m_values.at(static_cast<std::size_t>(setting)); }
+
+private:
+    std::array<double, SettingCount> m_values{};
 };
 
 // Every headless option. The scenario file's keys are these names, minus help, version,
@@ -48,34 +122,24 @@ QList<QCommandLineOption> headlessOptions()
     list.append({QStringLiteral("headless"), QStringLiteral("Run without a window.")});
     add("scenario", "Read options from a JSON file whose keys are these options' names, e.g. "
                     "{\"workers\": 4, \"pattern\": \"bursts\"}; the command line overrides it.", "file");
-    add("workers", "Worker threads, 0..1024 (default 2).", "n");
-    add("concurrency", "Concurrency limit, 0..1024, 0 = processors (default 0).", "n");
-    add("policy", "log-and-continue, retire-worker or fail-fast.", "name");
-    add("producers", "Producer threads, 1..8.", "n");
-    add("pattern", "steady, bursts, ramp, sine or as-fast-as-possible.", "name");
-    add("rate", "Units per second, 1..10000000 (peak for ramp and sine).", "n");
-    add("burst-size", "Units per burst, 1..1000000.", "n");
-    add("burst-interval", "Milliseconds between bursts, 1..60000.", "ms");
-    add("period", "Ramp and sine period in milliseconds, 100..600000.", "ms");
-    add("cost", "Mean CPU time per unit in microseconds, 0..100000.", "us");
-    add("distribution", "constant, uniform or exponential.", "name");
-    add("blocking-share", "Share of units that block, 0..1.", "fraction");
-    add("blocking-time", "Microseconds a blocking unit blocks, 0..10000000.", "us");
-    add("exception-probability", "Probability that a unit throws, 0..1.", "p");
-    add("exception-type", "runtime-error, custom-exception, non-std-class or int.", "name");
-    add("queue-cap", "Queued units at which producers wait, 1..10000000.", "n");
-    add("io-connections", "Echo load: client connections to a loopback echo server on the pool's port, 0..256; "
-                          "0 = no echo load (default).", "n");
-    add("io-message-size", "Echo load: bytes per message, 1..1048576 (default 512).", "bytes");
-    add("io-rate", "Echo load: messages per second over all connections, 0..1000000; 0 = as fast as possible.", "n");
-    add("io-think-time", "Echo load: microseconds a client waits after each echo, 0..10000000.", "us");
-    add("io-cost", "Echo load: server CPU time per message in microseconds, 0..100000.", "us");
-    add("io-reads", "File load: reads kept outstanding on a scratch file, 0..256; 0 = no file reads (default).", "n");
-    add("io-block-size", "File load: bytes per read, 512..1048576 (default 4096).", "bytes");
+    // Every numeric option: its help, range and unit from settingranges.h, its default from HeadlessOptions.
+    const Numbers defaults{HeadlessOptions{}};
+    for (const SettingRange &range : settingRanges()) {
+        QString bounds = QString::fromStdString(range.optionBounds());
+        if (!range.unit.empty())
+            bounds += QLatin1Char(' ') + qtText(range.unit);
+        if (!range.zeroMeans.empty())
+            bounds += QStringLiteral(", 0 = ") + qtText(range.zeroMeans);
+        list.append({qtText(range.option),
+                     QStringLiteral("%1 (%2, default %3).")
+                         .arg(qtText(range.help), bounds, QString::fromStdString(numberText(defaults.at(range.setting)))),
+                     range.unit.empty() ? QStringLiteral("n") : qtText(range.unit)});
+    }
     add("io-scratch-folder", "File load: where the scratch file is made (default: the temporary folder).", "folder");
-    add("duration", "Seconds to run, 0.1..86400 (default 10).", "s");
-    add("sample-rate", "Samples per second, 1..100 (default 20).", "hz");
-    add("history", "Seconds of the newest history in the JSON and CSV exports, 0..86400; 0 = all (default).", "s");
+    add("policy", "log-and-continue, retire-worker or fail-fast.", "name");
+    add("pattern", "steady, bursts, ramp, sine or as-fast-as-possible.", "name");
+    add("distribution", "constant, uniform or exponential.", "name");
+    add("exception-type", "runtime-error, custom-exception, non-std-class or int.", "name");
     add("export-json", "Write the snapshot (JSON) to <file>, or - for standard output.", "file");
     add("export-csv", "Write the time series (CSV) to <file>, or -.", "file");
     add("export-openmetrics", "Write the final metrics (OpenMetrics text) to <file>, or -.", "file");
@@ -168,80 +232,23 @@ bool readOptions(const QCommandLineParser &parser, HeadlessOptions &options, QSt
         error = QStringLiteral("unexpected argument %1 (see --help)").arg(quoteValue(parser.positionalArguments().first()));
         return false;
     }
-    double workers = options.settings.workers, concurrency = options.settings.concurrency, producers = options.settings.load.producers,
-           rate = options.settings.load.ratePerSecond, burstSize = options.settings.load.burstSize,
-           burstInterval = double(options.settings.load.burstInterval.count()), period = double(options.settings.load.period.count()),
-           cost = double(options.settings.load.meanCost.count()), blockingShare = options.settings.load.blockingShare,
-           blockingTime = double(options.settings.load.blockingTime.count()),
-           exceptionProbability = options.settings.load.exceptionProbability, queueCap = double(options.settings.load.queueCap);
-    const IoLoadSettings &io = options.settings.io;
-    double ioConnections = io.echo ? io.connections : 0, ioMessageSize = io.messageBytes, ioRate = io.messagesPerSecond,
-           ioThink = double(io.thinkTime.count()), ioCost = double(io.costPerMessage.count()),
-           ioReads = io.fileReads ? io.readsOutstanding : 0, ioBlock = io.blockBytes;
-    const NumberOption numbers[] = {
-        {"workers", "0..1024", 0, 1024, &workers},
-        {"concurrency", "0..1024", 0, 1024, &concurrency},
-        {"producers", "1..8", 1, 8, &producers},
-        {"rate", "1..10000000", 1, 1e7, &rate},
-        {"burst-size", "1..1000000", 1, 1e6, &burstSize},
-        {"burst-interval", "1..60000", 1, 60000, &burstInterval},
-        {"period", "100..600000", 100, 600000, &period},
-        {"cost", "0..100000", 0, 100000, &cost},
-        {"blocking-share", "0..1", 0, 1, &blockingShare},
-        {"blocking-time", "0..10000000", 0, 1e7, &blockingTime},
-        {"exception-probability", "0..1", 0, 1, &exceptionProbability},
-        {"queue-cap", "1..10000000", 1, 1e7, &queueCap},
-        {"io-connections", "0..256", 0, 256, &ioConnections},
-        {"io-message-size", "1..1048576", 1, 1048576, &ioMessageSize},
-        {"io-rate", "0..1000000", 0, 1e6, &ioRate},
-        {"io-think-time", "0..10000000", 0, 1e7, &ioThink},
-        {"io-cost", "0..100000", 0, 100000, &ioCost},
-        {"io-reads", "0..256", 0, 256, &ioReads},
-        {"io-block-size", "512..1048576", 512, 1048576, &ioBlock},
-        {"duration", "0.1..86400", 0.1, 86400, &options.durationSeconds},
-        {"sample-rate", "1..100", 1, 100, &options.sampleRateHz},
-        {"history", "0..86400", 0, 86400, &options.historySeconds},
-        {"sweep-warmup", "0..3600", 0, 3600, &options.sweepWarmUpSeconds},
-        {"sweep-period", "0.1..3600", 0.1, 3600, &options.sweepPeriodSeconds},
-        {"wait-target", "0.001..3600000", 0.001, 3.6e6, &options.waitTargetMs},
-    };
-    for (const NumberOption &number : numbers) {
-        const QString name = QLatin1String(number.name);
+    Numbers numbers(options);
+    for (const SettingRange &range : settingRanges()) {
+        const QString name = qtText(range.option);
         if (!parser.isSet(name))
             continue;
         bool ok = false;
         const double value = parser.value(name).toDouble(&ok);
-        if (!ok || !std::isfinite(value) || value < number.low || value > number.high) {
-            error = QStringLiteral("--%1 must be %2 (got %3)").arg(name, QLatin1String(number.range), quoteValue(parser.value(name)));
+        if (!ok || !range.optionAccepts(value)) {
+            error = QStringLiteral("--%1 must be %2 (got %3)").arg(name, QString::fromStdString(range.optionBounds()), quoteValue(parser.value(name)));
             return false;
         }
-        *number.target = value;
+        numbers.at(range.setting) = value;
     }
-    options.settings.workers = static_cast<unsigned>(workers);
-    options.settings.concurrency = static_cast<unsigned>(concurrency);
-    options.settings.load.producers = static_cast<unsigned>(producers);
-    options.settings.load.ratePerSecond = rate;
-    options.settings.load.burstSize = static_cast<unsigned>(burstSize);
-    options.settings.load.burstInterval = std::chrono::milliseconds(static_cast<long long>(burstInterval));
-    options.settings.load.period = std::chrono::milliseconds(static_cast<long long>(period));
-    options.settings.load.meanCost = std::chrono::microseconds(static_cast<long long>(cost));
-    options.settings.load.blockingShare = blockingShare;
-    options.settings.load.blockingTime = std::chrono::microseconds(static_cast<long long>(blockingTime));
-    options.settings.load.exceptionProbability = exceptionProbability;
-    options.settings.load.queueCap = static_cast<std::uint64_t>(queueCap);
-    IoLoadSettings &ioOut = options.settings.io;
-    ioOut.echo = ioConnections >= 1;
-    ioOut.connections = ioOut.echo ? static_cast<unsigned>(ioConnections) : ioOut.connections;
-    ioOut.messageBytes = static_cast<std::uint32_t>(ioMessageSize);
-    ioOut.messagesPerSecond = ioRate;
-    ioOut.thinkTime = std::chrono::microseconds(static_cast<long long>(ioThink));
-    ioOut.costPerMessage = std::chrono::microseconds(static_cast<long long>(ioCost));
-    ioOut.fileReads = ioReads >= 1;
-    ioOut.readsOutstanding = ioOut.fileReads ? static_cast<unsigned>(ioReads) : ioOut.readsOutstanding;
-    ioOut.blockBytes = static_cast<std::uint32_t>(ioBlock);
+    numbers.storeInto(options);
     if (parser.isSet(QStringLiteral("io-scratch-folder"))) {
-        ioOut.scratchFolder = parser.value(QStringLiteral("io-scratch-folder")).toStdString();
-        if (ioOut.scratchFolder.empty()) {
+        options.settings.io.scratchFolder = parser.value(QStringLiteral("io-scratch-folder")).toStdString();
+        if (options.settings.io.scratchFolder.empty()) {
             error = QStringLiteral("--io-scratch-folder needs a folder");
             return false;
         }

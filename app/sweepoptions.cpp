@@ -14,12 +14,6 @@ QList<QCommandLineOption> sweepOptions()
                         "in full) and --export-csv (one row per point). The knee is the smallest size within 5 % of "
                         "the best completions/s whose queue wait p99 meets --wait-target."),
          QStringLiteral("grid")},
-        {QStringLiteral("sweep-warmup"), QStringLiteral("Seconds each sweep point runs before it is measured, 0..3600 (default 1)."),
-         QStringLiteral("s")},
-        {QStringLiteral("sweep-period"), QStringLiteral("Seconds each sweep point is measured, 0.1..3600 (default 3)."),
-         QStringLiteral("s")},
-        {QStringLiteral("wait-target"),
-         QStringLiteral("The sweep knee's queue wait p99 target in milliseconds, 0.001..3600000 (default 10)."), QStringLiteral("ms")},
     };
 }
 

@@ -9,7 +9,8 @@
 class QCommandLineParser;
 struct HeadlessOptions;
 
-// --sweep; the three numbers are rows of headlessoptions.cpp's range table.
+// --sweep; the three numbers (--sweep-warmup, --sweep-period, --wait-target) are rows of
+// pool/settingranges.h, listed with every other number by headlessoptions.cpp.
 QList<QCommandLineOption> sweepOptions();
 
 // Reads --sweep into options.sweep (the axes it leaves out take the configured workers and

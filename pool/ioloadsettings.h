@@ -10,20 +10,21 @@
 namespace poolscope {
 
 struct IoLoadSettings {
+    // Ranges: settingranges.h (rangeOf(Setting::IoConnections) ...), checked by validate().
     // Echo: a server on the pool's port (accept, recv, a CPU cost per message, send, recv
     // again) and clients on a thread of the load's own.
     bool echo = false;
-    unsigned connections = 4;                        // 1..256
-    std::uint32_t messageBytes = 512;                // 1..1048576
-    double messagesPerSecond = 0;                    // over all connections; 0 = as fast as possible; 0..1000000
-    std::chrono::microseconds thinkTime{0};          // after each echo: 0..10 s
-    std::chrono::microseconds costPerMessage{0};     // server CPU per message: 0..100 ms
+    unsigned connections = 4;
+    std::uint32_t messageBytes = 512;
+    double messagesPerSecond = 0;                    // over all connections; 0 = as fast as possible
+    std::chrono::microseconds thinkTime{0};          // after each echo
+    std::chrono::microseconds costPerMessage{0};     // server CPU per message
 
     // File reads: a scratch file made under scratchFolder (empty: the system's temporary
     // folder) and removed with the load; readsOutstanding reads of blockBytes in flight.
     bool fileReads = false;
-    std::uint32_t blockBytes = 4096;                 // 512..1048576
-    unsigned readsOutstanding = 4;                   // 1..256
+    std::uint32_t blockBytes = 4096;
+    unsigned readsOutstanding = 4;
     std::string scratchFolder;
 
     // Empty when every field is in range; otherwise one sentence naming the first bad field

@@ -1,14 +1,13 @@
 #include "loadsettings.h"
-#include "rangemessage.h"
+
+#include "settingranges.h"
 
 #include <array>
-#include <cmath>
+#include <utility>
 
 namespace poolscope {
 
 namespace {
-
-bool within(double value, double low, double high) { return std::isfinite(value) && value >= low && value <= high; }
 
 constexpr std::array<std::string_view, 5> PatternNames{"steady", "bursts", "ramp", "sine", "as-fast-as-possible"};
 constexpr std::array<std::string_view, 3> DistributionNames{"constant", "uniform", "exponential"};
@@ -27,26 +26,22 @@ std::optional<Enum> parse(const std::array<std::string_view, N> &names, std::str
 
 std::string LoadSettings::validate() const
 {
-    if (producers < 1 || producers > 8)
-        return outOfRange("producers", "1..8", producers);
-    if (!within(ratePerSecond, 1, MaxRate))
-        return outOfRange("rate", "1..10000000 units/s", ratePerSecond);
-    if (burstSize < 1 || burstSize > 1'000'000)
-        return outOfRange("burst size", "1..1000000 units", burstSize);
-    if (burstInterval.count() < 1 || burstInterval.count() > 60'000)
-        return outOfRange("burst interval", "1..60000 ms", burstInterval.count());
-    if (period.count() < 100 || period.count() > 600'000)
-        return outOfRange("period", "100..600000 ms", period.count());
-    if (meanCost.count() < 0 || meanCost.count() > 100'000)
-        return outOfRange("unit cost", "0..100000 us", meanCost.count());
-    if (!within(blockingShare, 0, 1))
-        return outOfRange("blocking share", "0..1", blockingShare);
-    if (blockingTime.count() < 0 || blockingTime.count() > 10'000'000)
-        return outOfRange("blocking time", "0..10000000 us", blockingTime.count());
-    if (!within(exceptionProbability, 0, 1))
-        return outOfRange("exception probability", "0..1", exceptionProbability);
-    if (queueCap < 1 || queueCap > MaxQueueCap)
-        return outOfRange("queue cap", "1..10000000 units", queueCap);
+    // The ranges are settingranges.h's; the order is the order the errors are reported in.
+    const std::pair<Setting, double> values[] = {
+        {Setting::Producers, producers},
+        {Setting::Rate, ratePerSecond},
+        {Setting::BurstSize, burstSize},
+        {Setting::BurstInterval, static_cast<double>(burstInterval.count())},
+        {Setting::Period, static_cast<double>(period.count())},
+        {Setting::MeanCost, static_cast<double>(meanCost.count())},
+        {Setting::BlockingShare, blockingShare},
+        {Setting::BlockingTime, static_cast<double>(blockingTime.count())},
+        {Setting::ExceptionProbability, exceptionProbability},
+        {Setting::QueueCap, static_cast<double>(queueCap)},
+    };
+    for (const auto &[setting, value] : values)
+        if (!rangeOf(setting).contains(value))
+            return rangeOf(setting).outOfRange(value);
     if (static_cast<unsigned>(pattern) >= PatternNames.size())
         return "pattern is not one of steady, bursts, ramp, sine, as-fast-as-possible";
     if (static_cast<unsigned>(costDistribution) >= DistributionNames.size())

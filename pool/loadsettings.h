@@ -28,22 +28,20 @@ enum class ThrownType : std::uint8_t {
 };
 
 struct LoadSettings {
-    static constexpr double MaxRate = 10'000'000;
-    static constexpr std::uint64_t MaxQueueCap = 10'000'000;
-
-    unsigned producers = 1; // 1..8 threads
+    // Ranges: settingranges.h (rangeOf(Setting::Rate) ...), checked by validate().
+    unsigned producers = 1; // threads
     LoadPattern pattern = LoadPattern::Steady;
-    double ratePerSecond = 2000;                        // 1..10,000,000 (peak for ramp and sine)
-    unsigned burstSize = 1000;                          // 1..1,000,000
-    std::chrono::milliseconds burstInterval{50};        // 1 ms..60 s
-    std::chrono::milliseconds period{10'000};           // ramp and sine: 100 ms..10 min
+    double ratePerSecond = 2000;                        // units/s (peak for ramp and sine)
+    unsigned burstSize = 1000;                          // units
+    std::chrono::milliseconds burstInterval{50};
+    std::chrono::milliseconds period{10'000};           // ramp and sine
     CostDistribution costDistribution = CostDistribution::Exponential;
-    std::chrono::microseconds meanCost{200};            // CPU spin per unit: 0..100 ms (the maximum for uniform: 2x mean)
-    double blockingShare = 0.0;                         // 0..1: share of the non-throwing units that block
-    std::chrono::microseconds blockingTime{2000};       // 0..10 s, inside a BlockingScope
-    double exceptionProbability = 0.0;                  // 0..1
+    std::chrono::microseconds meanCost{200};            // CPU spin per unit (the maximum for uniform: 2x mean)
+    double blockingShare = 0.0;                         // share of the non-throwing units that block
+    std::chrono::microseconds blockingTime{2000};       // inside a BlockingScope
+    double exceptionProbability = 0.0;
     ThrownType exceptionType = ThrownType::RuntimeError;
-    std::uint64_t queueCap = 1'000'000;                 // 1..10,000,000 queued units
+    std::uint64_t queueCap = 1'000'000;                 // queued units
 
     // Empty when every field is in range; otherwise one sentence naming the first bad field
     // and its accepted range, e.g. "producers must be 1..8 (got 9)". NaN is out of every

@@ -1,5 +1,6 @@
 #include "sampler.h"
 
+#include "settingranges.h"
 #include "workerpool.h"
 
 #include <algorithm>
@@ -151,8 +152,8 @@ bool Sampler::isRunning() const noexcept { return m_state->thread.joinable(); }
 
 void Sampler::setRate(double hz)
 {
-    if (!(hz >= 1 && hz <= 100))
-        throw std::invalid_argument("sample rate must be 1..100 Hz (got " + std::to_string(hz) + ")");
+    if (!rangeOf(Setting::SampleRate).contains(hz))
+        throw std::invalid_argument(rangeOf(Setting::SampleRate).outOfRange(hz));
     {
         std::lock_guard lock(m_state->runMutex);
         m_state->rateHz.store(hz, std::memory_order_relaxed);

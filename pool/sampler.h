@@ -49,7 +49,7 @@ struct Sample {
 void addOccupancy(Sample &sample, const PoolSnapshot &base, double seconds) noexcept;
 
 struct SamplerOptions {
-    double rateHz = 20;              // 1..100 samples per second
+    double rateHz = 20;              // samples per second: rangeOf(Setting::SampleRate)
     std::size_t capacity = 72'000;   // samples kept: one hour at 20 Hz
     // false: an owner that starts it (PoolSession) leaves it stopped, and samples are taken
     // by sampleNow() alone, so that a test knows every sample there is.
@@ -90,7 +90,7 @@ public:
     void stop();  // Owner thread only. Joins the thread; the ring is kept.
     bool isRunning() const noexcept; // Owner thread only.
 
-    // 1..100 Hz; throws std::invalid_argument otherwise. A sampler waiting on the old
+    // rangeOf(Setting::SampleRate) (1..100 Hz); throws std::invalid_argument otherwise. A sampler waiting on the old
     // period re-plans at once: the next sample comes one new period after the last one.
     void setRate(double hz); // Thread-safe.
     double rateHz() const;   // Thread-safe.

@@ -11,8 +11,9 @@
 namespace poolscope {
 
 struct SessionSettings {
-    unsigned workers = 2;     // 0..1024 threads
-    unsigned concurrency = 0; // 0..1024 running at once; 0 = number of processors
+    // Ranges: settingranges.h (rangeOf(Setting::Workers) ...), checked by validate().
+    unsigned workers = 2;     // threads
+    unsigned concurrency = 0; // running at once; 0 = number of processors
     ExceptionPolicy policy = ExceptionPolicy::LogAndContinue;
     LoadSettings load{}; // an initializer, so that designated initializers may leave it out
     IoLoadSettings io{}; // the I/O load beside the units (echo, file reads)

@@ -2,10 +2,12 @@
 
 #include "completionport.h"
 #include "poolsession.h"
+#include "settingranges.h"
 
 #include <cmath>
 #include <memory>
 #include <stdexcept>
+#include <utility>
 
 namespace poolscope {
 
@@ -56,14 +58,16 @@ std::string SweepOptions::validate() const
     for (const unsigned c : grid.concurrency)
         if (c > SweepGrid::MaxConcurrency)
             return "sweep concurrency must be 0..1024 (got " + std::to_string(c) + ")";
-    if (warmUp < 0ms || warmUp > hours(1))
-        return "the sweep warm-up must be 0..3600 s (got " + std::to_string(duration<double>(warmUp).count()) + " s)";
-    if (period < 100ms || period > hours(1))
-        return "the sweep period must be 0.1..3600 s (got " + std::to_string(duration<double>(period).count()) + " s)";
-    if (waitTarget < microseconds(1) || waitTarget > hours(1))
-        return "the queue wait target must be 0.001..3600000 ms (got " + std::to_string(duration<double, std::milli>(waitTarget).count()) + " ms)";
-    if (!(sampleRateHz >= 1 && sampleRateHz <= 100))
-        return "the sweep sample rate must be 1..100 Hz (got " + std::to_string(sampleRateHz) + ")";
+    // The ranges are settingranges.h's (the headless --sweep-* options read the same rows).
+    const std::pair<Setting, double> values[] = {
+        {Setting::SweepWarmUp, duration<double>(warmUp).count()},
+        {Setting::SweepPeriod, duration<double>(period).count()},
+        {Setting::WaitTarget, duration<double, std::milli>(waitTarget).count()},
+        {Setting::SampleRate, sampleRateHz},
+    };
+    for (const auto &[setting, value] : values)
+        if (!rangeOf(setting).contains(value))
+            return rangeOf(setting).outOfRange(value);
     return settings.validate();
 }
 

@@ -1,6 +1,7 @@
 #include "controlpanel.h"
 
 #include "autosizecontrol.h"
+#include "settingranges.h"
 #include "wheelguard.h"
 #include "workerslider.h"
 
@@ -21,14 +22,34 @@ using poolscope::LoadSettings;
 
 namespace {
 
-constexpr int LogSteps = 1000;
-constexpr int WorkerSliderMaximum = 256;
+using poolscope::Setting;
 
-int rateToSlider(double rate) { return static_cast<int>(std::lround(std::log10(std::max(1.0, rate)) / 7.0 * LogSteps)); }
-int sliderToRate(int position) { return static_cast<int>(std::lround(std::pow(10.0, 7.0 * position / LogSteps))); }
-// Unit cost: 0 at the left end, then 1 us .. 100 ms logarithmically.
-int costToSlider(int micros) { return micros <= 0 ? 0 : static_cast<int>(std::lround(std::log10(micros) / 5.0 * LogSteps)); }
-int sliderToCost(int position) { return position == 0 ? 0 : static_cast<int>(std::lround(std::pow(10.0, 5.0 * position / LogSteps))); }
+// The ranges are settingranges.h's; a spin box takes the whole range, a slider up to sliderHigh.
+int lowOf(Setting setting) { return static_cast<int>(poolscope::rangeOf(setting).low); }
+int highOf(Setting setting) { return static_cast<int>(poolscope::rangeOf(setting).high); }
+int sliderEnd(Setting setting) { return static_cast<int>(poolscope::rangeOf(setting).sliderHigh); }
+int percentOf(Setting setting) { return static_cast<int>(poolscope::rangeOf(setting).high * 100); } // a share as %
+double decadesOf(Setting setting) { return std::log10(poolscope::rangeOf(setting).high); }
+
+constexpr int LogSteps = 1000;
+
+int rateToSlider(double rate)
+{
+    return static_cast<int>(std::lround(std::log10(std::max(1.0, rate)) / decadesOf(Setting::Rate) * LogSteps));
+}
+int sliderToRate(int position)
+{
+    return static_cast<int>(std::lround(std::pow(10.0, decadesOf(Setting::Rate) * position / LogSteps)));
+}
+// Unit cost: 0 at the left end, then 1 us .. the maximum logarithmically.
+int costToSlider(int micros)
+{
+    return micros <= 0 ? 0 : static_cast<int>(std::lround(std::log10(micros) / decadesOf(Setting::MeanCost) * LogSteps));
+}
+int sliderToCost(int position)
+{
+    return position == 0 ? 0 : static_cast<int>(std::lround(std::pow(10.0, decadesOf(Setting::MeanCost) * position / LogSteps)));
+}
 
 QSlider *horizontalSlider(int low, int high, QWidget *parent)
 {
@@ -74,16 +95,16 @@ ControlPanel::ControlPanel(QWidget *parent) : QWidget(parent)
     // --- pool ---
     auto *poolBox = new QGroupBox(tr("Pool"), this);
     m_workerSlider = new WorkerSlider(this);
-    m_workerSlider->setMaximumCount(WorkerSliderMaximum);
-    m_workerSpin = spinBox(0, 1024, QString(), this);
+    m_workerSlider->setMaximumCount(sliderEnd(Setting::Workers));
+    m_workerSpin = spinBox(lowOf(Setting::Workers), highOf(Setting::Workers), QString(), this);
     m_workerSpin->setSpecialValueText(tr("0 (none)"));
     m_workerSlider->setObjectName(QStringLiteral("workerSlider"));
     m_workerSlider->setToolTip(tr("Worker threads, 1 to %1 (logarithmic; arrow keys step by one). Type 0 or up to %2 "
                                   "in the box.")
-                                   .arg(WorkerSliderMaximum)
+                                   .arg(sliderEnd(Setting::Workers))
                                    .arg(m_workerSpin->maximum()));
-    m_concurrencySlider = horizontalSlider(0, 64, this);
-    m_concurrencySpin = spinBox(0, 1024, QString(), this);
+    m_concurrencySlider = horizontalSlider(lowOf(Setting::Concurrency), sliderEnd(Setting::Concurrency), this);
+    m_concurrencySpin = spinBox(lowOf(Setting::Concurrency), highOf(Setting::Concurrency), QString(), this);
     m_concurrencySpin->setSpecialValueText(tr("CPUs"));
     m_concurrencySlider->setToolTip(tr("How many threads may run units at once (0 = number of processors)"));
     m_policy = picker<poolscope::ExceptionPolicy, 3>(
@@ -123,12 +144,12 @@ ControlPanel::ControlPanel(QWidget *parent) : QWidget(parent)
          poolscope::LoadPattern::Sine, poolscope::LoadPattern::AsFastAsPossible},
         {"Steady rate", "Bursts", "Ramp", "Sine", "As fast as possible"}, this);
     m_rateSlider = horizontalSlider(0, LogSteps, this);
-    m_rateSpin = spinBox(1, 10'000'000, tr(" /s"), this);
+    m_rateSpin = spinBox(lowOf(Setting::Rate), highOf(Setting::Rate), tr(" /s"), this);
     m_rateSlider->setToolTip(tr("Units per second (logarithmic); the peak for ramp and sine"));
-    m_producers = spinBox(1, 8, QString(), this);
-    m_burstSize = spinBox(1, 1'000'000, tr(" units"), this);
-    m_burstInterval = spinBox(1, 60'000, tr(" ms"), this);
-    m_period = spinBox(100, 600'000, tr(" ms"), this);
+    m_producers = spinBox(lowOf(Setting::Producers), highOf(Setting::Producers), QString(), this);
+    m_burstSize = spinBox(lowOf(Setting::BurstSize), highOf(Setting::BurstSize), tr(" units"), this);
+    m_burstInterval = spinBox(lowOf(Setting::BurstInterval), highOf(Setting::BurstInterval), tr(" ms"), this);
+    m_period = spinBox(lowOf(Setting::Period), highOf(Setting::Period), tr(" ms"), this);
     m_period->setToolTip(tr("Period of the ramp and the sine"));
     auto *burstRow = new QHBoxLayout;
     burstRow->addWidget(m_burstSize);
@@ -145,19 +166,19 @@ ControlPanel::ControlPanel(QWidget *parent) : QWidget(parent)
     // --- units ---
     auto *unitBox = new QGroupBox(tr("Work units"), this);
     m_costSlider = horizontalSlider(0, LogSteps, this);
-    m_costSpin = spinBox(0, 100'000, tr(" µs"), this);
+    m_costSpin = spinBox(lowOf(Setting::MeanCost), highOf(Setting::MeanCost), tr(" µs"), this);
     m_costSlider->setToolTip(tr("Mean CPU time a unit spins (logarithmic)"));
     m_distribution = picker<poolscope::CostDistribution, 3>(
         {poolscope::CostDistribution::Constant, poolscope::CostDistribution::Uniform,
          poolscope::CostDistribution::Exponential},
         {"Constant", "Uniform", "Exponential"}, this);
-    m_blockingSlider = horizontalSlider(0, 100, this);
-    m_blockingSpin = spinBox(0, 100, tr(" %"), this);
+    m_blockingSlider = horizontalSlider(0, percentOf(Setting::BlockingShare), this);
+    m_blockingSpin = spinBox(0, percentOf(Setting::BlockingShare), tr(" %"), this);
     m_blockingSlider->setToolTip(tr("Share of units that block (sleep inside a BlockingScope)"));
-    m_blockingTime = spinBox(0, 10'000'000, tr(" µs"), this);
-    m_exceptionSlider = horizontalSlider(0, 1000, this);
+    m_blockingTime = spinBox(lowOf(Setting::BlockingTime), highOf(Setting::BlockingTime), tr(" µs"), this);
+    m_exceptionSlider = horizontalSlider(0, percentOf(Setting::ExceptionProbability) * 10, this); // 0.1 % steps
     m_exceptionSpin = new QDoubleSpinBox(this);
-    m_exceptionSpin->setRange(0, 100);
+    m_exceptionSpin->setRange(0, percentOf(Setting::ExceptionProbability));
     m_exceptionSpin->setDecimals(1);
     m_exceptionSpin->setSuffix(tr(" %"));
     m_exceptionSpin->setKeyboardTracking(false);
@@ -166,7 +187,7 @@ ControlPanel::ControlPanel(QWidget *parent) : QWidget(parent)
         {poolscope::ThrownType::RuntimeError, poolscope::ThrownType::CustomException,
          poolscope::ThrownType::NonStdClass, poolscope::ThrownType::Int},
         {"std::runtime_error", "std::exception subclass", "non-std class", "int"}, this);
-    m_queueCap = spinBox(1, 10'000'000, tr(" units"), this);
+    m_queueCap = spinBox(lowOf(Setting::QueueCap), highOf(Setting::QueueCap), tr(" units"), this);
     m_queueCap->setToolTip(tr("Producers wait while this many units are queued"));
     auto *unitForm = new QFormLayout(unitBox);
     unitForm->addRow(tr("CPU cost"), pair(m_costSlider, m_costSpin, this));
@@ -209,7 +230,7 @@ ControlPanel::ControlPanel(QWidget *parent) : QWidget(parent)
         if (m_updating)
             return;
         const QSignalBlocker blocker(m_concurrencySlider);
-        m_concurrencySlider->setValue(std::min(value, 64));
+        m_concurrencySlider->setValue(std::min(value, sliderEnd(Setting::Concurrency)));
         emit concurrencyChanged(value);
     });
     connect(m_policy, &QComboBox::currentIndexChanged, this, [this] {
@@ -288,7 +309,7 @@ void ControlPanel::setState(const ControlState &state)
     m_workerSpin->setValue(state.workers);
     m_workerSlider->setCount(state.workers);
     m_concurrencySpin->setValue(state.concurrency);
-    m_concurrencySlider->setValue(std::min(state.concurrency, 64));
+    m_concurrencySlider->setValue(std::min(state.concurrency, sliderEnd(Setting::Concurrency)));
     m_policy->setCurrentIndex(m_policy->findData(static_cast<int>(state.policy)));
     const LoadSettings &load = state.load;
     m_producers->setValue(static_cast<int>(load.producers));

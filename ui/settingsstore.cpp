@@ -1,5 +1,7 @@
 #include "settingsstore.h"
 
+#include "settingranges.h"
+
 #include <QString>
 
 #include <cmath>
@@ -14,16 +16,16 @@ void readName(const QSettings &settings, const char *key, Parse parse, Value &va
         value = *parsed;
 }
 
-// A whole number in lo..hi, or `fallback` when the file holds garbage, NaN, a fraction or a
-// number too large for an int (toInt() without its ok flag turned those into 0 workers).
-int wholeSetting(const QSettings &settings, const char *key, int fallback, int lo, int hi)
+// A whole number in the setting's range, or `fallback` when the file holds garbage, NaN, a
+// fraction or a number too large for an int (toInt() without its ok flag turned those into 0 workers).
+int wholeSetting(const QSettings &settings, const char *key, int fallback, poolscope::Setting setting)
 {
     const QVariant stored = settings.value(QLatin1String(key));
     if (!stored.isValid())
         return fallback;
     bool ok = false;
     const int value = stored.toString().trimmed().toInt(&ok);
-    return ok && value >= lo && value <= hi ? value : fallback;
+    return ok && poolscope::rangeOf(setting).contains(value) ? value : fallback;
 }
 
 QString nameText(std::string_view name) { return QString::fromUtf8(name.data(), static_cast<qsizetype>(name.size())); }
@@ -34,8 +36,8 @@ ControlState SettingsStore::loadControls() const
 {
     ControlState state;
     const ControlState defaults;
-    state.workers = wholeSetting(m_settings, "pool/workers", defaults.workers, 0, 1024);
-    state.concurrency = wholeSetting(m_settings, "pool/concurrency", defaults.concurrency, 0, 1024);
+    state.workers = wholeSetting(m_settings, "pool/workers", defaults.workers, poolscope::Setting::Workers);
+    state.concurrency = wholeSetting(m_settings, "pool/concurrency", defaults.concurrency, poolscope::Setting::Concurrency);
     poolscope::ExceptionPolicy policy = defaults.policy;
     if (poolscope::parseExceptionPolicy(m_settings.value(QStringLiteral("pool/policy")).toString().toStdString(), policy))
         state.policy = policy;
