@@ -131,11 +131,20 @@ int main(int argc, char **argv)
         PoolSession quiet(settings, {.rateHz = 60, .autoStart = withWindow});
         std::unique_ptr<MainWindow> view;
         if (withWindow) {
+            // Through the window, as a user would: the window applies its own control state
+            // when shown, and a load started behind its back would be stopped by it.
             view = std::make_unique<MainWindow>(quiet);
+            ControlState controls;
+            controls.workers = static_cast<int>(settings.workers);
+            controls.concurrency = static_cast<int>(settings.concurrency);
+            controls.load = settings.load;
+            view->applyControlState(controls);
             view->resize(1500, 950);
             view->show();
+            view->toggleLoad();
+        } else {
+            quiet.startLoad();
         }
-        quiet.startLoad();
         QTimer::singleShot(500, &app, &QApplication::quit); // warm up
         app.exec();
         const std::uint64_t before = quiet.status().pool.completed;
