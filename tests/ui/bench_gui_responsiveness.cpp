@@ -77,7 +77,9 @@ int main(int argc, char **argv)
     });
     probe.start(10);
     QTimer::singleShot(seconds * 1000, &app, &QApplication::quit);
+    const double floodGuiCpuBefore = threadCpuSeconds(); // this thread is the GUI thread
     app.exec();
+    const double floodGuiCpu = (threadCpuSeconds() - floodGuiCpuBefore) / seconds;
     probe.stop();
     session.stopLoad();
     const PoolSnapshot snapshot = session.status().pool;
@@ -85,8 +87,10 @@ int main(int argc, char **argv)
                 "%llu reports dropped\n",
                 seconds, static_cast<unsigned long long>(snapshot.completed), static_cast<unsigned long long>(snapshot.failed),
                 static_cast<unsigned long long>(snapshot.exceptionReportsDropped));
-    std::printf("event loop latency (%zu probes): p50 %.2f ms, p99 %.2f ms, max %.2f ms\n", latenciesMs.size(),
-                percentile(latenciesMs, 0.5), percentile(latenciesMs, 0.99), percentile(latenciesMs, 1.0));
+    std::printf("event loop latency (%zu probes): p50 %.2f ms, p99 %.2f ms, max %.2f ms; the GUI thread used %.0f ms "
+                "of CPU per second\n",
+                latenciesMs.size(), percentile(latenciesMs, 0.5), percentile(latenciesMs, 0.99),
+                percentile(latenciesMs, 1.0), 1e3 * floodGuiCpu);
 
     // 2. Replot of all charts with a full hour of history.
     ChartsPanel &charts = *window.findChild<ChartsPanel *>();
