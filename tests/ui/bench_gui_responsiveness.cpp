@@ -18,6 +18,7 @@
 
 #include <QApplication>
 #include <QElapsedTimer>
+#include <QEventLoop>
 #include <QTimer>
 
 #include <algorithm>
@@ -34,6 +35,15 @@ double threadCpuSeconds()
     timespec now{};
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
     return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) / 1e9;
+}
+
+// Runs the GUI's events for `ms`. A local loop, not QApplication::quit(): since Qt 6 that sends
+// the windows a close event, and a MainWindow that closes shuts its session down (the load stops).
+void runEventsFor(int ms)
+{
+    QEventLoop loop;
+    QTimer::singleShot(ms, &loop, &QEventLoop::quit);
+    loop.exec();
 }
 
 double percentile(std::vector<double> values, double p)
@@ -76,9 +86,8 @@ int main(int argc, char **argv)
             Qt::QueuedConnection);
     });
     probe.start(10);
-    QTimer::singleShot(seconds * 1000, &app, &QApplication::quit);
     const double floodGuiCpuBefore = threadCpuSeconds(); // this thread is the GUI thread
-    app.exec();
+    runEventsFor(seconds * 1000);
     const double floodGuiCpu = (threadCpuSeconds() - floodGuiCpuBefore) / seconds;
     probe.stop();
     session.stopLoad();
@@ -149,14 +158,12 @@ int main(int argc, char **argv)
         } else {
             quiet.startLoad();
         }
-        QTimer::singleShot(500, &app, &QApplication::quit); // warm up
-        app.exec();
+        runEventsFor(500); // warm up
         const std::uint64_t before = quiet.status().pool.completed;
         const double guiCpuBefore = threadCpuSeconds(); // this thread is the GUI thread
         QElapsedTimer timer;
         timer.start();
-        QTimer::singleShot(3000, &app, &QApplication::quit);
-        app.exec();
+        runEventsFor(3000);
         const double elapsed = static_cast<double>(timer.nsecsElapsed()) / 1e9;
         const double rate = static_cast<double>(quiet.status().pool.completed - before) / elapsed;
         if (withWindow)
