@@ -356,7 +356,8 @@ public:
         CPU_ZERO(&only);
         CPU_SET(index, &only);
         // Pinning migrates the running thread at once; the second call gives the CPU set
-        // back and leaves it where it is. It cannot fail: the set was the thread's own.
+        // back and leaves it where it is. It restores the set the thread had a moment ago, so
+        // it fails only if the thread's cpuset lost all of those CPUs in between.
         if (sched_setaffinity(0, sizeof only, &only) == 0) {
             sched_setaffinity(0, sizeof allowed, &allowed);
             m_moved = true;
