@@ -142,9 +142,10 @@ KeyTiles::KeyTiles(QWidget *parent) : QWidget(parent)
     m_tiles[Completions] = new KeyTile(tr("Completions/s"), QColor(0x1a, 0x96, 0x41), this);
     m_tiles[Failures] = new KeyTile(tr("Failures/s"), QColor(0xd7, 0x19, 0x1c), this);
     m_tiles[QueueDepth]->setToolTip(tr("Units waiting in the port now; peak since the start or the last reset"));
-    m_tiles[Threads]->setToolTip(tr("Average threads running a unit over the last sample, of the live threads; "
-                                    "the dashed line in the sparkline is the concurrency limit. Running above "
-                                    "the limit happens only when units block."));
+    m_threadsTip = tr("Average threads running a unit over the last sample, of the live threads; the dashed line "
+                      "in the sparkline is the concurrency limit. Running above the limit is normal while units "
+                      "block; the tile turns red only when blocking cannot explain it.");
+    m_tiles[Threads]->setToolTip(m_threadsTip);
     m_tiles[Completions]->setToolTip(tr("Units finished per second; peak over the last minute"));
     m_tiles[Failures]->setToolTip(tr("Units that threw per second; peak over the last minute"));
     auto *layout = new QHBoxLayout(this);
@@ -195,16 +196,33 @@ void KeyTiles::showLatest(const poolscope::Sample &s)
     // Averages when the pool times its units (it does in the app); else the instantaneous count.
     const bool timed = pool.runningNs + pool.idleNs + pool.blockedNs > 0;
     const double running = timed ? s.averageRunning : pool.runningWorkers;
-    const bool aboveLimit = running > pool.concurrency + 0.05;
-    QString detail = tr("limit %1 · %2 blocked · peak %3")
-                         .arg(pool.concurrency)
-                         .arg(threads(timed ? s.averageBlocked : pool.blockedWorkers))
-                         .arg(pool.peakRunning);
-    m_tiles[Threads]->show(tr("%1 / %2").arg(threads(running)).arg(pool.liveWorkers), detail, aboveLimit);
+    const double blocked = timed ? s.averageBlocked : pool.blockedWorkers;
+    const LimitVerdict verdict = judgeRunning(running, blocked, pool.concurrency);
+    QString detail = tr("limit %1 · %2 blocked · peak %3").arg(pool.concurrency).arg(threads(blocked)).arg(pool.peakRunning);
+    m_tiles[Threads]->show(tr("%1 / %2").arg(threads(running)).arg(pool.liveWorkers), detail, verdict.broken);
+    const QString tip = verdict.why.isEmpty() ? m_threadsTip : m_threadsTip + QStringLiteral("\n\n") + verdict.why;
+    if (m_tiles[Threads]->toolTip() != tip)
+        m_tiles[Threads]->setToolTip(tip);
 
     m_tiles[Completions]->show(rate(s.completionsPerSecond), tr("peak %1 (1 min)").arg(rate(peakOf(Completions))));
     m_tiles[Failures]->show(rate(s.failuresPerSecond), tr("peak %1 (1 min)").arg(rate(peakOf(Failures))),
                             s.failuresPerSecond > 0);
+}
+
+KeyTiles::LimitVerdict KeyTiles::judgeRunning(double running, double blocked, std::uint32_t limit)
+{
+    // A twentieth of a thread of slack: averages of a few ms carry the stamps' rounding.
+    constexpr double Slack = 0.05;
+    using unitformat::threads;
+    if (limit == 0 || running <= limit + Slack)
+        return {};
+    if (running - blocked > limit + Slack)
+        return {true, tr("Running %1 is above the limit %2 by more than the %3 blocked threads allow "
+                         "(running - blocked = %4): the port ran more threads than its limit.")
+                          .arg(threads(running)).arg(limit).arg(threads(blocked)).arg(threads(running - blocked))};
+    return {false, tr("Running %1 is above the limit %2, which blocking explains: %3 threads were blocked on "
+                      "average, and a unit back from a BlockingScope runs beside the one released in its place.")
+                       .arg(threads(running)).arg(limit).arg(threads(blocked))};
 }
 
 void KeyTiles::startNewRun()
@@ -214,5 +232,6 @@ void KeyTiles::startNewRun()
         recent.clear();
     for (KeyTile *tile : m_tiles)
         tile->clear();
+    m_tiles[Threads]->setToolTip(m_threadsTip);
     m_tiles[QueueDepth]->show(QStringLiteral("0"), tr("no run yet"));
 }

@@ -5,6 +5,7 @@
 #include <QWidget>
 
 #include <array>
+#include <cstdint>
 #include <deque>
 #include <vector>
 
@@ -27,6 +28,7 @@ public:
 
     QString valueText() const { return m_value; }
     QString detailText() const { return m_detail; }
+    bool isAlarming() const { return m_alarming; }
     QSize sizeHint() const override;
     QSize minimumSizeHint() const override;
 
@@ -61,6 +63,18 @@ public:
 
     KeyTile *tile(Tile which) const { return m_tiles[static_cast<std::size_t>(which)]; }
 
+    // Running threads against the concurrency limit, as the Threads tile judges them.
+    // The port releases a waiter only while fewer than `limit` threads run; a unit that
+    // blocks (BlockingScope) stops counting, the port releases another in its place, and
+    // when the first comes back both run for a while (DESIGN.md section 2). So running
+    // above the limit is normal while units block; it breaks the limit only when blocking
+    // cannot explain it: running - blocked > limit (averages over the same interval).
+    struct LimitVerdict {
+        bool broken = false; // the tile turns red
+        QString why;         // a sentence for the tooltip; empty when running <= limit
+    };
+    static LimitVerdict judgeRunning(double running, double blocked, std::uint32_t limit);
+
 private:
     void showLatest(const poolscope::Sample &sample);
     double peakOf(Tile which) const;
@@ -70,4 +84,5 @@ private:
     // peaks of queued and running, since the start or a reset).
     std::array<std::deque<std::pair<double, double>>, TileCount> m_recent;
     double m_origin = -1; // steady seconds of the run's first sample
+    QString m_threadsTip;  // the Threads tile's tooltip; judgeRunning's reason is added to it
 };
