@@ -134,7 +134,7 @@ void writeMetrics(std::ostream &out, const MetricsView &view, MetricsFormat form
             w.family(field.kind, family, labelledFamilyHelp(family));
             openFamily = family;
         }
-        w.sample(field, field.read(view.snapshot), openFamily.empty());
+        w.sample(field, field.metricValue(view.snapshot), openFamily.empty());
     }
     w.histogram("poolscope_queue_wait_seconds", "Time from post to start of a unit.", view.queueWait);
     w.histogram("poolscope_service_seconds", "Time from start to end of a unit.", view.serviceTime);
@@ -154,11 +154,12 @@ void writeMetrics(std::ostream &out, const MetricsView &view, MetricsFormat form
 
 void writeCsv(std::ostream &out, const std::vector<Sample> &samples)
 {
-    // The snapshot's fields (snapshotfields.h), framed by the sample's own columns.
+    // The snapshot's fields, then the sample's own (both tables in snapshotfields.h), then latency.
     out << "sequence,time_s";
     for (const SnapshotField &field : snapshotFields())
         out << ',' << field.name;
-    out << ",posts_per_s,completions_per_s,failures_per_s";
+    for (const SampleField &field : sampleFields())
+        out << ',' << field.name;
     for (const char *latency : {"queue_wait", "service"})
         for (const char *percentile : {"p50", "p90", "p99", "p999", "max"})
             out << ',' << latency << '_' << percentile << "_ns";
@@ -171,7 +172,8 @@ void writeCsv(std::ostream &out, const std::vector<Sample> &samples)
             out << ',';
             std::visit([&out](const auto &value) { csvValue(out, value); }, field.read(sample.pool));
         }
-        out << ',' << sample.postsPerSecond << ',' << sample.completionsPerSecond << ',' << sample.failuresPerSecond;
+        for (const SampleField &field : sampleFields())
+            out << ',' << sample.*field.member;
         for (const LatencySummary *l : {&sample.queueWait, &sample.serviceTime})
             out << ',' << l->p50 << ',' << l->p90 << ',' << l->p99 << ',' << l->p999 << ',' << l->max;
         out << "\r\n";

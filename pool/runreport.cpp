@@ -136,9 +136,8 @@ void writeJson(std::ostream &out, const RunReport &r)
         json.key("sequence").value(sample.sequence);
         json.key("time_s").value((static_cast<double>(sample.pool.timestampNs) - origin) / 1e9);
         counters(json, sample.pool);
-        json.key("posts_per_s").value(sample.postsPerSecond);
-        json.key("completions_per_s").value(sample.completionsPerSecond);
-        json.key("failures_per_s").value(sample.failuresPerSecond);
+        for (const SampleField &field : sampleFields())
+            json.key(field.name).value(sample.*field.member);
         writeLatencySummary(json, "queue_wait", sample.queueWait);
         writeLatencySummary(json, "service", sample.serviceTime);
         json.endObject();

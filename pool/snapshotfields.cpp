@@ -67,6 +67,14 @@ constexpr SnapshotField Fields[] = {
      "poolscope_worker_parks"},
     {"wakes", "wakes", U::Events, K::Counter, G::Threads, &S::wakes, "Times a post woke a sleeping worker.",
      "poolscope_worker_wakes", "parks"},
+    {"running_ns", "Time running", U::Nanoseconds, K::Counter, G::Threads, &S::runningNs,
+     "Time workers spent in a unit, not blocked, summed over the workers.", "poolscope_worker_seconds{state=\"running\"}"},
+    {"blocked_ns", "blocked", U::Nanoseconds, K::Counter, G::Threads, &S::blockedNs,
+     "Time workers spent in a unit inside a BlockingScope, summed over the workers.",
+     "poolscope_worker_seconds{state=\"blocked\"}", "running_ns"},
+    {"idle_ns", "idle", U::Nanoseconds, K::Counter, G::Threads, &S::idleNs,
+     "Time workers spent waiting in dequeue, summed over the workers.", "poolscope_worker_seconds{state=\"idle\"}",
+     "running_ns"},
     {"exception_reports_dropped", "Reports dropped", U::Reports, K::Counter, G::Pool, &S::exceptionReportsDropped,
      "Exception reports lost to a full report queue.", "poolscope_exception_reports_dropped"},
     {"io_started", "I/O started", U::Operations, K::Counter, G::Io, &S::ioStarted,
@@ -129,8 +137,24 @@ constexpr SnapshotField Fields[] = {
     {"policy", "On exception", U::None, K::Name, G::Pool, policyMember, "The exception policy in force.", ""},
 };
 
+// name, member, help (see snapshotfields.h). The rates first: their keys shipped in this order.
+constexpr SampleField SampleFields[] = {
+    {"posts_per_s", &Sample::postsPerSecond, "Posts per second over the sample's interval."},
+    {"completions_per_s", &Sample::completionsPerSecond, "Completions per second over the sample's interval."},
+    {"failures_per_s", &Sample::failuresPerSecond, "Failures per second over the sample's interval."},
+    {"average_running_threads", &Sample::averageRunning,
+     "Threads running a unit (not blocked), time-weighted average over the interval."},
+    {"average_blocked_threads", &Sample::averageBlocked,
+     "Threads blocked inside a unit (BlockingScope), time-weighted average over the interval."},
+    {"average_idle_threads", &Sample::averageIdle,
+     "Threads waiting in dequeue, time-weighted average over the interval."},
+    {"utilisation_percent", &Sample::utilisationPercent,
+     "Average running threads as a share of those that may run, min(limit, average live), in percent."},
+};
+
 constexpr MetricFamilyHelp LabelledFamilies[] = {
     {"poolscope_workers", "Worker threads by state."},
+    {"poolscope_worker_seconds", "Time the workers spent in each state, summed over the workers (0 when units are not timed)."},
     {"poolscope_io_kind_started", "I/O operations started, by kind."},
     {"poolscope_io_kind_completed", "I/O operations that completed, by kind."},
     {"poolscope_io_kind_failed", "I/O operations that failed, by kind."},
@@ -142,6 +166,8 @@ constexpr MetricFamilyHelp LabelledFamilies[] = {
 std::span<const SnapshotField> snapshotFields() noexcept { return Fields; }
 
 std::span<const MetricFamilyHelp> labelledMetricFamilies() noexcept { return LabelledFamilies; }
+
+std::span<const SampleField> sampleFields() noexcept { return SampleFields; }
 
 const SnapshotField *findSnapshotField(std::string_view name) noexcept
 {
@@ -159,6 +185,20 @@ FieldValue SnapshotField::read(const PoolSnapshot &snapshot) const noexcept
         FieldValue operator()(const NamedMember &m) const noexcept { return m.read(s); }
     };
     return std::visit(Reader{snapshot}, member);
+}
+
+FieldValue SnapshotField::metricValue(const PoolSnapshot &snapshot) const noexcept
+{
+    const FieldValue value = read(snapshot);
+    if (unit != FieldUnit::Nanoseconds)
+        return value;
+    // Base units on /metrics: a duration in seconds (a whole ns count reads back exactly as
+    // long as it is below 2^53 ns, 104 days of thread time).
+    if (const auto *whole = std::get_if<std::uint64_t>(&value))
+        return static_cast<double>(*whole) / 1e9;
+    if (const auto *real = std::get_if<double>(&value))
+        return *real / 1e9;
+    return value;
 }
 
 std::string_view SnapshotField::metricFamily() const noexcept { return metric.substr(0, metric.find('{')); }

@@ -7,6 +7,9 @@
 //   the snapshot reader (File -> Open)          ui/snapshotreader.cpp   readSnapshot()
 //   the counters panel                          ui/counterspanel.cpp    CountersPanel
 //
+// A Sample's own figures over its interval (rates, average threads, utilisation) have a
+// smaller table of their own, sampleFields() below, used the same way by the same writers.
+//
 // ADDING A FIELD: add the member to PoolSnapshot (poolsnapshot.h), fill it in the code that
 // builds the snapshot, then add ONE row to the table in snapshotfields.cpp. Nothing else:
 // the JSON key, the CSV column, the /metrics family, the reader's type and range check and
@@ -30,7 +33,8 @@
 //    range-checks integers against the member's type, so a uint32 field refuses 2^32.
 //  - help: one sentence, ends with a full stop: the /metrics HELP line and the panel's tooltip.
 //  - metric: the /metrics family, e.g. "poolscope_units_posted" (counters get "_total" from
-//    the writer; do not write it here). Empty: not exported to /metrics. A family with a
+//    the writer; do not write it here). A Nanoseconds field is written in seconds
+//    (metricValue()), so its family ends in "_seconds": poolscope_worker_seconds_total. Empty: not exported to /metrics. A family with a
 //    label is written "poolscope_workers{state=\"idle\"}"; its rows must be adjacent in the
 //    table, and the family's HELP line comes from labelledMetricFamilies() below (add one
 //    row there when you start a new labelled family).
@@ -46,6 +50,7 @@
 // a pure function of its arguments. Thread-safe.
 
 #include "poolsnapshot.h"
+#include "sampler.h"
 
 #include <cstdint>
 #include <span>
@@ -98,6 +103,9 @@ struct SnapshotField {
     std::string_view sharesRowWith = {};
 
     FieldValue read(const PoolSnapshot &snapshot) const noexcept; // Thread-safe.
+    // The value as /metrics writes it, in base units: Nanoseconds as seconds (a double),
+    // anything else as read(). Thread-safe.
+    FieldValue metricValue(const PoolSnapshot &snapshot) const noexcept;
     std::string_view metricFamily() const noexcept;               // metric without its {label}
     std::string_view metricLabels() const noexcept;               // `state="idle"`, or empty
 };
@@ -108,6 +116,20 @@ std::span<const SnapshotField> snapshotFields() noexcept;
 
 // The field called `name`, or nullptr. Thread-safe.
 const SnapshotField *findSnapshotField(std::string_view name) noexcept;
+
+// The figures of a Sample (sampler.h) over its interval that are not PoolSnapshot fields:
+// its rates and its time-weighted thread occupancy. Written after the counters in each JSON
+// history entry and each CSV row (pool/runreport.cpp, pool/metricsexport.cpp), read back by
+// ui/snapshotreader.cpp; a saved run's charts draw them. Not on /metrics: a scraper takes
+// rates and averages from the counters (poolscope_worker_seconds_total and the units').
+// ADDING ONE: the member to Sample, the code that fills it, one row here. The name is the
+// JSON key and the CSV column, snake_case, never renamed once shipped (it is the format).
+struct SampleField {
+    std::string_view name;
+    double Sample::*member;
+    std::string_view help; // one sentence, ends with a full stop (docs, tooltips)
+};
+std::span<const SampleField> sampleFields() noexcept; // Thread-safe.
 
 // HELP text of the labelled /metrics families (rows whose metric has a {label}).
 struct MetricFamilyHelp {

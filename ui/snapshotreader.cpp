@@ -394,10 +394,14 @@ bool parse(const QByteArray &json, RunReport &report, QString &error)
         in.real(o, path, "time_s", seconds);
         if (seconds < 0 || seconds > MaxHistorySeconds)
             in.fail(QStringLiteral("must be 0..%1 seconds").arg(MaxHistorySeconds, 0, 'f', 0));
+        // Oldest first, as written: a sample before its predecessor would draw time going
+        // backwards (and before the run's start) on the charts.
+        if (!r.history.empty() && seconds * 1e9 < static_cast<double>(r.history.back().pool.timestampNs))
+            in.fail(QStringLiteral("must not be before the previous sample's (%1 s)")
+                        .arg(static_cast<double>(r.history.back().pool.timestampNs) / 1e9));
         sample.pool.timestampNs = static_cast<std::uint64_t>(std::llround(seconds * 1e9));
-        in.real(o, path, "posts_per_s", sample.postsPerSecond);
-        in.real(o, path, "completions_per_s", sample.completionsPerSecond);
-        in.real(o, path, "failures_per_s", sample.failuresPerSecond);
+        for (const SampleField &field : sampleFields()) // rates, average threads (absent in older files: 0)
+            in.real(o, path, field.name, sample.*field.member);
         latency(in, o, path, "queue_wait", sample.queueWait);
         latency(in, o, path, "service", sample.serviceTime);
         r.history.push_back(sample);

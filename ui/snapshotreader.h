@@ -17,7 +17,8 @@ struct SnapshotLimits {
 // JSON, not a Poolscope snapshot, a format version it does not know, a file that is not a
 // regular file or is over SnapshotLimits::MaxFileBytes, more history samples than the sampler
 // keeps (SamplerOptions::capacity), more exceptions than MaxExceptions, a number out of its
-// field's range (checked before any cast or time conversion), and a value of the wrong type.
+// field's range (checked before any cast or time conversion), a value of the wrong type, and
+// history samples out of time order.
 // Fields it does not know are ignored; fields that are missing (and numbers written as null)
 // keep the defaults of RunReport. Strings longer than MaxStringChars are elided. Running out
 // of memory is an error, not an abort. History times come back relative to the first sample.

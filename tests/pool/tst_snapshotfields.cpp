@@ -19,6 +19,16 @@ using namespace poolscope;
 
 namespace {
 
+// Every sample figure a value of its own (2001.5, 2002.5, ...).
+Sample distinctSample()
+{
+    Sample sample;
+    double next = 2001.5;
+    for (const SampleField &field : sampleFields())
+        sample.*field.member = next++;
+    return sample;
+}
+
 // Every numeric field a value of its own (1001, 1002, ...), the names off their defaults.
 PoolSnapshot distinctSnapshot()
 {
@@ -59,9 +69,11 @@ class TestSnapshotFields : public QObject {
 
 private slots:
     void tableKeepsItsRules();
+    void sampleTableKeepsItsRules();
     void jsonWritesEveryField();
     void csvWritesEveryField();
     void metricsWriteEveryExportedField();
+    void threadTimeIsExportedInSeconds();
 };
 
 void TestSnapshotFields::tableKeepsItsRules()
@@ -109,11 +121,30 @@ void TestSnapshotFields::tableKeepsItsRules()
     QVERIFY(names.count("posted") && names.count("in_flight") && names.count("state"));
 }
 
+void TestSnapshotFields::sampleTableKeepsItsRules()
+{
+    std::set<std::string_view> names;
+    for (const SampleField &field : sampleFields()) {
+        const QByteArray name(field.name.data(), qsizetype(field.name.size()));
+        QVERIFY2(names.insert(field.name).second, name.constData());
+        QVERIFY2(isSnakeCase(field.name), name.constData());
+        QVERIFY2(field.help.ends_with('.'), name.constData());
+        QVERIFY2(findSnapshotField(field.name) == nullptr, name.constData()); // one key per JSON object
+        QVERIFY2(field.name != "sequence" && field.name != "time_s", name.constData());
+    }
+    // The occupancy figures issue 12 exports, beside the rates that shipped first.
+    for (const char *expected : {"posts_per_s", "completions_per_s", "failures_per_s", "average_running_threads",
+                                 "average_blocked_threads", "average_idle_threads", "utilisation_percent"})
+        QVERIFY2(names.count(expected), expected);
+    for (const char *expected : {"running_ns", "blocked_ns", "idle_ns"})
+        QVERIFY2(findSnapshotField(expected) && findSnapshotField(expected)->kind == FieldKind::Counter, expected);
+}
+
 void TestSnapshotFields::jsonWritesEveryField()
 {
     RunReport report;
     report.counters = distinctSnapshot();
-    Sample sample;
+    Sample sample = distinctSample();
     sample.pool = report.counters;
     report.history.push_back(sample);
     std::ostringstream out;
@@ -131,11 +162,16 @@ void TestSnapshotFields::jsonWritesEveryField()
             QCOMPARE(written, expected);
         }
     }
+    for (const SampleField &field : sampleFields()) {
+        const QString key = QString::fromLatin1(field.name.data(), qsizetype(field.name.size()));
+        QVERIFY2(inHistory.value(key).isDouble(), field.name.data());
+        QCOMPARE(inHistory.value(key).toDouble(), sample.*field.member);
+    }
 }
 
 void TestSnapshotFields::csvWritesEveryField()
 {
-    Sample sample;
+    Sample sample = distinctSample();
     sample.pool = distinctSnapshot();
     std::ostringstream out;
     writeCsv(out, {sample});
@@ -148,6 +184,11 @@ void TestSnapshotFields::csvWritesEveryField()
         const auto column = header.indexOf(QString::fromLatin1(field.name.data(), qsizetype(field.name.size())));
         QVERIFY2(column >= 0, field.name.data());
         QCOMPARE(values[column].toStdString(), text(field.read(sample.pool)));
+    }
+    for (const SampleField &field : sampleFields()) {
+        const auto column = header.indexOf(QString::fromLatin1(field.name.data(), qsizetype(field.name.size())));
+        QVERIFY2(column >= 0, field.name.data());
+        QCOMPARE(values[column].toDouble(), sample.*field.member);
     }
 }
 
@@ -168,7 +209,7 @@ void TestSnapshotFields::metricsWriteEveryExportedField()
                 sample += "_total";
             if (!field.metricLabels().empty())
                 sample += '{' + std::string(field.metricLabels()) + '}';
-            const std::string line = '\n' + sample + ' ' + text(field.read(view.snapshot)) + '\n';
+            const std::string line = '\n' + sample + ' ' + text(field.metricValue(view.snapshot)) + '\n';
             QVERIFY2(written.find(line) != std::string::npos, line.c_str());
             const std::string type = std::string("# TYPE ") + std::string(field.metricFamily()) +
                                      (field.kind == FieldKind::Counter && format == MetricsFormat::PrometheusText ? "_total" : "") +
@@ -176,6 +217,29 @@ void TestSnapshotFields::metricsWriteEveryExportedField()
             QVERIFY2(written.find(type) != std::string::npos, type.c_str());
         }
     }
+}
+
+void TestSnapshotFields::threadTimeIsExportedInSeconds()
+{
+    MetricsView view;
+    view.snapshot.runningNs = 1'500'000'000;
+    view.snapshot.blockedNs = 250'000'000;
+    view.snapshot.idleNs = 12'000'000'000;
+    view.backend = "test";
+    for (const MetricsFormat format : {MetricsFormat::OpenMetrics, MetricsFormat::PrometheusText}) {
+        std::ostringstream out;
+        writeMetrics(out, view, format);
+        const std::string written = out.str();
+        for (const char *line : {"\npoolscope_worker_seconds_total{state=\"running\"} 1.5\n",
+                                 "\npoolscope_worker_seconds_total{state=\"blocked\"} 0.25\n",
+                                 "\npoolscope_worker_seconds_total{state=\"idle\"} 12\n"})
+            QVERIFY2(written.find(line) != std::string::npos, line);
+        const char *type = format == MetricsFormat::OpenMetrics ? "# TYPE poolscope_worker_seconds counter\n"
+                                                                : "# TYPE poolscope_worker_seconds_total counter\n";
+        QVERIFY2(written.find(type) != std::string::npos, type);
+    }
+    // JSON and CSV keep the exact nanoseconds.
+    QCOMPARE(std::get<std::uint64_t>(findSnapshotField("running_ns")->read(view.snapshot)), std::uint64_t{1'500'000'000});
 }
 
 QTEST_GUILESS_MAIN(TestSnapshotFields)

@@ -3,6 +3,7 @@
 
 #include "counterspanel.h"
 #include "snapshotfields.h"
+#include "unitformat.h"
 
 #include <QtTest>
 
@@ -43,6 +44,8 @@ void TestCountersPanel::everyFieldHasItsValueInARow()
             expected = QLocale().toString(qulonglong(std::get<std::uint64_t>(value)));
         if (field.unit == FieldUnit::Bytes)
             expected += QStringLiteral(" B"); // the panel writes the unit of a byte count
+        if (field.unit == FieldUnit::Nanoseconds) // thread time: a duration
+            expected = unitformat::durationNs(static_cast<double>(std::get<std::uint64_t>(value)));
         const QStringList parts = row.split(QStringLiteral(" / "));
         QVERIFY2(parts.contains(expected), qPrintable(QStringLiteral("%1: '%2' not in '%3'")
                                                             .arg(QLatin1String(field.name.data()), expected, row)));

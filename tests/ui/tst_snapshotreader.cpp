@@ -125,6 +125,9 @@ void TestSnapshotReader::everySnapshotFieldReadsBack()
     }
     Sample sample;
     sample.pool = written.counters;
+    double figure = 0.125; // the sample's rates, average threads and utilisation: each its own
+    for (const SampleField &field : sampleFields())
+        sample.*field.member = (figure += 1.5);
     written.history.push_back(sample);
     std::ostringstream out;
     writeJson(out, written);
@@ -137,6 +140,12 @@ void TestSnapshotReader::everySnapshotFieldReadsBack()
         QVERIFY2(field.read(report.counters) == field.read(written.counters), field.name.data());
         QVERIFY2(field.read(report.history[0].pool) == field.read(written.counters), field.name.data());
     }
+    for (const SampleField &field : sampleFields())
+        QVERIFY2(report.history[0].*field.member == sample.*field.member, field.name.data());
+    // The occupancy a saved run's Threads chart and tiles show.
+    QCOMPARE(report.history[0].averageRunning, sample.averageRunning);
+    QCOMPARE(report.history[0].utilisationPercent, sample.utilisationPercent);
+    QCOMPARE(report.counters.runningNs, written.counters.runningNs);
 }
 
 void TestSnapshotReader::aNewerFormatIsNamedEvenWithoutCounters()
@@ -170,6 +179,10 @@ void TestSnapshotReader::badFieldsAreRefusedByName_data()
                                      << "'configuration.load.pattern' 'zigzag' is not a name";
     QTest::newRow("huge duration") << "configuration.load.period_ms" << QJsonValue(1e19) << "'configuration.load.period_ms' must be a whole number";
     QTest::newRow("history time past 2^63 ns") << "history.1.time_s" << QJsonValue(1e10) << "'history[1].time_s' must be 0..";
+    QTest::newRow("history time going back") << "history.0.time_s" << QJsonValue(1)
+                                             << "'history[1].time_s' must not be before the previous sample's (1 s)";
+    QTest::newRow("word for an average") << "history.1.average_running_threads" << QJsonValue(QStringLiteral("abc"))
+                                         << "'history[1].average_running_threads' must be a number";
     QTest::newRow("sample not an object") << "history.0" << QJsonValue(3) << "'history[0]' must be an object";
     QTest::newRow("host not an object") << "host" << QJsonValue(QStringLiteral("x")) << "'host' must be an object";
     QTest::newRow("history not an array") << "history" << QJsonValue(QJsonObject()) << "'history' must be an array";
