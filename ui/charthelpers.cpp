@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
 namespace charts {
 
@@ -19,6 +20,9 @@ constexpr const char *MarkProperty = "poolscopeTimeMark"; // graphs that are mar
 constexpr const char *HoverLayer = "hover";
 constexpr int PixelsPerTimeTick = 110; // "1h02m05s" and a gap, one tick more than width/110 at most
 constexpr int PixelsPerValueTick = 40;
+constexpr int MinHeightForTimeLabel = 200;
+constexpr const char *TimeAxisLabelProperty = "poolscopeTimeAxisLabel";
+constexpr int MinLegendEntriesBeside = 3; // fewer fit beside the title: the legend gets a row of its own
 
 // "2.50 k" -> "2.5 k", "1.00 µs" -> "1 µs": tick labels need no trailing zeros.
 QString withoutTrailingZeros(QString text)
@@ -62,16 +66,26 @@ public:
 protected:
     double getTickStep(const QCPRange &range) override
     {
-        const double step = QCPAxisTicker::getTickStep(range);
         if (m_kind == ValueKind::Rate)
-            return step;
-        // Counts and threads: 1, 2, 5, 10, ... never 2.5 threads.
-        if (step <= 1)
+            return QCPAxisTicker::getTickStep(range);
+        // Counts and threads: 1, 2, 5, 10, ... never 2.5 threads; rounded up from the step the
+        // tick count asks for (set from the axis height), so labels never come closer than that.
+        const double wanted = range.size() / std::max(1, tickCount());
+        if (wanted <= 1)
             return 1;
         double magnitude = 0;
-        const double mantissa = getMantissa(step, &magnitude);
-        const double clean = mantissa <= 1 ? 1 : mantissa <= 2 ? 2 : mantissa <= 5 ? 5 : 10;
-        return clean * magnitude;
+        const double mantissa = getMantissa(wanted, &magnitude);
+        double clean = (mantissa <= 1 ? 1 : mantissa <= 2 ? 2 : mantissa <= 5 ? 5 : 10) * magnitude;
+        // Rounding up may leave one tick in the range (0 .. 4.6 threads at a step of 5 labels
+        // only the 0): step down 10 -> 5 -> 2 -> 1 until at least two whole ticks are in it.
+        const auto ticksIn = [&range](double s) { return std::floor(range.upper / s) - std::ceil(range.lower / s) + 1; };
+        while (clean > 1 && ticksIn(clean) < 2) {
+            double m = 0;
+            const double first = getMantissa(clean, &m);
+            clean = first >= 5 ? 2 * m : first >= 2 ? 1 * m : 0.5 * m; // getMantissa gives 1 <= first < 10
+            clean = std::max(1.0, std::round(clean));
+        }
+        return clean;
     }
     int getSubTickCount(double tickStep) override
     {
@@ -128,7 +142,53 @@ bool nearestSampleKey(const QCustomPlot *plot, double key, double &at)
     return false;
 }
 
+// The most legend entries a row holds in `room` px, filled row by row, each column as wide as
+// its widest entry (as QCPLayoutGrid lays them out). At least 1.
+int entriesPerRow(const std::vector<int> &widths, int spacing, int room)
+{
+    const int items = static_cast<int>(widths.size());
+    for (int perRow = items; perRow > 1; --perRow) {
+        int total = (perRow - 1) * spacing;
+        for (int column = 0; column < perRow; ++column) {
+            int widest = 0;
+            for (int i = column; i < items; i += perRow)
+                widest = std::max(widest, widths[static_cast<std::size_t>(i)]);
+            total += widest;
+        }
+        if (total <= room)
+            return perRow;
+    }
+    return 1;
+}
+
+// The legend beside the title in the header (row 0), or in a row of its own between the
+// header and the axis rect (row 1 of the plot layout, the plot's full width).
+void placeLegend(QCustomPlot *plot, QCPLayoutGrid *header, bool ownRow)
+{
+    QCPLegend *legend = plot->legend;
+    QCPLayoutGrid *main = plot->plotLayout();
+    const bool inOwnRow = legend->layout() == main;
+    if (inOwnRow == ownRow)
+        return;
+    // Beside the title: tight; in its own row: in line with the title's margin.
+    legend->setMargins(ownRow ? QMargins(6, 0, 6, 2) : QMargins(0, 2, 0, 2));
+    if (ownRow) {
+        header->take(legend);
+        header->simplify(); // the legend's empty column goes: the title has the row
+        main->insertRow(1);
+        main->addElement(1, 0, legend);
+        main->setRowStretchFactor(1, 0.001);
+    } else {
+        main->take(legend);
+        main->simplify(); // the legend's empty row goes
+        header->addElement(0, 1, legend);
+        header->setColumnStretchFactors({0.001, 1});
+    }
+}
+
 } // namespace
+
+bool legendHasOwnRow(const QCustomPlot *plot) { return plot->legend->layout() == plot->plotLayout(); }
 
 QString runTimeLabel(double seconds) { return unitformat::runTime(seconds); }
 
@@ -161,6 +221,7 @@ void setUpPlot(QCustomPlot *plot, const QString &title, ValueKind kind)
     titleFont.setBold(true);
     titleFont.setPointSizeF(titleFont.pointSizeF() + 1);
     auto *heading = new QCPTextElement(plot, title, titleFont);
+    heading->setTextFlags(Qt::AlignLeft | Qt::AlignVCenter); // alone in its row, it stays at the left
     header->addElement(0, 0, heading);
     plot->axisRect()->insetLayout()->take(plot->legend);
     header->addElement(0, 1, plot->legend);
@@ -178,6 +239,7 @@ void setUpPlot(QCustomPlot *plot, const QString &title, ValueKind kind)
 
     plot->xAxis->setTicker(QSharedPointer<RunTimeTicker>::create());
     plot->xAxis->setLabel(QObject::tr("time since the run started"));
+    plot->setProperty(TimeAxisLabelProperty, plot->xAxis->label());
     if (kind == ValueKind::DurationNs) {
         plot->yAxis->setScaleType(QCPAxis::stLogarithmic);
         plot->yAxis->setTicker(QSharedPointer<DurationLogTicker>::create());
@@ -197,6 +259,12 @@ void setUpPlot(QCustomPlot *plot, const QString &title, ValueKind kind)
 
 void fitToSize(QCustomPlot *plot)
 {
+    // A short plot gives the time axis' label ("time since the run started") to the data:
+    // its ticks ("15s", "1m30s") still say what they count.
+    const QString timeLabel = plot->height() < MinHeightForTimeLabel ? QString() : plot->property(TimeAxisLabelProperty).toString();
+    if (plot->xAxis->label() != timeLabel)
+        plot->xAxis->setLabel(timeLabel);
+
     const QRect area = plot->axisRect()->rect();
     const int width = area.width() > 0 ? area.width() : plot->width() - 60;
     const int height = area.height() > 0 ? area.height() : plot->height() - 60;
@@ -204,22 +272,27 @@ void fitToSize(QCustomPlot *plot)
     if (plot->yAxis->scaleType() == QCPAxis::stLinear)
         plot->yAxis->ticker()->setTickCount(std::clamp(height / PixelsPerValueTick, 2, 6));
 
-    // As many legend entries per row as the width beside the title holds.
+    // As many legend entries per row as the width beside the title holds; when that is fewer
+    // than MinEntriesBeside (or all of them, if fewer), the legend takes a row of its own
+    // under the title, the plot's full width: one or two entries a row beside the title stack
+    // into more rows than a short plot has height for, and the layout squeezes them into a
+    // garble (Threads and Throughput at 1024 x 700).
     // (itemCount() counts the grid's cells, empty ones too once it wraps.)
     QCPLegend *legend = plot->legend;
-    int items = 0, widest = 0;
+    std::vector<int> widths;
     for (int i = 0; i < legend->itemCount(); ++i)
-        if (const QCPAbstractLegendItem *item = legend->item(i)) {
-            ++items;
-            widest = std::max(widest, item->minimumOuterSizeHint().width());
-        }
-    if (items == 0)
+        if (const QCPAbstractLegendItem *item = legend->item(i))
+            widths.push_back(item->minimumOuterSizeHint().width());
+    auto *header = qobject_cast<QCPLayoutGrid *>(plot->plotLayout()->element(0, 0));
+    if (widths.empty() || !header)
         return;
-    const auto *header = qobject_cast<QCPLayoutGrid *>(plot->plotLayout()->element(0, 0));
-    const QCPLayoutElement *heading = header ? header->element(0, 0) : nullptr;
+    const int items = static_cast<int>(widths.size());
+    const QCPLayoutElement *heading = header->element(0, 0);
     const int titleWidth = heading ? heading->minimumOuterSizeHint().width() : 0;
-    const int room = plot->width() - titleWidth - 24;
-    const int perRow = std::clamp(room / std::max(1, widest + legend->columnSpacing()), 1, items);
+    const int besideRoom = plot->width() - titleWidth - 24; // the header's margins and spacing
+    const bool ownRow = entriesPerRow(widths, legend->columnSpacing(), besideRoom) < std::min(items, MinLegendEntriesBeside);
+    placeLegend(plot, header, ownRow);
+    const int perRow = entriesPerRow(widths, legend->columnSpacing(), ownRow ? plot->width() - 16 : besideRoom);
     if (legend->wrap() != perRow) {
         legend->setWrap(perRow);
         legend->setFillOrder(legend->fillOrder(), true); // setWrap alone leaves the items where they are

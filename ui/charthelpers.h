@@ -50,8 +50,11 @@ QString formatValue(ValueKind kind, double value);
 // the legend row. Call once, on a fresh plot.
 void setUpPlot(QCustomPlot *plot, const QString &title, ValueKind kind);
 
-// Fits ticks and legend to the plot's current size. Call before replot (cheap).
+// Fits ticks and legend to the plot's current size. Call before replot (cheap). The legend
+// sits beside the title while three entries (or all, if fewer) fit there, else in a row of
+// its own under the title, the plot's full width; value axes keep at least two whole ticks.
 void fitToSize(QCustomPlot *plot);
+bool legendHasOwnRow(const QCustomPlot *plot); // where fitToSize put the legend (for tests)
 
 // The text of a time tick and of the readout's first line: "1m30s" since the run started.
 QString runTimeLabel(double seconds);

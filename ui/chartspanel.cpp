@@ -82,8 +82,15 @@ ChartsPanel::ChartsPanel(QWidget *parent)
         chart->plot->installEventFilter(this);
         chart->exceptions = new charts::TimeMarks(chart->plot, tr("exceptions"), Failures);
         chart->alerts = new charts::TimeMarks(chart->plot, tr("alerts"), Alert);
+        // A wheel zoom changes one plot's range: all four take it and repaint together (the
+        // plot only repaints itself). Our own setSharedRange comes back here: ignored.
         connect(chart->plot->xAxis, qOverload<const QCPRange &>(&QCPAxis::rangeChanged), this,
-                [this](const QCPRange &range) { setSharedRange(range.lower, range.upper); });
+                [this](const QCPRange &range) {
+                    if (m_settingRange)
+                        return;
+                    setSharedRange(range.lower, range.upper);
+                    replot();
+                });
         m_charts.push_back(chart);
         return chart;
     };
@@ -178,6 +185,10 @@ ChartsPanel::ChartsPanel(QWidget *parent)
     grid->addWidget(threads->plot, 0, 1);
     grid->addWidget(rates->plot, 1, 0);
     grid->addWidget(latency->plot, 1, 1);
+    for (int i = 0; i < 2; ++i) { // four equal charts: the layout would size columns by content
+        grid->setColumnStretch(i, 1);
+        grid->setRowStretch(i, 1);
+    }
 
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
@@ -386,13 +397,17 @@ bool ChartsPanel::eventFilter(QObject *watched, QEvent *event)
 
 void ChartsPanel::followPresent()
 {
+    if (m_window <= 0) { // a saved run's "Whole run"
+        setSharedRange(0, std::max(1.0, m_latestKey));
+        return;
+    }
     // Until a whole window has passed, show the window from the start rather than negative time.
     setSharedRange(std::max(0.0, m_latestKey - m_window), std::max(m_window, m_latestKey));
 }
 
 void ChartsPanel::setWindowSeconds(double seconds)
 {
-    if (seconds <= 0)
+    if (seconds < 0 || (seconds == 0 && !m_savedRun)) // "Whole run" (0) is a saved run's only
         return;
     m_window = seconds;
     const int index = m_windowSelector->findData(seconds);
@@ -416,6 +431,8 @@ void ChartsPanel::setFollowing(bool following)
 }
 
 bool ChartsPanel::isPausedBannerVisible() const { return m_pausedBanner->isVisible(); }
+
+QString ChartsPanel::windowText() const { return m_windowSelector->currentText(); }
 
 void ChartsPanel::setSharedRange(double lower, double upper)
 {
@@ -467,10 +484,15 @@ void ChartsPanel::replot()
 
 void ChartsPanel::showSavedRun()
 {
+    // The selector says what the charts show: "Whole run" first; 30 s, 5 min and 1 h show the
+    // run's last seconds (where a live window would have stopped), and dragging scrolls back.
     m_savedRun = true;
     setFollowing(false);
-    setSharedRange(0, std::max(1.0, m_latestKey));
-    replot();
+    if (m_windowSelector->findData(0.0) < 0) {
+        const QSignalBlocker blocker(m_windowSelector);
+        m_windowSelector->insertItem(0, tr("Whole run"), 0.0);
+    }
+    setWindowSeconds(0);
 }
 
 void ChartsPanel::paintGrid(QCPPainter &painter, QSize size, const QString &caption) const

@@ -40,12 +40,15 @@ public:
     void appendSamples(const std::vector<poolscope::Sample> &samples);
     // A new run began: the charts start empty, their time axis at the run's first sample.
     void startNewRun();
-    void setWindowSeconds(double seconds); // 30, 300 or 3600 from the selector; any > 0 works
+    // 30, 300 or 3600 from the selector; any > 0 works; 0 = the whole run (a saved run's only).
+    void setWindowSeconds(double seconds);
     double windowSeconds() const { return m_window; }
+    QString windowText() const; // what the selector says ("30 s", "Whole run")
     void setFollowing(bool following);     // false: paused, the x range stays where the user puts it
     bool isFollowing() const { return m_following; }
 
-    // A saved run: the whole history in view, and no "follow live" (there is no present).
+    // A saved run: no "follow live" (there is no present); the selector gains "Whole run",
+    // chosen first, and its other windows show the run's end.
     void showSavedRun();
 
     // Events of the session's watch, at `runSeconds` on the axes' time base (seconds since the

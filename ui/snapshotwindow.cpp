@@ -66,8 +66,8 @@ SnapshotWindow::SnapshotWindow(const QString &path, const RunReport &report, QWi
     m_summary->setStyleSheet(QStringLiteral("QLabel { background: #fff8e1; border-bottom: 1px solid #e0c870; padding: 6px; }"));
 
     m_charts->appendSamples(report.history);
-    m_charts->setWindowSeconds(30); // the selector still works; the whole run is shown first
-    m_charts->showSavedRun();
+    m_charts->showSavedRun(); // "Whole run" in the selector and on the charts
+
     Sample last;
     last.pool = report.counters;
     last.postsPerSecond = report.postsPerSecond;

@@ -3,6 +3,7 @@
 // draws averages, counts in whole threads and marks running above the limit; exceptions are
 // marked on the time axis; time ticks never collide at any window length or width.
 
+#include "charthelpers.h"
 #include "chartspanel.h"
 
 #include <qcustomplot.h>
@@ -60,6 +61,13 @@ private slots:
     void countAxesTickInWholeNumbers();
     void timeTicksNeverCollide_data();
     void timeTicksNeverCollide();
+    void legendTakesItsOwnRowWhenSqueezed_data();
+    void legendTakesItsOwnRowWhenSqueezed();
+    void threadsAxisKeepsTwoWholeTicks_data();
+    void threadsAxisKeepsTwoWholeTicks();
+    void savedRunSelectorSaysWhatTheChartsShow();
+    void dragAndWheelRepaintAllFour();
+    void savedRunTimeNeverNegative();
 
 private:
     QCustomPlot *plot(ChartsPanel::ChartIndex index) const { return m_panel->plots().at(index); }
@@ -233,6 +241,204 @@ void TestChartsPanel::timeTicksNeverCollide()
         for (const QString &label : labels)
             QVERIFY2(!label.contains(':'), qPrintable(label)); // run time, never a clock
     }
+}
+
+void TestChartsPanel::legendTakesItsOwnRowWhenSqueezed_data()
+{
+    QTest::addColumn<QSize>("panel");
+    QTest::addColumn<bool>("throughputOwnRow"); // "Throughput" is the widest title: it gives way first
+    // The charts' column of a 1024 x 700 window (the counters column hidden), of 1280 x 720,
+    // and of a 1920 px screen.
+    QTest::newRow("1024 x 700") << QSize(620, 330) << true;
+    QTest::newRow("1280 x 720") << QSize(860, 380) << false;
+    QTest::newRow("1920 x 1080") << QSize(1500, 720) << false;
+}
+
+void TestChartsPanel::legendTakesItsOwnRowWhenSqueezed()
+{
+    QFETCH(QSize, panel);
+    QFETCH(bool, throughputOwnRow);
+    m_panel->resize(panel);
+    QTRY_COMPARE(m_panel->size(), panel);
+    for (QCustomPlot *p : m_panel->plots()) {
+        charts::fitToSize(p);
+        p->replot();
+        charts::fitToSize(p); // the legend's row changes the axis rect: settle as a resize does
+        p->replot();
+    }
+    QCOMPARE(charts::legendHasOwnRow(plot(ChartsPanel::ThroughputChart)), throughputOwnRow);
+    for (QCustomPlot *p : m_panel->plots()) {
+        const QString title = qobject_cast<QCPTextElement *>(
+            qobject_cast<QCPLayoutGrid *>(p->plotLayout()->element(0, 0))->element(0, 0))->text();
+        // Every entry at full size, inside the plot, none on another and none on the plot area.
+        QList<QRect> seen;
+        for (int i = 0; i < p->legend->itemCount(); ++i) {
+            const QCPAbstractLegendItem *item = p->legend->item(i);
+            if (!item)
+                continue;
+            const QRect box = item->outerRect();
+            const QSize wanted = item->minimumOuterSizeHint();
+            QVERIFY2(box.width() >= wanted.width() && box.height() >= wanted.height(),
+                     qPrintable(QStringLiteral("%1: entry %2 squeezed to %3 x %4 (needs %5 x %6)")
+                                    .arg(title).arg(i).arg(box.width()).arg(box.height()).arg(wanted.width()).arg(wanted.height())));
+            QVERIFY2(p->rect().contains(box), qPrintable(QStringLiteral("%1: entry %2 at %3,%4 %5 x %6 outside %7 x %8").arg(title).arg(i).arg(box.x()).arg(box.y()).arg(box.width()).arg(box.height()).arg(p->width()).arg(p->height())));
+            QVERIFY2(!box.intersects(p->axisRect()->rect()), qPrintable(title));
+            for (const QRect &other : std::as_const(seen))
+                QVERIFY2(!box.intersects(other), qPrintable(title));
+            seen << box;
+        }
+        // A legend that had to leave the title's side is the whole width, in few rows.
+        if (charts::legendHasOwnRow(p)) {
+            QVERIFY2(p->legend->outerRect().width() >= p->width() - 20, qPrintable(title));
+            QVERIFY2(p->legend->rowCount() <= 2, qPrintable(title));
+        }
+        QVERIFY2(p->axisRect()->rect().height() >= 40, qPrintable(title)); // room left for data
+    }
+}
+
+void TestChartsPanel::threadsAxisKeepsTwoWholeTicks_data()
+{
+    QTest::addColumn<int>("height");
+    QTest::addColumn<int>("threads");
+    for (int height : {300, 330, 400, 520, 700, 1000})
+        for (int threads : {1, 2, 3, 4, 5, 7, 8, 9, 12, 16, 33, 64, 256})
+            QTest::addRow("%d px, %d threads", height, threads) << height << threads;
+}
+
+void TestChartsPanel::threadsAxisKeepsTwoWholeTicks()
+{
+    QFETCH(int, height);
+    QFETCH(int, threads);
+    m_panel->resize(620, height);
+    QTRY_COMPARE(m_panel->height(), height);
+    m_panel->startNewRun();
+    std::vector<Sample> live = samples(40);
+    for (Sample &s : live) {
+        s.pool.liveWorkers = s.pool.targetWorkers = static_cast<std::uint32_t>(threads);
+        s.pool.concurrency = 1;
+        s.averageRunning = 1;
+        s.averageBlocked = 0;
+        s.averageIdle = threads - 1;
+    }
+    m_panel->appendSamples(live);
+    QCustomPlot *p = plot(ChartsPanel::ThreadsChart);
+    charts::fitToSize(p);
+    p->replot();
+    const QVector<double> ticks = p->yAxis->tickVector();
+    const QVector<QString> labels = p->yAxis->tickVectorLabels();
+    QVERIFY2(ticks.size() >= 2, qPrintable(QStringLiteral("axis %1 px, range %2..%3, ticks %4")
+                                               .arg(p->axisRect()->height()).arg(p->yAxis->range().lower)
+                                               .arg(p->yAxis->range().upper).arg(QStringList(labels.begin(), labels.end()).join(", "))));
+    const int labelHeight = QFontMetrics(p->yAxis->tickLabelFont()).height();
+    for (qsizetype i = 0; i < ticks.size(); ++i) {
+        QVERIFY2(ticks[i] == std::round(ticks[i]), qPrintable(labels[i]));
+        if (i > 0) // readable: labels apart by at least their height
+            QVERIFY2(std::abs(p->yAxis->coordToPixel(ticks[i]) - p->yAxis->coordToPixel(ticks[i - 1])) >= labelHeight,
+                     qPrintable(QStringLiteral("%1 and %2").arg(labels[i - 1], labels[i])));
+    }
+}
+
+void TestChartsPanel::savedRunSelectorSaysWhatTheChartsShow()
+{
+    ChartsPanel saved;
+    saved.resize(900, 500);
+    saved.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&saved));
+    saved.appendSamples(samples(2000)); // 0 .. 99.95 s
+    saved.showSavedRun();
+    QCOMPARE(saved.windowText(), QStringLiteral("Whole run"));
+    for (QCustomPlot *p : saved.plots())
+        QCOMPARE(p->xAxis->range(), QCPRange(0, 99.95));
+    QVERIFY(!saved.isPausedBannerVisible()); // a saved run has no present to follow
+
+    // Picking 30 s shows 30 s: the run's last ones.
+    auto *selector = saved.findChild<QComboBox *>();
+    QVERIFY(selector);
+    selector->setCurrentIndex(selector->findText(QStringLiteral("30 s")));
+    QCOMPARE(saved.windowText(), QStringLiteral("30 s"));
+    for (QCustomPlot *p : saved.plots()) {
+        QCOMPARE(p->xAxis->range().size(), 30.0);
+        QCOMPARE(p->xAxis->range().upper, 99.95);
+    }
+    selector->setCurrentIndex(selector->findText(QStringLiteral("Whole run")));
+    QCOMPARE(plot(ChartsPanel::QueueChart) ? saved.plots().front()->xAxis->range() : QCPRange(), QCPRange(0, 99.95));
+
+    // A live panel has no "Whole run".
+    QCOMPARE(m_panel->findChild<QComboBox *>()->findText(QStringLiteral("Whole run")), -1);
+}
+
+void TestChartsPanel::dragAndWheelRepaintAllFour()
+{
+    ChartsPanel saved;
+    saved.resize(900, 500);
+    saved.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&saved));
+    saved.appendSamples(samples(2000));
+    saved.showSavedRun();
+    saved.setWindowSeconds(30);
+    QCoreApplication::processEvents(); // the queued replots of the set-up are done
+
+    const auto repaintsAll = [&saved](const std::function<void(QCustomPlot *)> &act) {
+        std::vector<std::unique_ptr<QSignalSpy>> spies;
+        for (QCustomPlot *p : saved.plots())
+            spies.push_back(std::make_unique<QSignalSpy>(p, &QCustomPlot::afterReplot));
+        QCustomPlot *acted = saved.plots().at(ChartsPanel::ThroughputChart);
+        const QCPRange before = acted->xAxis->range();
+        act(acted);
+        QVERIFY(acted->xAxis->range() != before);
+        for (std::size_t i = 0; i < spies.size(); ++i) {
+            QTRY_VERIFY2(spies[i]->count() > 0, qPrintable(QStringLiteral("chart %1 not repainted").arg(i)));
+            QCOMPARE(saved.plots()[i]->xAxis->range(), acted->xAxis->range());
+        }
+    };
+    repaintsAll([](QCustomPlot *p) {
+        const QPoint at = p->axisRect()->rect().center();
+        QTest::mousePress(p, Qt::LeftButton, {}, at);
+        QTest::mouseMove(p, at + QPoint(30, 0));
+        QTest::mouseMove(p, at + QPoint(60, 0));
+        QTest::mouseRelease(p, Qt::LeftButton, {}, at + QPoint(60, 0));
+    });
+    repaintsAll([](QCustomPlot *p) {
+        const QPointF at = p->axisRect()->rect().center();
+        QWheelEvent wheel(at, p->mapToGlobal(at), QPoint(), QPoint(0, 120), Qt::NoButton, Qt::NoModifier,
+                          Qt::NoScrollPhase, false);
+        QApplication::sendEvent(p, &wheel);
+    });
+}
+
+void TestChartsPanel::savedRunTimeNeverNegative()
+{
+    ChartsPanel saved;
+    saved.resize(900, 500);
+    saved.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&saved));
+    saved.appendSamples(samples(400)); // 0 .. 19.95 s
+    saved.showSavedRun();
+    const auto noNegativeTime = [&saved] {
+        for (QCustomPlot *p : saved.plots()) {
+            p->replot();
+            QVERIFY2(p->xAxis->range().lower >= 0, qPrintable(QString::number(p->xAxis->range().lower)));
+            for (const QString &label : p->xAxis->tickVectorLabels())
+                QVERIFY2(!label.startsWith(QLatin1Char('-')), qPrintable(label));
+        }
+    };
+    // Drag far to the right: back past the run's start.
+    QCustomPlot *p = saved.plots().front();
+    const QPoint at = p->axisRect()->rect().center();
+    QTest::mousePress(p, Qt::LeftButton, {}, at);
+    QTest::mouseMove(p, at + QPoint(100, 0));
+    QTest::mouseMove(p, at + QPoint(300, 0));
+    QTest::mouseRelease(p, Qt::LeftButton, {}, at + QPoint(300, 0));
+    noNegativeTime();
+    // Zoom out with the wheel near the left edge.
+    for (int turn = 0; turn < 5; ++turn) {
+        const QPointF left = p->axisRect()->rect().topLeft() + QPoint(5, 20);
+        QWheelEvent wheel(left, p->mapToGlobal(left), QPoint(), QPoint(0, -120), Qt::NoButton, Qt::NoModifier,
+                          Qt::NoScrollPhase, false);
+        QApplication::sendEvent(p, &wheel);
+    }
+    noNegativeTime();
+    QVERIFY(p->xAxis->range().size() > 20); // it did zoom out
 }
 
 QTEST_MAIN(TestChartsPanel)
