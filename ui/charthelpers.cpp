@@ -21,7 +21,9 @@ constexpr const char *HoverLayer = "hover";
 constexpr int PixelsPerTimeTick = 110; // "1h02m05s" and a gap, one tick more than width/110 at most
 constexpr int PixelsPerValueTick = 40;
 constexpr int MinHeightForTimeLabel = 200;
+constexpr int MarkStripPixels = 9; // under a linear value axis' zero: the time marks' strip
 constexpr const char *TimeAxisLabelProperty = "poolscopeTimeAxisLabel";
+constexpr const char *ValueAxisLabelProperty = "poolscopeValueAxisLabel";
 constexpr int MinLegendEntriesBeside = 3; // fewer fit beside the title: the legend gets a row of its own
 
 // "2.50 k" -> "2.5 k", "1.00 µs" -> "1 µs": tick labels need no trailing zeros.
@@ -77,13 +79,13 @@ protected:
         const double mantissa = getMantissa(wanted, &magnitude);
         double clean = (mantissa <= 1 ? 1 : mantissa <= 2 ? 2 : mantissa <= 5 ? 5 : 10) * magnitude;
         // Rounding up may leave one tick in the range (0 .. 4.6 threads at a step of 5 labels
-        // only the 0): step down 10 -> 5 -> 2 -> 1 until at least two whole ticks are in it.
+        // only the 0): step down 10 -> 5 -> 4 -> 2 -> 1 until at least two whole ticks are in
+        // it, by as little as may be (0, 4 rather than 0, 2, 4 on a short axis).
         const auto ticksIn = [&range](double s) { return std::floor(range.upper / s) - std::ceil(range.lower / s) + 1; };
         while (clean > 1 && ticksIn(clean) < 2) {
             double m = 0;
-            const double first = getMantissa(clean, &m);
-            clean = first >= 5 ? 2 * m : first >= 2 ? 1 * m : 0.5 * m; // getMantissa gives 1 <= first < 10
-            clean = std::max(1.0, std::round(clean));
+            const double first = std::round(getMantissa(clean, &m)); // 1 <= first < 10
+            clean = std::max(1.0, std::round((first > 5 ? 5 : first > 4 ? 4 : first > 2 ? 2 : first > 1 ? 1 : 0.5) * m));
         }
         return clean;
     }
@@ -188,6 +190,12 @@ void placeLegend(QCustomPlot *plot, QCPLayoutGrid *header, bool ownRow)
 
 } // namespace
 
+double valueAxisBottom(const QCustomPlot *plot, double top)
+{
+    const int height = plot->axisRect()->rect().height() > 0 ? plot->axisRect()->rect().height() : plot->height() - 60;
+    return -top * MarkStripPixels / std::max(1, height - MarkStripPixels);
+}
+
 bool legendHasOwnRow(const QCustomPlot *plot) { return plot->legend->layout() == plot->plotLayout(); }
 
 QString runTimeLabel(double seconds) { return unitformat::runTime(seconds); }
@@ -271,6 +279,19 @@ void fitToSize(QCustomPlot *plot)
     plot->xAxis->ticker()->setTickCount(std::max(1, width / PixelsPerTimeTick));
     if (plot->yAxis->scaleType() == QCPAxis::stLinear)
         plot->yAxis->ticker()->setTickCount(std::clamp(height / PixelsPerValueTick, 2, 6));
+    const double markCentre = MarkStripPixels / 2.0 / std::max(1, height);
+    plot->yAxis2->setRange(-markCentre, 1 - markCentre);
+    // A value-axis label longer than the axis is tall would be cut at both ends ("hreads
+    // (averag"): left out until the plot grows again (the title and the legend still say it).
+    QVariant valueLabel = plot->property(ValueAxisLabelProperty);
+    if (!valueLabel.isValid()) { // the caller sets the label after setUpPlot: kept on first fit
+        valueLabel = plot->yAxis->label();
+        plot->setProperty(ValueAxisLabelProperty, valueLabel);
+    }
+    const QString fullValueLabel = valueLabel.toString();
+    const bool valueLabelFits = QFontMetrics(plot->yAxis->labelFont()).horizontalAdvance(fullValueLabel) + 8 <= height;
+    if (plot->yAxis->label() != (valueLabelFits ? fullValueLabel : QString()))
+        plot->yAxis->setLabel(valueLabelFits ? fullValueLabel : QString());
 
     // As many legend entries per row as the width beside the title holds; when that is fewer
     // than MinEntriesBeside (or all of them, if fewer), the legend takes a row of its own
@@ -421,8 +442,9 @@ void ChartHover::hide()
 TimeMarks::TimeMarks(QCustomPlot *plot, const QString &name, const QColor &colour)
     : QObject(plot), m_plot(plot), m_marks(plot->addGraph(plot->xAxis, plot->yAxis2)), m_colour(colour)
 {
-    // On the hidden right axis, fixed at 0..1: the marks sit on the time axis whatever the
-    // value axis shows (log scale included).
+    // On the hidden right axis, 0..1 over the plot's height (fitToSize shifts it so that 0 is
+    // the middle of the strip under the value axis' zero): the marks sit on the time axis
+    // whatever the value axis shows (log scale included).
     plot->yAxis2->setRange(0, 1);
     m_marks->setName(name);
     m_marks->setProperty(MarkProperty, true);
@@ -433,7 +455,7 @@ TimeMarks::TimeMarks(QCustomPlot *plot, const QString &name, const QColor &colou
     m_marks->setSelectable(QCP::stNone);
 }
 
-void TimeMarks::add(double key) { m_marks->addData(key, 0.03); }
+void TimeMarks::add(double key) { m_marks->addData(key, 0); } // 0: the strip's middle (see fitToSize)
 
 void TimeMarks::addLabelled(double key, const QString &text)
 {

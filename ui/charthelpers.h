@@ -13,7 +13,8 @@
 //       a readout that follows the mouse: run time, wall clock, every series' value (or the
 //       lines `describe` gives), and a vertical cursor line.
 //   auto *marks = new charts::TimeMarks(plot, tr("exceptions"), colour);
-//       marks.add(key) for frequent events (small triangles on the time axis);
+//       marks.add(key) for frequent events (small triangles on the time axis, in a strip
+//       under the value axis' zero: give a linear axis charts::valueAxisBottom(plot, top));
 //       marks.addLabelled(key, text) for rare ones (a labelled vertical line: alerts,
 //       auto-size decisions).
 //   charts::formatValue(kind, value)  the same text the axis and the readout use (unitformat).
@@ -55,6 +56,11 @@ void setUpPlot(QCustomPlot *plot, const QString &title, ValueKind kind);
 // its own under the title, the plot's full width; value axes keep at least two whole ticks.
 void fitToSize(QCustomPlot *plot);
 bool legendHasOwnRow(const QCustomPlot *plot); // where fitToSize put the legend (for tests)
+
+// The lower end for a linear value axis that shows 0..top: a strip of a few pixels under the
+// zero, where TimeMarks draws its triangles, so that a mark never covers a value at or near
+// zero (a queue of 0, a rate of 0). No tick falls in it.
+double valueAxisBottom(const QCustomPlot *plot, double top);
 
 // The text of a time tick and of the readout's first line: "1m30s" since the run started.
 QString runTimeLabel(double seconds);

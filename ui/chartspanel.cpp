@@ -468,7 +468,8 @@ void ChartsPanel::fitValueAxes()
             else
                 chart->plot->yAxis->setRange(std::max(1.0, low / 2), high * 2);
         } else {
-            chart->plot->yAxis->setRange(0, std::max(chart->kind == charts::ValueKind::Rate ? 1.0 : 2.0, high * 1.15));
+            const double top = std::max(chart->kind == charts::ValueKind::Rate ? 1.0 : 2.0, high * 1.15);
+            chart->plot->yAxis->setRange(charts::valueAxisBottom(chart->plot, top), top);
         }
     }
 }
