@@ -1,4 +1,7 @@
 #pragma once
+#if !defined(POOLSCOPE_POOL_INTERNALS) // set for pool/ and the white-box tests only (pool/CMakeLists.txt)
+#error "pool/internal/ is private to the pool library: include the public headers of pool/"
+#endif
 // The JSON writer every pool/ export shares (the run report, the sweep).
 
 #include "latencyhistogram.h"

@@ -1,4 +1,7 @@
 #pragma once
+#if !defined(POOLSCOPE_POOL_INTERNALS) // set for pool/ and the white-box tests only (pool/CMakeLists.txt)
+#error "pool/internal/ is private to the pool library: include the public headers of pool/"
+#endif
 // A cheap monotonic nanosecond clock for per-unit latency. On x86-64 it reads the TSC
 // (about 11 ns a read on this machine kind, against 30 ns for steady_clock) and scales it
 // with a factor calibrated once against steady_clock; elsewhere it is steady_clock.

@@ -1,4 +1,7 @@
 #pragma once
+#if !defined(POOLSCOPE_POOL_INTERNALS) // set for pool/ and the white-box tests only (pool/CMakeLists.txt)
+#error "pool/internal/ is private to the pool library: include the public headers of pool/"
+#endif
 // Test-only pause points: named places in pool/ where a test can stop a thread, or run an
 // action on it, to force a race instead of looping and hoping for it.
 //

@@ -1,4 +1,7 @@
 #pragma once
+#if !defined(POOLSCOPE_POOL_INTERNALS) // set for pool/ and the white-box tests only (pool/CMakeLists.txt)
+#error "pool/internal/ is private to the pool library: include the public headers of pool/"
+#endif
 // Per-thread hooks between BlockingScope and whoever runs the thread (the WorkerPool's
 // workers), so that the port knows nothing of the pool. Internal to pool/.
 

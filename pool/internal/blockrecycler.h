@@ -1,4 +1,7 @@
 #pragma once
+#if !defined(POOLSCOPE_POOL_INTERNALS) // set for pool/ and the white-box tests only (pool/CMakeLists.txt)
+#error "pool/internal/ is private to the pool library: include the public headers of pool/"
+#endif
 // Recycles fixed-size memory blocks between threads: the pool's work items are allocated
 // by posting threads and freed by workers, a pattern general-purpose allocators serve
 // slowly (a third of the pool's time went to malloc/free in pool_bench). Each thread keeps
