@@ -449,7 +449,10 @@ TimeMarks::TimeMarks(QCustomPlot *plot, const QString &name, const QColor &colou
     m_marks->setName(name);
     m_marks->setProperty(MarkProperty, true);
     m_marks->setLineStyle(QCPGraph::lsNone);
-    m_marks->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssTriangle, colour, colour, 7));
+    // Translucent: where every interval has one, the strip reads as a band, not a red bar.
+    QColor translucent = colour;
+    translucent.setAlpha(150);
+    m_marks->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssTriangle, translucent, translucent, 7));
     m_marks->setPen(QPen(colour, 1));
     m_marks->removeFromLegend();
     m_marks->setSelectable(QCP::stNone);
