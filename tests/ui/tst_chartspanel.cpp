@@ -42,6 +42,16 @@ std::vector<Sample> samples(int count, int first = 0)
     return out;
 }
 
+// A panel showing `count` samples as a saved run does (SnapshotWindow), on screen at 900 x 500.
+void openSavedRun(ChartsPanel &saved, int count)
+{
+    saved.resize(900, 500);
+    saved.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&saved));
+    saved.appendSamples(samples(count));
+    saved.showSavedRun();
+}
+
 } // namespace
 
 class TestChartsPanel : public QObject {
@@ -341,11 +351,7 @@ void TestChartsPanel::threadsAxisKeepsTwoWholeTicks()
 void TestChartsPanel::savedRunSelectorSaysWhatTheChartsShow()
 {
     ChartsPanel saved;
-    saved.resize(900, 500);
-    saved.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&saved));
-    saved.appendSamples(samples(2000)); // 0 .. 99.95 s
-    saved.showSavedRun();
+    openSavedRun(saved, 2000); // 0 .. 99.95 s
     QCOMPARE(saved.windowText(), QStringLiteral("Whole run"));
     for (QCustomPlot *p : saved.plots())
         QCOMPARE(p->xAxis->range(), QCPRange(0, 99.95));
@@ -370,11 +376,7 @@ void TestChartsPanel::savedRunSelectorSaysWhatTheChartsShow()
 void TestChartsPanel::dragAndWheelRepaintAllFour()
 {
     ChartsPanel saved;
-    saved.resize(900, 500);
-    saved.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&saved));
-    saved.appendSamples(samples(2000));
-    saved.showSavedRun();
+    openSavedRun(saved, 2000);
     saved.setWindowSeconds(30);
     QCoreApplication::processEvents(); // the queued replots of the set-up are done
 
@@ -409,11 +411,7 @@ void TestChartsPanel::dragAndWheelRepaintAllFour()
 void TestChartsPanel::savedRunTimeNeverNegative()
 {
     ChartsPanel saved;
-    saved.resize(900, 500);
-    saved.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&saved));
-    saved.appendSamples(samples(400)); // 0 .. 19.95 s
-    saved.showSavedRun();
+    openSavedRun(saved, 400); // 0 .. 19.95 s
     const auto noNegativeTime = [&saved] {
         for (QCustomPlot *p : saved.plots()) {
             p->replot();
