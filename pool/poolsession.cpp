@@ -242,7 +242,10 @@ void PoolSession::restart(const std::string &poolscopeVersion)
     // The old run's last reports and final sample belong to its report, not the new run.
     std::vector<ExceptionReport> leftovers;
     takeExceptionReports(leftovers);
-    m_sampler.sampleNow();
+    // Not sampleNow(): that would wait for the sampler's thread when it is in the middle of a
+    // sample, and a preempted sampler made the GUI thread wait ~200 ms. When it is, its sample
+    // ends unstored (setSource() below) and the newest stored one is the run's last.
+    m_sampler.trySampleNow();
     ReportContext context;
     context.poolscopeVersion = poolscopeVersion;
     m_previousRun = std::make_shared<const RunReport>(captureRunReport(*this, std::move(context)));
@@ -279,6 +282,10 @@ void PoolSession::releaseRetiredPools()
         retired.swap(m_retired);
         retiredIo.swap(m_retiredIo);
     }
+    // A sample still being taken from a retired pool (setSource() does not wait for it) ends
+    // before the pool goes.
+    if (!retired.empty())
+        m_sampler.waitForPreviousSources();
     // Outside the lock: each pool hands its I/O records back, then its drivers go, then it
     // joins.
     for (std::size_t i = 0; i < retired.size(); ++i) {

@@ -67,8 +67,9 @@ struct SessionStatus {
 //
 // Threading: the session belongs to the thread that creates it (the owner: the GUI or the
 // headless main thread). Owner-thread verbs (apply, the load verbs, resetPeaks, beginShutdown,
-// restart, takeExceptionReports, exceptions, previousRun) never wait for pool threads: the
-// longest is stopping the load's producers, which takes a few milliseconds. drain() is the one
+// restart, takeExceptionReports, exceptions, previousRun) never wait for pool threads nor for
+// the sampler's (restart hands the new pool to the sampler without waiting for a sample in
+// progress): the longest is stopping the load's producers, which takes a few milliseconds. drain() is the one
 // verb that waits, for as long as the pool needs, and may run on any thread (a helper), while
 // the owner keeps calling the rest; restart() refuses to run while it does. Thread-safe reads
 // (status, samplesSince, metrics, failFastException, latencySinceStart, cancelQueued) may
@@ -117,7 +118,9 @@ public:
     // returned); std::logic_error otherwise, and nothing changes. Never waits: the old pool
     // (whose threads may have outlived their drain's deadline, and whose memory takes a while
     // to free after a million units) is kept until releaseRetiredPools(). The old
-    // run's report (counters, history, exceptions) stays readable via previousRun().
+    // run's report (counters, history, exceptions) stays readable via previousRun(); its history
+    // ends with a sample taken now, or, when the sampler's thread is taking one at that moment,
+    // with the sample before (the one in progress is dropped rather than waited for).
     // Throws what the new pool throws (std::system_error when no thread starts), and then
     // nothing changes either. Owner thread only.
     void restart(const std::string &poolscopeVersion = {});
@@ -141,8 +144,9 @@ public:
     // Cancels what is still queued: turns a graceful drain in progress into a fast one
     // ("cancel the rest"). Thread-safe. Does not wait.
     void cancelQueued();
-    // Destroys the pools restart() retired, waiting for threads that outlived their drain.
-    // Call it on a helper after each restart(); the destructor does it otherwise.
+    // Destroys the pools restart() retired, waiting for threads that outlived their drain and
+    // for a sample still being taken from one. Call it on a helper after each restart(); the
+    // destructor does it otherwise.
     // Thread-safe; waits.
     void releaseRetiredPools();
 

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <utility>
 #include <stdexcept>
 #include <thread>
 
@@ -74,13 +75,22 @@ struct Sampler::State {
     std::size_t count = 0;
     std::uint64_t sequence = 0;
 
-    std::mutex sourceMutex; // held while the source is called, so setSource waits for it
-    Source source;
+    // Held while a sample is taken (the source called, the baseline moved on), by the sampler's
+    // thread or a sampleNow() caller; never by setSource(), so the owner never waits for a
+    // sampler thread that is preempted in the middle of one.
+    std::mutex samplingMutex;
+    Source source;          // under samplingMutex
+    std::uint64_t sourceGeneration = 0; // of `source`; under samplingMutex
     PoolSnapshot previous;
     bool hasPrevious = false;
     RecentSnapshots recent; // the rates' baselines
     LatencyHistogram previousWait, previousService;
     LatencySummary sinceStartWait, sinceStartService; // of the newest sample; under ringMutex
+    // setSource()'s hand-over, under ringMutex: the next sample takes `pendingSource` before it
+    // calls a source. A sample of an older generation that ends after a setSource() is dropped.
+    Source pendingSource;
+    bool sourcePending = false;
+    std::uint64_t generation = 0;
 
     std::mutex runMutex;          // stopping and rateChanges
     std::condition_variable wake;
@@ -110,20 +120,26 @@ Sampler::Source Sampler::sourceFor(const WorkerPool &pool)
 
 std::uint64_t Sampler::setSource(Source source)
 {
-    std::lock_guard lock(m_state->sourceMutex);
+    Source replaced; // a hand-over no sample took yet: destroyed outside the lock
     std::uint64_t newestOfPrevious = 0;
     {
-        // Every sample the previous source gave is stored by now (sampleNow() stores under
-        // both locks), so this is the boundary between the two sources.
+        // Every sample stored up to here is the previous source's; a sample still being taken
+        // from it is dropped when it ends (its generation is no longer the ring's), so this is
+        // the boundary between the two sources, without waiting for that sample.
         std::lock_guard ring(m_state->ringMutex);
         newestOfPrevious = m_state->sequence;
+        replaced = std::exchange(m_state->pendingSource, std::move(source));
+        m_state->sourcePending = true;
+        ++m_state->generation;
     }
-    m_state->source = std::move(source);
-    // Deltas against another pool's counters would be meaningless, even when they happen
-    // not to go backwards.
-    m_state->hasPrevious = false;
-    m_state->recent.clear();
     return newestOfPrevious;
+}
+
+void Sampler::waitForPreviousSources()
+{
+    // A sample in progress holds samplingMutex; any sample that starts after setSource()
+    // takes the new source first.
+    std::lock_guard lock(m_state->samplingMutex);
 }
 
 void Sampler::start()
@@ -195,10 +211,39 @@ void Sampler::run()
 
 void Sampler::sampleNow()
 {
+    std::lock_guard lock(m_state->samplingMutex);
+    sampleLocked();
+}
+
+bool Sampler::trySampleNow()
+{
+    std::unique_lock lock(m_state->samplingMutex, std::try_to_lock);
+    if (!lock.owns_lock())
+        return false;
+    sampleLocked();
+    return true;
+}
+
+// Prerequisite: samplingMutex locked.
+void Sampler::sampleLocked()
+{
+    Source previousSource; // a source handed over: destroyed outside the ring's lock
+    {
+        std::lock_guard ring(m_state->ringMutex);
+        if (m_state->sourcePending) {
+            // Deltas against another pool's counters would be meaningless, even when they
+            // happen not to go backwards.
+            previousSource = std::exchange(m_state->source, std::move(m_state->pendingSource));
+            m_state->pendingSource = nullptr;
+            m_state->sourcePending = false;
+            m_state->hasPrevious = false;
+            m_state->recent.clear();
+        }
+        m_state->sourceGeneration = m_state->generation;
+    }
     Sample sample;
     LatencySummary sinceStartWait, sinceStartService;
     {
-        std::lock_guard lock(m_state->sourceMutex);
         if (!m_state->source)
             return;
         LatencyHistogram wait, service;
@@ -241,12 +286,14 @@ void Sampler::sampleNow()
     }
 }
 
-// Prerequisite: sourceMutex locked (so that a source swap sees every sample of the old source
-// stored). Takes the ring's lock to store.
+// Prerequisite: samplingMutex locked. Takes the ring's lock to store; drops the sample when a
+// setSource() came while it was taken (it belongs to the source before the boundary).
 void Sampler::storeLocked(Sample &sample, const LatencySummary &sinceStartWait, const LatencySummary &sinceStartService)
 {
     std::lock_guard lock(m_state->ringMutex);
     State &s = *m_state;
+    if (s.sourceGeneration != s.generation)
+        return;
     sample.sequence = ++s.sequence;
     s.ring[s.next] = sample;
     s.sinceStartWait = sinceStartWait;

@@ -61,9 +61,12 @@ struct SamplerOptions {
 // memory stays the same however long it runs.
 //
 // Threading: start/stop/setSource belong to the owner's thread; setRate(), sampleNow(),
-// copySince(), copyLast(), latest(), size() and rateHz() may be called from any thread. Readers
-// hold the ring's lock only to copy, and the sampler holds it only to store one sample, so
-// neither waits on the pool. The ring is allocated once, at construction (capacity samples).
+// trySampleNow(), waitForPreviousSources(), copySince(), copyLast(), latest(), size() and
+// rateHz() may be called from any thread. Readers hold the ring's lock only to copy, and the
+// sampler holds it only to store one sample or to take a new source, so neither waits on the
+// pool. A sample in progress (the source called) holds a lock of its own that setSource() never
+// takes: the owner (a GUI thread) does not wait for a sampler thread that was preempted in the
+// middle of a sample. The ring is allocated once, at construction (capacity samples).
 class Sampler {
 public:
     // Fills a snapshot and adds the latency histograms since the start (cumulative).
@@ -76,15 +79,19 @@ public:
 
     static Source sourceFor(const WorkerPool &pool);
 
-    // What to sample. After it returns the previous source is no longer called, so the pool
-    // behind it may be destroyed. The history and the sequence numbers carry on across the
+    // What to sample. Never waits: a sample being taken from the previous source when it is
+    // called ends unstored, and every later sample calls the new one; the previous source may
+    // still be running until waitForPreviousSources() returns (or stop() does), so keep what
+    // it reads alive until then. The history and the sequence numbers carry on across the
     // swap; the first sample from the new source has rates of 0 (it has no baseline yet) and
     // its latency is the new source's cumulative one. Counters that go backwards without a
     // swap also give rates of 0 for one sample, never negative ones. Returns the sequence of
     // the previous source's newest sample (0 for none): every later one is the new source's,
-    // so the sampler need not stop for a swap. Waits for a sample in progress at most.
-    // Owner thread only.
+    // so the sampler need not stop for a swap. Owner thread only.
     std::uint64_t setSource(Source source);
+    // Waits until no sample calls a source set before the newest setSource() (a sample in
+    // progress at most): then what those sources read may be destroyed. Thread-safe; waits.
+    void waitForPreviousSources();
 
     void start(); // Owner thread only. Does nothing when already running.
     void stop();  // Owner thread only. Joins the thread; the ring is kept.
@@ -109,11 +116,15 @@ public:
     std::size_t capacity() const noexcept { return m_capacity; } // Thread-safe. Fixed at construction.
 
     // Takes one sample now, on the calling thread (for tests and for a final sample before
-    // an export). Thread-safe.
+    // an export). Thread-safe; waits for a sample in progress on another thread.
     void sampleNow();
+    // The same, unless another thread is taking a sample at this moment: then false at once
+    // (for an owner thread that must not wait). Thread-safe.
+    bool trySampleNow();
 
 private:
     void run();
+    void sampleLocked();
     void storeLocked(Sample &sample, const LatencySummary &sinceStartWait, const LatencySummary &sinceStartService);
 
     const std::size_t m_capacity;

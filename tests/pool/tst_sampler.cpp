@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <latch>
+#include <thread>
 
 using namespace poolscope;
 using namespace std::chrono_literals;
@@ -21,6 +22,7 @@ private slots:
     void countersGoingBackGiveZeroRates();
     void lateThenEarlySampleMakesNoSpike();
     void swappedSourceKeepsTheHistory();
+    void setSourceNeverWaitsForASampleInProgress();
     void copyLastTakesTheNewest();
     void latencySinceStartIsCumulative();
     void destructionJoinsTheThread();
@@ -153,6 +155,61 @@ void TestSampler::swappedSourceKeepsTheHistory()
     QVERIFY(sampler.latest(sample));
     QCOMPARE(sample.completionsPerSecond, 100'000.0); // deltas resume against the new pool
     QCOMPARE(sampler.size(), std::size_t(4));
+}
+
+// The owner's setSource() must not wait for a sample that another thread is in the middle of
+// (a preempted sampler thread held the GUI thread ~200 ms in a restart): that sample is
+// dropped, the boundary is the newest sample stored before the swap, and
+// waitForPreviousSources() is what waits until the old source is no longer called. The sample
+// in progress is held inside the old source on a latch, so nothing depends on timing.
+void TestSampler::setSourceNeverWaitsForASampleInProgress()
+{
+    Sampler sampler;
+    auto first = std::make_shared<SyntheticSource>();
+    std::atomic<bool> holdNext{false}, inside{false}, oldSourceReturned{false};
+    std::latch release(1);
+    bool released = false;
+    const auto releaseOnce = [&] {
+        if (!std::exchange(released, true))
+            release.count_down();
+    };
+    sampler.setSource([&, first](PoolSnapshot &s, LatencyHistogram &w, LatencyHistogram &v) {
+        (*first)(s, w, v);
+        if (holdNext.load()) {
+            inside.store(true);
+            release.wait();
+            oldSourceReturned.store(true);
+        }
+    });
+    sampler.sampleNow();
+    holdNext.store(true);
+    std::thread preempted([&] { sampler.sampleNow(); });
+    // Released on every path, also when a check below fails, so the thread can be joined.
+    const auto releaseAndJoin = qScopeGuard([&] {
+        releaseOnce();
+        preempted.join();
+    });
+    QTRY_VERIFY(inside.load());
+
+    QVERIFY(!sampler.trySampleNow()); // the owner's final sample: refused at once, not waited for
+    auto second = std::make_shared<SyntheticSource>();
+    second->step = 1000;
+    // Returns while the old source is still being called: the boundary is sample 1.
+    QCOMPARE(sampler.setSource([second](PoolSnapshot &s, LatencyHistogram &w, LatencyHistogram &v) { (*second)(s, w, v); }),
+             std::uint64_t(1));
+    QVERIFY(!oldSourceReturned.load());
+
+    releaseOnce();
+    sampler.waitForPreviousSources();
+    QVERIFY(oldSourceReturned.load());
+    QCOMPARE(sampler.size(), std::size_t(1)); // the sample in progress ended unstored
+    QVERIFY(sampler.trySampleNow());
+    Sample sample;
+    QVERIFY(sampler.latest(sample));
+    QCOMPARE(sample.sequence, std::uint64_t(2));
+    QCOMPARE(sample.pool.completed, std::uint64_t(100'100)); // the new source's, with no delta
+    QCOMPARE(sample.completionsPerSecond, 0.0);
+    QCOMPARE(first->step, std::uint64_t(2)); // the old source is no longer called
 }
 
 void TestSampler::copyLastTakesTheNewest()
