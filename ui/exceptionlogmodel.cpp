@@ -11,27 +11,30 @@ QDateTime toDateTime(std::chrono::system_clock::time_point time)
         std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count());
 }
 
-std::chrono::system_clock::time_point toTimePoint(const QDateTime &time)
+QString workersText(const std::vector<quint32> &workers) // ascending already
 {
-    return std::chrono::system_clock::time_point(std::chrono::milliseconds(time.toMSecsSinceEpoch()));
+    QStringList parts;
+    for (std::size_t i = 0; i < workers.size() && i < 12; ++i)
+        parts << QString::number(workers[i]);
+    if (workers.size() > 12)
+        parts << QStringLiteral("… (%1)").arg(workers.size());
+    return parts.join(QStringLiteral(", "));
 }
 
-QString keyOf(const QString &type, const QString &message) { return type + QChar(0x1f) + message; }
-
-QString workersText(const QSet<quint32> &workers)
+// Ids zero-padded to one width, so that comparing the texts compares the id lists as numbers.
+QString workersSortKey(const std::vector<quint32> &workers)
 {
-    QList<quint32> sorted(workers.begin(), workers.end());
-    std::sort(sorted.begin(), sorted.end());
     QStringList parts;
-    for (int i = 0; i < sorted.size() && i < 12; ++i)
-        parts << QString::number(sorted[i]);
-    if (sorted.size() > 12)
-        parts << QStringLiteral("… (%1)").arg(sorted.size());
-    return parts.join(QStringLiteral(", "));
+    for (const quint32 worker : workers)
+        parts << QStringLiteral("%1").arg(worker, 10, 10, QLatin1Char('0'));
+    return parts.join(QLatin1Char(','));
 }
 } // namespace
 
-ExceptionLogModel::ExceptionLogModel(QObject *parent) : QAbstractTableModel(parent) {}
+ExceptionLogModel::ExceptionLogModel(QObject *parent, std::size_t maxRows)
+    : QAbstractTableModel(parent), m_coalescer(maxRows)
+{
+}
 
 int ExceptionLogModel::rowCount(const QModelIndex &parent) const
 {
@@ -59,6 +62,7 @@ QVariant ExceptionLogModel::data(const QModelIndex &index, int role) const
     if (role == Qt::UserRole) { // sort keys
         switch (index.column()) {
         case CountColumn: return entry.count;
+        case WorkersColumn: return workersSortKey(entry.workers);
         case FirstSeenColumn: return entry.firstSeen;
         case LastSeenColumn: return entry.lastSeen;
         default: return data(index, Qt::DisplayRole);
@@ -86,59 +90,57 @@ QVariant ExceptionLogModel::headerData(int section, Qt::Orientation orientation,
     }
 }
 
+void ExceptionLogModel::refreshEntry(std::size_t row)
+{
+    const poolscope::ExceptionSummary &summary = m_coalescer.rows()[row];
+    Entry &entry = m_entries[static_cast<qsizetype>(row)];
+    entry.count = summary.count;
+    entry.firstSeen = toDateTime(summary.first);
+    entry.lastSeen = toDateTime(summary.last);
+    entry.workers.assign(summary.workers.begin(), summary.workers.end());
+}
+
 void ExceptionLogModel::addReports(const std::vector<poolscope::ExceptionReport> &reports)
 {
     if (reports.empty())
         return;
-    int firstChanged = INT_MAX, lastChanged = -1;
+    std::vector<int> changed; // rows that were there before and took reports of this batch
     for (const poolscope::ExceptionReport &report : reports) {
-        QString type = QString::fromStdString(report.typeName);
-        QString message = QString::fromStdString(report.message);
-        QString key = keyOf(type, message);
-        auto found = m_rowOfKey.constFind(key);
-        if (found == m_rowOfKey.cend() && m_entries.size() >= MaxRows) {
-            type = tr("(other)");
-            message = tr("more distinct exceptions than the log keeps rows for");
-            key = keyOf(type, message);
-            found = m_rowOfKey.constFind(key);
-        }
-        int row = 0;
-        if (found == m_rowOfKey.cend()) {
-            row = static_cast<int>(m_entries.size());
-            beginInsertRows({}, row, row);
+        const std::size_t row = m_coalescer.add(report);
+        const int at = static_cast<int>(row);
+        if (row == static_cast<std::size_t>(m_entries.size())) { // a new kind (or the "(other)" row)
+            beginInsertRows({}, at, at);
             Entry entry;
-            entry.typeName = type;
-            entry.message = message;
-            entry.firstSeen = toDateTime(report.time);
-            m_entries.push_back(entry);
-            m_rowOfKey.insert(key, row);
+            entry.typeName = QString::fromStdString(m_coalescer.rows()[row].typeName);
+            entry.message = QString::fromStdString(m_coalescer.rows()[row].message);
+            m_entries.push_back(std::move(entry));
+            refreshEntry(row);
             endInsertRows();
-        } else {
-            row = found.value();
-            firstChanged = std::min(firstChanged, row);
-            lastChanged = std::max(lastChanged, row);
+        } else if (changed.empty() || changed.back() != at) {
+            changed.push_back(at);
         }
-        Entry &entry = m_entries[row];
-        ++entry.count;
-        entry.lastSeen = toDateTime(report.time);
-        entry.workers.insert(report.workerIndex);
+        Entry &entry = m_entries[at];
         entry.lastThreadName = QString::fromStdString(report.threadName);
         entry.lastUnitId = report.unitId;
         entry.lastUnitTag = QString::fromStdString(report.unitTag);
         entry.lastSequence = report.sequence;
     }
-    if (lastChanged >= 0)
-        emit dataChanged(index(firstChanged, 0), index(lastChanged, ColumnCount - 1), {Qt::DisplayRole, Qt::UserRole});
-    m_total += reports.size();
-    emit totalCountChanged(m_total);
+    if (!changed.empty()) {
+        // Once per changed row and batch, not per report: a flood converts each row once.
+        std::ranges::sort(changed);
+        changed.erase(std::unique(changed.begin(), changed.end()), changed.end());
+        for (const int row : changed)
+            refreshEntry(static_cast<std::size_t>(row));
+        emit dataChanged(index(changed.front(), 0), index(changed.back(), ColumnCount - 1), {Qt::DisplayRole, Qt::UserRole});
+    }
+    emit totalCountChanged(m_coalescer.total());
 }
 
 void ExceptionLogModel::clear()
 {
     beginResetModel();
+    m_coalescer.clear();
     m_entries.clear();
-    m_rowOfKey.clear();
-    m_total = 0;
     endResetModel();
     emit totalCountChanged(0);
 }
@@ -159,43 +161,19 @@ QString ExceptionLogModel::toText(const QList<int> &rows) const
     return lines.join(QLatin1Char('\n'));
 }
 
-std::vector<poolscope::ExceptionSummary> ExceptionLogModel::summaries() const
-{
-    std::vector<poolscope::ExceptionSummary> result;
-    result.reserve(static_cast<std::size_t>(m_entries.size()));
-    for (const Entry &entry : m_entries) {
-        poolscope::ExceptionSummary summary;
-        summary.typeName = entry.typeName.toStdString();
-        summary.message = entry.message.toStdString();
-        summary.count = entry.count;
-        summary.first = toTimePoint(entry.firstSeen);
-        summary.last = toTimePoint(entry.lastSeen);
-        summary.workers.assign(entry.workers.begin(), entry.workers.end());
-        std::sort(summary.workers.begin(), summary.workers.end());
-        result.push_back(std::move(summary));
-    }
-    return result;
-}
-
 void ExceptionLogModel::setSummaries(const std::vector<poolscope::ExceptionSummary> &summaries)
 {
     beginResetModel();
+    m_coalescer.clear();
+    for (const poolscope::ExceptionSummary &summary : summaries)
+        m_coalescer.add(summary);
     m_entries.clear();
-    m_rowOfKey.clear();
-    m_total = 0;
-    for (const poolscope::ExceptionSummary &summary : summaries) {
-        Entry entry;
-        entry.typeName = QString::fromStdString(summary.typeName);
-        entry.message = QString::fromStdString(summary.message);
-        entry.count = summary.count;
-        entry.firstSeen = toDateTime(summary.first);
-        entry.lastSeen = toDateTime(summary.last);
-        for (std::uint32_t worker : summary.workers)
-            entry.workers.insert(worker);
-        m_rowOfKey.insert(keyOf(entry.typeName, entry.message), static_cast<int>(m_entries.size()));
-        m_entries.push_back(entry);
-        m_total += summary.count;
+    m_entries.resize(static_cast<qsizetype>(m_coalescer.rows().size()));
+    for (std::size_t row = 0; row < m_coalescer.rows().size(); ++row) {
+        m_entries[static_cast<qsizetype>(row)].typeName = QString::fromStdString(m_coalescer.rows()[row].typeName);
+        m_entries[static_cast<qsizetype>(row)].message = QString::fromStdString(m_coalescer.rows()[row].message);
+        refreshEntry(row);
     }
     endResetModel();
-    emit totalCountChanged(m_total);
+    emit totalCountChanged(m_coalescer.total());
 }

@@ -118,10 +118,8 @@ void ExceptionLogView::showDetails()
         return;
     }
     const ExceptionLogModel::Entry &entry = m_model->entry(current.row());
-    std::vector<quint32> ids(entry.workers.begin(), entry.workers.end());
-    std::sort(ids.begin(), ids.end()); // 2 before 10
-    QStringList workers;
-    for (quint32 worker : ids)
+    QStringList workers; // ascending as numbers already: 2 before 10
+    for (quint32 worker : entry.workers)
         workers << QString::number(worker);
     const QString text = tr("Type: %1\nMessage: %2\nCount: %3\nFirst: %4\nLast: %5\nWorkers: %6\n"
                             "Last thread: %7\nLast unit: #%8 (%9)\nLast report: #%10")
