@@ -9,39 +9,57 @@
 //   hold.release();
 //
 // Thread safety: unit() runs on a worker; isHolding() and release() from any thread.
-// release() once; the hold must outlive the unit.
+// release() any number of times; the hold releases when it goes.
 
 #include "completionport.h"
 
 #include <atomic>
 #include <latch>
+#include <memory>
 
 namespace poolscope::testing {
 
 class UnitHold {
 public:
+    UnitHold() = default;
+    UnitHold(const UnitHold &) = delete;
+    UnitHold &operator=(const UnitHold &) = delete;
+    // Releases the unit: a test that fails half-way (a QVERIFY returns) must not leave a
+    // worker held, or the pool's destruction waits for it forever and hangs the suite. Declare
+    // the hold after the pool or session, so that it goes first.
+    ~UnitHold() { release(); }
+
+    // The unit shares the latch with the hold, so it may outlive the hold.
     auto unit()
     {
-        return [this] {
-            m_holding.store(true);
-            m_release.wait();
+        return [state = m_state] {
+            state->holding.store(true);
+            state->release.wait();
         };
     }
     // The same, held inside a BlockingScope: the worker counts as blocked, not running.
     auto blockingUnit()
     {
-        return [this] {
+        return [state = m_state] {
             BlockingScope blocked;
-            m_holding.store(true);
-            m_release.wait();
+            state->holding.store(true);
+            state->release.wait();
         };
     }
-    bool isHolding() const { return m_holding.load(); }
-    void release() { m_release.count_down(); }
+    bool isHolding() const { return m_state->holding.load(); }
+    void release() // the first call releases; later ones do nothing
+    {
+        if (!m_state->released.exchange(true))
+            m_state->release.count_down();
+    }
 
 private:
-    std::atomic<bool> m_holding{false};
-    std::latch m_release{1};
+    struct State {
+        std::atomic<bool> holding{false};
+        std::atomic<bool> released{false};
+        std::latch release{1};
+    };
+    std::shared_ptr<State> m_state = std::make_shared<State>();
 };
 
 } // namespace poolscope::testing

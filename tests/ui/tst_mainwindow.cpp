@@ -17,6 +17,7 @@
 
 #include <qcustomplot.h>
 
+#include <QAction>
 #include <QDir>
 #include <QImage>
 #include <QLabel>
@@ -162,6 +163,8 @@ private slots:
     void restartDuringADrainNeverStallsTheGui_data();
     void restartDuringADrainNeverStallsTheGui();
     void restartBeginsANewRunEverywhere();
+    void quitDuringADrainAsks_data();
+    void quitDuringADrainAsks();
 };
 
 void TestMainWindow::workerSliderResizesTheLivePool()
@@ -510,6 +513,86 @@ void TestMainWindow::restartBeginsANewRunEverywhere()
     QCOMPARE(old->exceptionLog()->entry(0).message, QStringLiteral("first run"));
     QCOMPARE(old->counters()->valueText(QStringLiteral("failed")), QStringLiteral("10"));
     QCOMPARE(old->counters()->valueText(QStringLiteral("completed")), QStringLiteral("20"));
+}
+
+// Quitting during a long drain: closing the window (or File -> Quit) asks; "Keep draining"
+// keeps the run and the window; "Cancel the rest and quit" cancels what is queued and closes
+// the window once the running unit is done, the GUI thread never waiting for pool threads
+// (the unit is held on a latch past the answer, and the event loop keeps turning).
+void TestMainWindow::quitDuringADrainAsks_data()
+{
+    QTest::addColumn<bool>("fromTheMenu");
+    QTest::addColumn<QString>("answer");
+    QTest::newRow("close, keep draining") << false << "Keep draining";
+    QTest::newRow("close, cancel the rest") << false << "Cancel the rest and quit";
+    QTest::newRow("File -> Quit, keep draining") << true << "Keep draining";
+    QTest::newRow("File -> Quit, cancel the rest") << true << "Cancel the rest and quit";
+}
+
+void TestMainWindow::quitDuringADrainAsks()
+{
+    QFETCH(bool, fromTheMenu);
+    QFETCH(QString, answer);
+    constexpr std::uint64_t Queued = 200'000;
+    PoolSession session({.workers = 1, .concurrency = 1}, {.rateHz = 20, .capacity = 1000});
+    MainWindow window(session);
+    window.resize(1024, 700);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    UnitHold hold; // declared after the session: released first on every path, a failed check included
+    session.post(hold.unit());
+    QTRY_VERIFY(hold.isHolding());
+    for (std::uint64_t i = 0; i < Queued; ++i)
+        session.post([] {});
+    QTest::mouseClick(window.findChild<QPushButton *>(QStringLiteral("gracefulShutdownButton")), Qt::LeftButton);
+    QVERIFY(answerQuestion(window, QStringLiteral("confirmGracefulShutdownDialog"), QStringLiteral("Shut down gracefully")));
+    QTRY_VERIFY(session.status().drain.has_value());
+
+    EventLoopGapMeter meter;
+    if (fromTheMenu) {
+        QAction *quit = nullptr;
+        for (QAction *action : window.findChildren<QAction *>())
+            if (action->text() == QLatin1String("&Quit"))
+                quit = action;
+        QVERIFY(quit);
+        quit->trigger();
+    } else {
+        QVERIFY(!window.close()); // refused for now: the question decides
+    }
+    QMessageBox *question = nullptr;
+    QTRY_VERIFY((question = window.findChild<QMessageBox *>(QStringLiteral("quitDuringDrainDialog"))) && question->isVisible());
+    QVERIFY2(question->text().contains(QLocale().toString(qulonglong(Queued))), qPrintable(question->text()));
+    QVERIFY(window.isVisible());
+    QAbstractButton *choice = buttonNamed(question, answer);
+    QVERIFY(choice);
+    QTest::mouseClick(choice, Qt::LeftButton);
+    QTRY_VERIFY(!window.findChild<QMessageBox *>(QStringLiteral("quitDuringDrainDialog")));
+    SessionController *controller = controllerOf(window);
+
+    if (answer == QLatin1String("Keep draining")) {
+        QVERIFY(!controller->isQuitPending());
+        QTest::qWait(200); // the event loop turns; nothing is cancelled and the window stays
+        QVERIFY(window.isVisible());
+        QCOMPARE(session.status().pool.queued, Queued); // the one worker is still held
+        QCOMPARE(session.status().pool.cancelled, std::uint64_t(0));
+        hold.release();
+        QTRY_VERIFY_WITH_TIMEOUT(!session.status().drain.has_value(), 120000);
+        QCOMPARE(session.status().pool.completed, Queued + 1);
+        QVERIFY(window.isVisible()); // the drain ended; the user did not ask to quit again
+    } else {
+        QVERIFY(controller->isQuitPending());
+        // The queue is cancelled off the GUI thread while the held unit keeps the drain open.
+        QTRY_COMPARE_WITH_TIMEOUT(session.status().pool.queued, std::uint64_t(0), 60000);
+        QTest::qWait(200); // the event loop turns while the unit is held: nobody waits on it
+        QVERIFY(window.isVisible());
+        QCOMPARE(session.status().pool.cancelled, Queued);
+        hold.release();
+        QTRY_VERIFY_WITH_TIMEOUT(!window.isVisible(), 60000);
+        QCOMPARE(session.status().pool.completed, std::uint64_t(1));
+    }
+    qInfo("largest gap between event-loop turns: %lld ms wall, %lld ms the GUI thread's own", meter.largestGapMs(),
+          meter.largestOwnGapMs());
+    QVERIFY2(meter.largestOwnGapMs() < MaxEventLoopGapMs, qPrintable(QString::number(meter.largestOwnGapMs())));
 }
 
 QTEST_MAIN(TestMainWindow)
