@@ -1,12 +1,10 @@
 #include "ioload.h"
 
+#include "platform.h"
+
 #include <algorithm>
 #include <exception>
 #include <utility>
-
-#if defined(__linux__)
-#include <pthread.h>
-#endif
 
 namespace poolscope {
 
@@ -161,9 +159,7 @@ void IoLoad::startClients()
     m_stopClients.store(false, std::memory_order_relaxed);
     m_clientsRunning.store(true, std::memory_order_relaxed);
     m_clients = std::thread([this, options] {
-#if defined(__linux__)
-        pthread_setname_np(pthread_self(), "pool-io-clients");
-#endif
+        platform::nameCurrentThread("pool-io-clients");
         for (;;) {
             const EchoClientResult result = runEchoClients(options, &m_stopClients);
             std::unique_lock lock(m_mutex);

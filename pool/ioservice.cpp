@@ -8,6 +8,7 @@
 #include "ioservice.h"
 
 #include "fastclock.h"
+#include "platform.h"
 #include "testpoints.h"
 
 #include <liburing.h>
@@ -28,10 +29,6 @@
 #include <thread>
 #include <variant>
 #include <vector>
-
-#if defined(__linux__)
-#include <sys/prctl.h>
-#endif
 
 namespace poolscope {
 
@@ -468,9 +465,7 @@ IoSnapshot IoService::Impl::snapshot() const
 
 void IoService::Impl::run() noexcept
 {
-#if defined(__linux__)
-    ::prctl(PR_SET_NAME, "pool-io-ring", 0, 0, 0);
-#endif
+    platform::nameCurrentThread("pool-io-ring");
     if (m_startsDisabled) {
         // io_uring_enable_rings() is declared by liburing 2.3 but not exported: register directly.
         const int rc = io_uring_register(static_cast<unsigned>(m_ring.ring_fd), IORING_REGISTER_ENABLE_RINGS, nullptr, 0);

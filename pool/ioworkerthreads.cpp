@@ -1,12 +1,9 @@
 #include "ioworkerthreads.h"
 
 #include "iocompletiontarget.h"
+#include "platform.h"
 
 #include <string>
-
-#if defined(__linux__)
-#include <pthread.h>
-#endif
 
 namespace poolscope {
 
@@ -29,10 +26,7 @@ IoWorkerThreads::IoWorkerThreads(CompletionPort &port, unsigned count)
             }
             m_port.leave();
         });
-#if defined(__linux__)
-        const std::string name = "pool-io-" + std::to_string(i);
-        ::pthread_setname_np(m_threads.back().native_handle(), name.c_str());
-#endif
+        platform::nameThread(m_threads.back(), "pool-io-" + std::to_string(i));
     }
 }
 

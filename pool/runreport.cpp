@@ -8,8 +8,6 @@
 #include <ostream>
 #include <variant>
 
-#include <sys/utsname.h>
-
 namespace poolscope {
 
 namespace {
@@ -60,14 +58,6 @@ RunReport captureRunReport(const PoolSession &session, ReportContext context, Me
     }
     report.exceptions = session.exceptions().rows();
     return report;
-}
-
-std::string operatingSystemName()
-{
-    utsname name{};
-    if (uname(&name) != 0)
-        return "unknown";
-    return std::string(name.sysname) + ' ' + name.release + ' ' + name.machine;
 }
 
 void writeJson(std::ostream &out, const RunReport &r)

@@ -63,7 +63,8 @@ struct ReportContext {
 // histograms for an OpenMetrics export of the same instant.
 RunReport captureRunReport(const PoolSession &session, ReportContext context, MetricsView *metrics = nullptr);
 
-// Host facts for a report: processor count and "Linux 6.1.0 x86_64" from uname.
+// Host facts for a report: processor count and "Linux 6.1.0 x86_64" from uname. Defined with
+// the other OS calls in internal/platform_<os>.cpp. Thread-safe.
 std::string operatingSystemName();
 
 void writeJson(std::ostream &out, const RunReport &report); // Thread-safe: a pure function.

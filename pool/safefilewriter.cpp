@@ -1,15 +1,15 @@
 #include "safefilewriter.h"
 
+#include "platform.h"
+
 #include <array>
 #include <cerrno>
 #include <climits>
-#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <exception>
-#include <fstream>
 #include <optional>
 #include <ostream>
 #include <random>
@@ -17,8 +17,6 @@
 #include <string_view>
 
 #include <fcntl.h>
-#include <pthread.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -102,37 +100,6 @@ private:
     std::array<char, 64 * 1024> m_buffer{};
 };
 
-// While it lives, SIGPIPE is blocked in this thread, so that a FIFO or pipe whose reader
-// went away fails the write with EPIPE instead of killing the app; a SIGPIPE raised
-// meanwhile is consumed before the old mask comes back.
-class SigpipeBlocked {
-public:
-    SigpipeBlocked()
-    {
-        sigemptyset(&m_pipe);
-        sigaddset(&m_pipe, SIGPIPE);
-        sigset_t pending;
-        sigpending(&pending);
-        m_wasPending = sigismember(&pending, SIGPIPE) == 1;
-        pthread_sigmask(SIG_BLOCK, &m_pipe, &m_old);
-    }
-    SigpipeBlocked(const SigpipeBlocked &) = delete;
-    SigpipeBlocked &operator=(const SigpipeBlocked &) = delete;
-    ~SigpipeBlocked()
-    {
-        if (!m_wasPending) {
-            const timespec zero{};
-            while (sigtimedwait(&m_pipe, nullptr, &zero) == SIGPIPE) {
-            }
-        }
-        pthread_sigmask(SIG_SETMASK, &m_old, nullptr);
-    }
-
-private:
-    sigset_t m_pipe{}, m_old{};
-    bool m_wasPending = false;
-};
-
 // Runs the caller's writer into `fd`; false with `code` (an errno, or 0 with `what` set).
 bool pour(int fd, const std::function<void(std::ostream &)> &write, int &code, std::string &what)
 {
@@ -203,21 +170,10 @@ std::string typeName(mode_t mode)
     return "not a regular file";
 }
 
-mode_t currentUmask()
-{
-    // /proc/self/status states it without changing it (umask() itself would race other threads).
-    std::ifstream status("/proc/self/status");
-    std::string line;
-    while (std::getline(status, line))
-        if (line.rfind("Umask:", 0) == 0)
-            return static_cast<mode_t>(std::strtoul(line.c_str() + 6, nullptr, 8) & 0777);
-    return 022;
-}
-
 std::string randomSuffix()
 {
     std::array<unsigned char, 9> bytes{};
-    if (getrandom(bytes.data(), bytes.size(), 0) != static_cast<ssize_t>(bytes.size())) {
+    if (!platform::fillRandom(bytes)) {
         std::random_device device;
         for (unsigned char &b : bytes)
             b = static_cast<unsigned char>(device());
@@ -312,7 +268,7 @@ bool acceptSymlink(const std::string &path, std::string &resolved, std::string &
 bool writeInPlace(const std::string &path, int fd, const std::function<void(std::ostream &)> &write,
                   std::string &error)
 {
-    const SigpipeBlocked noSigpipe;
+    const platform::SigpipeBlocked noSigpipe;
     int code = 0;
     std::string what;
     if (!pour(fd, write, code, what)) {
@@ -373,7 +329,7 @@ bool replaceRegular(const std::string &path, const std::string &target, const st
     std::string what;
     if (!pour(file.get(), write, code, what))
         return fail("writing " + path + " failed: " + (code != 0 ? systemError(code) : what));
-    mode_t mode = 0666 & ~currentUmask();
+    mode_t mode = 0666 & ~static_cast<mode_t>(platform::processUmask());
     if (existing) {
         mode = existing->st_mode & 07777;
         // Root replacing a user's file gives it back to that user; best effort otherwise.

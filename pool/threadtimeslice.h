@@ -9,6 +9,8 @@
 // on a shared 2-vCPU machine drops from ~3.6 ms to ~50-150 us; the cost is more context
 // switches when workers and posters share a CPU.
 
+// Both functions are defined with the other OS calls in internal/platform_<os>.cpp.
+
 #include <chrono>
 
 namespace poolscope {

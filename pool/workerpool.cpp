@@ -4,6 +4,7 @@
 #include "exceptionreportqueue.h"
 #include "fastclock.h"
 #include "iocompletiontarget.h"
+#include "platform.h"
 #include "testpoints.h"
 #include "threadhooks.h"
 #include "workeroccupancy.h"
@@ -17,8 +18,6 @@
 #include <string>
 #include <system_error>
 #include <thread>
-
-#include <pthread.h>
 
 namespace poolscope {
 
@@ -117,14 +116,6 @@ void copyIoInto(const IoSnapshot &io, PoolSnapshot &s) noexcept
     copyKind(IoKind::Recv, s.ioRecvStarted, s.ioRecvCompleted, s.ioRecvFailed, s.ioRecvCancelled);
     copyKind(IoKind::Send, s.ioSendStarted, s.ioSendCompleted, s.ioSendFailed, s.ioSendCancelled);
     copyKind(IoKind::Accept, s.ioAcceptStarted, s.ioAcceptCompleted, s.ioAcceptFailed, s.ioAcceptCancelled);
-}
-
-// Linux allows 15 characters: shorten the prefix, keep the number.
-void nameCurrentThread(const std::string &prefix, std::uint64_t number) noexcept
-{
-    const std::string suffix = "-" + std::to_string(number);
-    const std::string name = prefix.substr(0, 15 - std::min<std::size_t>(15, suffix.size())) + suffix;
-    pthread_setname_np(pthread_self(), name.c_str());
 }
 
 } // namespace
@@ -584,7 +575,7 @@ private:
     void workerMain(unsigned index, std::uint64_t number)
     {
         const std::string name = m_options.threadNamePrefix + "-" + std::to_string(number);
-        nameCurrentThread(m_options.threadNamePrefix, number);
+        platform::nameCurrentThread(name); // cut to what the OS keeps, the number kept
         if (m_options.timeSlice.count() != 0)
             requestThreadTimeSlice(m_options.timeSlice); // a refusal leaves the kernel's default: no error
         WorkerSlot &slot = m_slots[index];

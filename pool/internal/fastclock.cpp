@@ -1,29 +1,10 @@
 #include "fastclock.h"
 
-#include <fstream>
+#include "platform.h"
+
 #include <mutex>
-#include <string>
-#include <thread>
 
 namespace poolscope {
-
-namespace {
-
-// The TSC is only a clock where the kernel trusts it: constant and non-stop across cores.
-bool tscIsReliable()
-{
-#if defined(__x86_64__)
-    std::ifstream cpuinfo("/proc/cpuinfo");
-    std::string line;
-    while (std::getline(cpuinfo, line)) {
-        if (line.rfind("flags", 0) == 0)
-            return line.find(" constant_tsc") != std::string::npos && line.find(" nonstop_tsc") != std::string::npos;
-    }
-#endif
-    return false;
-}
-
-} // namespace
 
 void FastClock::calibrate() noexcept
 {
@@ -31,7 +12,8 @@ void FastClock::calibrate() noexcept
     std::call_once(once, [] {
 #if defined(__x86_64__)
         try {
-            if (!tscIsReliable())
+            // The TSC is only a clock where the OS trusts it: constant and non-stop across cores.
+            if (!platform::hasReliableTsc())
                 return;
         } catch (...) {
             return;
