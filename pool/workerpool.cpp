@@ -25,13 +25,6 @@ namespace {
 
 constexpr std::size_t CacheLine = 64;
 
-std::uint64_t steadyNowNs() noexcept
-{
-    return static_cast<std::uint64_t>(
-        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
-            .count());
-}
-
 // What a packet's key says it carries. Retire requests and the end of a graceful drain
 // travel outside the queue (CompletionPort::alert, closeWhenDrained), so that neither
 // waits behind a backlog nor counts against the concurrency limit.
@@ -316,11 +309,14 @@ public:
     PoolSnapshot snapshot() const
     {
         PoolSnapshot s;
-        s.timestampNs = steadyNowNs();
-        // The occupancy is taken as of this instant, next to the timestamp the sampler divides
-        // by: were it read after the loops below, a reader preempted in them would add the
-        // time it lost, for every thread, to an interval that does not contain it.
-        const std::uint64_t occupancyTicks = m_options.measureLatency ? FastClock::ticks() : 0;
+        // The occupancy is taken as of the instant of the timestamp the sampler divides by:
+        // were it read after the loops below, or even just after the timestamp, a reader
+        // preempted in between would add the time it lost, for every thread, to an interval
+        // that does not contain it.
+        const FastClock::Reading now = FastClock::readBoth();
+        s.timestampNs = static_cast<std::uint64_t>(
+            std::chrono::duration_cast<std::chrono::nanoseconds>(now.steady.time_since_epoch()).count());
+        const std::uint64_t occupancyTicks = m_options.measureLatency ? now.ticks : 0;
         const unsigned slotCount = m_slotHighWater.load(std::memory_order_acquire);
         // Read in the reverse of the order a unit moves through them (posted, started,
         // finished), with acquire loads: every unit counted as finished is then counted as

@@ -49,7 +49,20 @@ public:
 
     static bool usesTsc() noexcept { return s_useTsc; }
 
+    // steady_clock and ticks() read at one instant, for a caller that stamps with one clock and
+    // measures with the other (a snapshot's timestamp and its occupancy totals): read back to
+    // back, a thread preempted between the two reads would put the preemption between them.
+    struct Reading {
+        std::chrono::steady_clock::time_point steady;
+        std::uint64_t ticks;
+    };
+    // A few hundred nanoseconds: fine for snapshots, not for the per-unit path. Thread-safe
+    // after calibrate().
+    static Reading readBoth() noexcept { return readBoth(s_useTsc); }
+
 private:
+    static Reading readBoth(bool tsc) noexcept; // `tsc`: ticks from the TSC, else steady_clock
+
     static constexpr unsigned Shift = 32;
     static inline std::uint64_t s_multiplier = 0; // nanoseconds per tick << Shift
     static inline bool s_useTsc = false;

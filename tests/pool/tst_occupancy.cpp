@@ -46,6 +46,25 @@ QString describe(const char *what, double actual, double expected)
     return QStringLiteral("%1: %2 threads, expected %3").arg(what).arg(actual).arg(expected);
 }
 
+// A measurement over a live pool can be skewed once by a preemption at the wrong instant: a
+// worker that stamped a phase change and was preempted before publishing it is read as still
+// in the old phase (workeroccupancy.h), and the next totals are held back to stay monotonic.
+// On the busy CI machine that happens now and then. So the averages must come out right in
+// one of three intervals (each measured afresh); when none does, all three are reported.
+// `measure` returns an empty string when its interval gave the expected averages.
+template <typename Measure>
+QString failureInEveryAttempt(Measure measure)
+{
+    QStringList failures;
+    for (int attempt = 0; attempt < 3; ++attempt) {
+        const QString failure = measure();
+        if (failure.isEmpty())
+            return {};
+        failures << failure;
+    }
+    return failures.join(QStringLiteral("; "));
+}
+
 } // namespace
 
 class TestOccupancy : public QObject {
@@ -73,16 +92,22 @@ void TestOccupancy::heldUnitsGiveTheExpectedAverages()
     QTRY_VERIFY(first.isHolding() && second.isHolding() && blocked.isHolding());
     QTRY_COMPARE(pool.snapshot().blockedWorkers, 1u);
 
-    const PoolSnapshot before = pool.snapshot();
-    waitAtLeast(std::chrono::steady_clock::now(), 100ms);
-    const PoolSnapshot after = pool.snapshot();
-    const double seconds = secondsBetween(before, after);
-
-    const double running = threads(after.runningNs, before.runningNs, seconds);
-    const double blockedThreads = threads(after.blockedNs, before.blockedNs, seconds);
-    QVERIFY2(near(running, 2.0), qPrintable(describe("running", running, 2.0)));
-    QVERIFY2(near(blockedThreads, 1.0), qPrintable(describe("blocked", blockedThreads, 1.0)));
-    QCOMPARE(after.idleNs, before.idleNs); // no worker was idle: exactly nothing added
+    const QString failure = failureInEveryAttempt([&pool]() -> QString {
+        const PoolSnapshot before = pool.snapshot();
+        waitAtLeast(std::chrono::steady_clock::now(), 100ms);
+        const PoolSnapshot after = pool.snapshot();
+        const double seconds = secondsBetween(before, after);
+        const double running = threads(after.runningNs, before.runningNs, seconds);
+        const double blockedThreads = threads(after.blockedNs, before.blockedNs, seconds);
+        if (!near(running, 2.0))
+            return describe("running", running, 2.0);
+        if (!near(blockedThreads, 1.0))
+            return describe("blocked", blockedThreads, 1.0);
+        if (after.idleNs != before.idleNs) // no worker was idle: exactly nothing added
+            return QStringLiteral("idle time grew by %1 ns").arg(after.idleNs - before.idleNs);
+        return {};
+    });
+    QVERIFY2(failure.isEmpty(), qPrintable(failure));
 
     first.release();
     second.release();
@@ -93,13 +118,19 @@ void TestOccupancy::idleTimeCountsWhenNothingRuns()
 {
     WorkerPool pool({.workers = 3});
     QTRY_COMPARE(pool.snapshot().idleWorkers, 3u);
-    const PoolSnapshot before = pool.snapshot();
-    waitAtLeast(std::chrono::steady_clock::now(), 100ms);
-    const PoolSnapshot after = pool.snapshot();
-    const double idle = threads(after.idleNs, before.idleNs, secondsBetween(before, after));
-    QVERIFY2(near(idle, 3.0), qPrintable(describe("idle", idle, 3.0)));
-    QCOMPARE(after.runningNs, before.runningNs);
-    QCOMPARE(after.blockedNs, before.blockedNs);
+    const QString failure = failureInEveryAttempt([&pool]() -> QString {
+        const PoolSnapshot before = pool.snapshot();
+        waitAtLeast(std::chrono::steady_clock::now(), 100ms);
+        const PoolSnapshot after = pool.snapshot();
+        const double idle = threads(after.idleNs, before.idleNs, secondsBetween(before, after));
+        if (!near(idle, 3.0))
+            return describe("idle", idle, 3.0);
+        return {};
+    });
+    QVERIFY2(failure.isEmpty(), qPrintable(failure));
+    const PoolSnapshot later = pool.snapshot();
+    QCOMPARE(later.runningNs, std::uint64_t(0)); // nothing ever ran or blocked
+    QCOMPARE(later.blockedNs, std::uint64_t(0));
 }
 
 // Two workers run held units, then the pool shrinks to none: the time they ran stays in the
@@ -202,16 +233,25 @@ void TestOccupancy::samplerAveragesFromALivePool()
     pool.post(hold.unit());
     QTRY_VERIFY(hold.isHolding());
     QTRY_COMPARE(pool.snapshot().idleWorkers, 1u);
-    sampler.sampleNow();
-    waitAtLeast(std::chrono::steady_clock::now(), 100ms);
-    sampler.sampleNow();
+    const QString failure = failureInEveryAttempt([&sampler]() -> QString {
+        sampler.sampleNow();
+        waitAtLeast(std::chrono::steady_clock::now(), 100ms);
+        sampler.sampleNow();
+        Sample sample;
+        if (!sampler.latest(sample))
+            return QStringLiteral("no sample");
+        if (!near(sample.averageRunning, 1.0))
+            return describe("running", sample.averageRunning, 1.0);
+        if (!near(sample.averageIdle, 1.0))
+            return describe("idle", sample.averageIdle, 1.0);
+        if (sample.averageBlocked != 0.0)
+            return describe("blocked", sample.averageBlocked, 0.0);
+        if (std::abs(sample.utilisationPercent - 50.0) > 2.0)
+            return QStringLiteral("utilisation %1 %, expected 50 %").arg(sample.utilisationPercent);
+        return {};
+    });
     hold.release();
-    Sample sample;
-    QVERIFY(sampler.latest(sample));
-    QVERIFY2(near(sample.averageRunning, 1.0), qPrintable(describe("running", sample.averageRunning, 1.0)));
-    QVERIFY2(near(sample.averageIdle, 1.0), qPrintable(describe("idle", sample.averageIdle, 1.0)));
-    QCOMPARE(sample.averageBlocked, 0.0);
-    QVERIFY2(std::abs(sample.utilisationPercent - 50.0) <= 2.0, qPrintable(QString::number(sample.utilisationPercent)));
+    QVERIFY2(failure.isEmpty(), qPrintable(failure));
 }
 
 QTEST_GUILESS_MAIN(TestOccupancy)
