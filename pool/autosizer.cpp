@@ -1,6 +1,7 @@
 #include "autosizer.h"
 
 #include "textformat.h"
+#include "workerpool.h"
 
 #include <algorithm>
 #include <cmath>
@@ -36,10 +37,11 @@ bool differs(double value, double reference, double share)
 std::string AutoSizerOptions::validate() const
 {
     const auto ms = [](std::chrono::milliseconds d) { return std::to_string(d.count()); };
-    if (floor < 1 || floor > 1024)
-        return "auto-size floor must be 1..1024 (got " + std::to_string(floor) + ")";
-    if (ceiling < floor || ceiling > 1024)
-        return "auto-size ceiling must be " + std::to_string(floor) + "..1024 (got " + std::to_string(ceiling) + ")";
+    const std::string most = std::to_string(WorkerPool::MaxWorkers); // it sizes a WorkerPool
+    if (floor < 1 || floor > WorkerPool::MaxWorkers)
+        return "auto-size floor must be 1.." + most + " (got " + std::to_string(floor) + ")";
+    if (ceiling < floor || ceiling > WorkerPool::MaxWorkers)
+        return "auto-size ceiling must be " + std::to_string(floor) + ".." + most + " (got " + std::to_string(ceiling) + ")";
     if (waitTarget < std::chrono::milliseconds(1) || waitTarget > std::chrono::milliseconds(60'000))
         return "auto-size wait target must be 1..60000 ms (got " + ms(waitTarget) + ")";
     if (warmUp < std::chrono::milliseconds(0) || warmUp > std::chrono::milliseconds(60'000))
@@ -49,8 +51,8 @@ std::string AutoSizerOptions::validate() const
     const auto share = [](double v) { return v >= 0 && v <= 1; }; // also false for NaN
     if (!share(minGain) || !share(tolerance) || !share(changeShare) || changeShare == 0)
         return "auto-size gain, tolerance and change share must be 0..1 (change share above 0)";
-    if (maxStep < 1 || maxStep > 1024)
-        return "auto-size step must be 1..1024 (got " + std::to_string(maxStep) + ")";
+    if (maxStep < 1 || maxStep > WorkerPool::MaxWorkers)
+        return "auto-size step must be 1.." + most + " (got " + std::to_string(maxStep) + ")";
     return {};
 }
 

@@ -19,8 +19,8 @@
 namespace poolscope {
 
 struct AutoSizerOptions {
-    unsigned floor = 1;     // fewest workers it sets, 1..1024
-    unsigned ceiling = 256; // most workers it sets, floor..1024
+    unsigned floor = 1;     // fewest workers it sets, 1..WorkerPool::MaxWorkers
+    unsigned ceiling = 256; // most workers it sets, floor..WorkerPool::MaxWorkers
     std::chrono::milliseconds waitTarget{50}; // queue wait p99 to keep under, 1 ms..60 s
     std::chrono::milliseconds warmUp{500};    // after a move, not measured (threads start, queues settle)
     std::chrono::milliseconds window{2000};   // measured per step, 100 ms..60 s

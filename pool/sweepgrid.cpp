@@ -159,7 +159,8 @@ bool parseSweepGrid(std::string_view text, unsigned defaultWorkers, unsigned def
         values->erase(std::unique(values->begin(), values->end()), values->end());
     }
     if (parsed.workers.front() == 0) { // only a default can bring it here
-        error = "sweep grid: workers must be 1..1024 (the configured pool has 0 workers: give workers=...)";
+        error = "sweep grid: workers must be 1.." + std::to_string(SweepGrid::MaxWorkers) +
+                " (the configured pool has 0 workers: give workers=...)";
         return false;
     }
     if (parsed.pointCount() > SweepGrid::MaxPoints) {

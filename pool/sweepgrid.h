@@ -11,8 +11,10 @@
 //          | A ".." B ":" S            from A to B in steps of S (2..8:2 = 2,4,6,8)
 // Examples: "workers=1..32,concurrency=0,2,4"; "workers=2..16:2"; "concurrency=0..8".
 // An axis left out takes the one value the load as configured has. Values are sorted and
-// duplicates dropped. Workers are 1..1024 (a pool of 0 runs nothing), concurrency 0..1024
-// (0 = the number of processors), at most MaxPoints points in all.
+// duplicates dropped. Workers are 1..MaxWorkers (a pool of 0 runs nothing), concurrency
+// 0..MaxConcurrency (0 = the number of processors), at most MaxPoints points in all.
+
+#include "workerpool.h"
 
 #include <string>
 #include <string_view>
@@ -21,8 +23,8 @@
 namespace poolscope {
 
 struct SweepGrid {
-    static constexpr unsigned MaxWorkers = 1024;
-    static constexpr unsigned MaxConcurrency = 1024;
+    static constexpr unsigned MaxWorkers = WorkerPool::MaxWorkers; // a point is a pool
+    static constexpr unsigned MaxConcurrency = WorkerPool::MaxWorkers;
     static constexpr std::size_t MaxPoints = 1024;
 
     std::vector<unsigned> workers;     // ascending, no duplicates, never empty once parsed

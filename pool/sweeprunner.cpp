@@ -54,10 +54,10 @@ std::string SweepOptions::validate() const
         return "the sweep grid has " + std::to_string(grid.pointCount()) + " points, at most " + std::to_string(SweepGrid::MaxPoints);
     for (const unsigned w : grid.workers)
         if (w < 1 || w > SweepGrid::MaxWorkers)
-            return "sweep workers must be 1..1024 (got " + std::to_string(w) + ")";
+            return "sweep workers must be 1.." + std::to_string(SweepGrid::MaxWorkers) + " (got " + std::to_string(w) + ")";
     for (const unsigned c : grid.concurrency)
         if (c > SweepGrid::MaxConcurrency)
-            return "sweep concurrency must be 0..1024 (got " + std::to_string(c) + ")";
+            return "sweep concurrency must be 0.." + std::to_string(SweepGrid::MaxConcurrency) + " (got " + std::to_string(c) + ")";
     // The ranges are settingranges.h's (the headless --sweep-* options read the same rows).
     const std::pair<Setting, double> values[] = {
         {Setting::SweepWarmUp, duration<double>(warmUp).count()},
