@@ -265,17 +265,20 @@ void setUpPlot(QCustomPlot *plot, const QString &title, ValueKind kind)
     }
 }
 
-void fitToSize(QCustomPlot *plot)
+void fitToSize(QCustomPlot *plot) { fitToSize(plot, plot->size()); }
+
+void fitToSize(QCustomPlot *plot, QSize size)
 {
     // A short plot gives the time axis' label ("time since the run started") to the data:
     // its ticks ("15s", "1m30s") still say what they count.
-    const QString timeLabel = plot->height() < MinHeightForTimeLabel ? QString() : plot->property(TimeAxisLabelProperty).toString();
+    const QString timeLabel = size.height() < MinHeightForTimeLabel ? QString() : plot->property(TimeAxisLabelProperty).toString();
     if (plot->xAxis->label() != timeLabel)
         plot->xAxis->setLabel(timeLabel);
 
+    // The axis rect as last laid out, grown or shrunk with the size asked for (an export).
     const QRect area = plot->axisRect()->rect();
-    const int width = area.width() > 0 ? area.width() : plot->width() - 60;
-    const int height = area.height() > 0 ? area.height() : plot->height() - 60;
+    const int width = area.width() > 0 ? area.width() + size.width() - plot->width() : size.width() - 60;
+    const int height = area.height() > 0 ? area.height() + size.height() - plot->height() : size.height() - 60;
     plot->xAxis->ticker()->setTickCount(std::max(1, width / PixelsPerTimeTick));
     if (plot->yAxis->scaleType() == QCPAxis::stLinear)
         plot->yAxis->ticker()->setTickCount(std::clamp(height / PixelsPerValueTick, 2, 6));
@@ -310,10 +313,10 @@ void fitToSize(QCustomPlot *plot)
     const int items = static_cast<int>(widths.size());
     const QCPLayoutElement *heading = header->element(0, 0);
     const int titleWidth = heading ? heading->minimumOuterSizeHint().width() : 0;
-    const int besideRoom = plot->width() - titleWidth - 24; // the header's margins and spacing
+    const int besideRoom = size.width() - titleWidth - 24; // the header's margins and spacing
     const bool ownRow = entriesPerRow(widths, legend->columnSpacing(), besideRoom) < std::min(items, MinLegendEntriesBeside);
     placeLegend(plot, header, ownRow);
-    const int perRow = entriesPerRow(widths, legend->columnSpacing(), ownRow ? plot->width() - 16 : besideRoom);
+    const int perRow = entriesPerRow(widths, legend->columnSpacing(), ownRow ? size.width() - 16 : besideRoom);
     if (legend->wrap() != perRow) {
         legend->setWrap(perRow);
         legend->setFillOrder(legend->fillOrder(), true); // setWrap alone leaves the items where they are

@@ -22,6 +22,7 @@
 // Everything here lives on the GUI thread, like the plots it draws on.
 
 #include <QColor>
+#include <QSize>
 #include <QObject>
 #include <QString>
 #include <QStringList>
@@ -55,6 +56,9 @@ void setUpPlot(QCustomPlot *plot, const QString &title, ValueKind kind);
 // sits beside the title while three entries (or all, if fewer) fit there, else in a row of
 // its own under the title, the plot's full width; value axes keep at least two whole ticks.
 void fitToSize(QCustomPlot *plot);
+// The same for the plot drawn at `size` (an export with toPainter): fit, draw, then fit back
+// with fitToSize(plot).
+void fitToSize(QCustomPlot *plot, QSize size);
 bool legendHasOwnRow(const QCustomPlot *plot); // where fitToSize put the legend (for tests)
 
 // The lower end for a linear value axis that shows 0..top: a strip of a few pixels under the

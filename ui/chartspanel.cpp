@@ -515,7 +515,10 @@ void ChartsPanel::paintGrid(QCPPainter &painter, QSize size, const QString &capt
     for (std::size_t i = 0; i < m_charts.size(); ++i) {
         painter.save();
         painter.translate(static_cast<int>(i % 2) * (width + Gap), top + static_cast<int>(i / 2) * (height + Gap));
-        m_charts[i]->plot->toPainter(&painter, width, height);
+        QCustomPlot *plot = m_charts[i]->plot;
+        charts::fitToSize(plot, QSize(width, height)); // ticks, legend row and labels for the picture's size
+        plot->toPainter(&painter, width, height);
+        charts::fitToSize(plot); // and back for the window
         painter.restore();
     }
 }
