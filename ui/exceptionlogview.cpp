@@ -63,6 +63,10 @@ ExceptionLogView::ExceptionLogView(ExceptionLogModel *model, QWidget *parent)
     m_table->setColumnWidth(ExceptionLogModel::TypeColumn, 160);
     m_table->horizontalHeader()->setMinimumSectionSize(60);
     m_table->setColumnWidth(ExceptionLogModel::WorkersColumn, 80);
+    // Three rows stay in view on a small screen even when the columns do not fit its width and
+    // a horizontal scroll bar takes a row's height (1024x700: the charts above give way).
+    m_table->setMinimumHeight(m_table->horizontalHeader()->sizeHint().height() + 3 * 22 +
+                              m_table->horizontalScrollBar()->sizeHint().height() + 2 * m_table->frameWidth());
     connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this, &ExceptionLogView::showDetails);
     // Only a change of the row shown rewrites the details (the rest of the log moves on).
     connect(m_model, &QAbstractItemModel::dataChanged, this, [this](const QModelIndex &topLeft, const QModelIndex &bottomRight) {
