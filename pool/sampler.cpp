@@ -52,7 +52,50 @@ private:
     std::size_t m_count = 0;
 };
 
+std::uint64_t ioCompletedOf(const PoolSnapshot &s, IoKind kind) noexcept
+{
+    switch (kind) {
+    case IoKind::Read: return s.ioReadCompleted;
+    case IoKind::Write: return s.ioWriteCompleted;
+    case IoKind::Recv: return s.ioRecvCompleted;
+    case IoKind::Send: return s.ioSendCompleted;
+    case IoKind::Accept: return s.ioAcceptCompleted;
+    }
+    return 0;
+}
+
+// Per second over `seconds`; 0 when the counter did not grow (never negative).
+double perSecond(std::uint64_t later, std::uint64_t earlier, double seconds) noexcept
+{
+    return later > earlier ? static_cast<double>(later - earlier) / seconds : 0.0;
+}
+
+// The I/O rates of `sample` against `base`, `seconds` earlier.
+void addIoRates(Sample &sample, const PoolSnapshot &base, double seconds) noexcept
+{
+    const PoolSnapshot &now = sample.pool;
+    for (IoKind kind : AllIoKinds)
+        sample.ioCompletionsPerSecondByKind[static_cast<std::size_t>(kind)] =
+            perSecond(ioCompletedOf(now, kind), ioCompletedOf(base, kind), seconds);
+    sample.ioCompletionsPerSecond = perSecond(now.ioCompleted, base.ioCompleted, seconds);
+    sample.ioFailuresPerSecond = perSecond(now.ioFailed, base.ioFailed, seconds);
+    sample.ioBytesReadPerSecond = perSecond(now.ioBytesRead, base.ioBytesRead, seconds);
+    sample.ioBytesWrittenPerSecond = perSecond(now.ioBytesWritten, base.ioBytesWritten, seconds);
+}
+
 } // namespace
+
+std::string_view ioKindRateName(IoKind kind) noexcept
+{
+    switch (kind) {
+    case IoKind::Read: return "io_read_completions_per_s";
+    case IoKind::Write: return "io_write_completions_per_s";
+    case IoKind::Recv: return "io_recv_completions_per_s";
+    case IoKind::Send: return "io_send_completions_per_s";
+    case IoKind::Accept: return "io_accept_completions_per_s";
+    }
+    return "io_unknown_completions_per_s";
+}
 
 void addOccupancy(Sample &sample, const PoolSnapshot &base, double seconds) noexcept
 {
@@ -84,7 +127,7 @@ struct Sampler::State {
     PoolSnapshot previous;
     bool hasPrevious = false;
     RecentSnapshots recent; // the rates' baselines
-    LatencyHistogram previousWait, previousService;
+    LatencyHistogram previousWait, previousService, previousIo;
     LatencySummary sinceStartWait, sinceStartService; // of the newest sample; under ringMutex
     // setSource()'s hand-over, under ringMutex: the next sample takes `pendingSource` before it
     // calls a source. A sample of an older generation that ends after a setSource() is dropped.
@@ -112,9 +155,10 @@ Sampler::~Sampler() { stop(); }
 
 Sampler::Source Sampler::sourceFor(const WorkerPool &pool)
 {
-    return [&pool](PoolSnapshot &snapshot, LatencyHistogram &wait, LatencyHistogram &service) {
+    return [&pool](PoolSnapshot &snapshot, LatencyHistogram &wait, LatencyHistogram &service, LatencyHistogram &io) {
         snapshot = pool.snapshot();
         pool.addLatencyHistograms(wait, service);
+        pool.addIoLatencyHistogram(io);
     };
 }
 
@@ -246,8 +290,8 @@ void Sampler::sampleLocked()
     {
         if (!m_state->source)
             return;
-        LatencyHistogram wait, service;
-        m_state->source(sample.pool, wait, service);
+        LatencyHistogram wait, service, io;
+        m_state->source(sample.pool, wait, service, io);
         sample.wallTimeMs = std::chrono::duration_cast<std::chrono::milliseconds>(
                                 std::chrono::system_clock::now().time_since_epoch())
                                 .count();
@@ -255,7 +299,9 @@ void Sampler::sampleLocked()
         State &s = *m_state;
         const PoolSnapshot &now = sample.pool;
         const bool wentBack = s.hasPrevious && (now.posted < s.previous.posted || now.completed < s.previous.completed ||
-                                                now.failed < s.previous.failed || wait.count() < s.previousWait.count());
+                                                now.failed < s.previous.failed || wait.count() < s.previousWait.count() ||
+                                                now.ioCompleted < s.previous.ioCompleted ||
+                                                now.ioFailed < s.previous.ioFailed || io.count() < s.previousIo.count());
         if (wentBack)
             s.recent.clear();
         const auto floorNs = static_cast<std::uint64_t>(0.5e9 / s.rateHz.load(std::memory_order_relaxed));
@@ -266,21 +312,25 @@ void Sampler::sampleLocked()
             sample.completionsPerSecond = static_cast<double>(now.completed - base->completed) / seconds;
             sample.failuresPerSecond = static_cast<double>(now.failed - base->failed) / seconds;
             addOccupancy(sample, *base, seconds);
+            addIoRates(sample, *base, seconds);
         }
         if (s.hasPrevious && !wentBack && now.timestampNs > s.previous.timestampNs) {
             sample.queueWait = (wait - s.previousWait).summary();
             sample.serviceTime = (service - s.previousService).summary();
+            sample.ioLatency = (io - s.previousIo).summary();
         }
         sinceStartWait = wait.summary();
         sinceStartService = service.summary();
         if (!s.hasPrevious) { // no baseline yet: the interval is everything so far
             sample.queueWait = sinceStartWait;
             sample.serviceTime = sinceStartService;
+            sample.ioLatency = io.summary();
         }
         s.previous = now;
         s.recent.add(now);
         s.previousWait = wait;
         s.previousService = service;
+        s.previousIo = io;
         s.hasPrevious = true;
         storeLocked(sample, sinceStartWait, sinceStartService);
     }

@@ -1,12 +1,15 @@
 #pragma once
 
+#include "iooperation.h"
 #include "latencyhistogram.h"
 #include "poolsnapshot.h"
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string_view>
 #include <vector>
 
 namespace poolscope {
@@ -41,7 +44,39 @@ struct Sample {
     double utilisationPercent = 0;
     LatencySummary queueWait;   // over the interval since the previous sample
     LatencySummary serviceTime; // over the interval since the previous sample
+
+    // I/O on the pool's port (0 without I/O), over the same interval and floor as the rates
+    // above: operations that completed (status 0) per second, by kind (indexed by IoKind) and
+    // in all; operations that failed (any error but cancellation); bytes moved by completed
+    // reads and recvs, and by writes and sends.
+    std::array<double, IoKindCount> ioCompletionsPerSecondByKind{};
+    double ioCompletionsPerSecond = 0;
+    double ioFailuresPerSecond = 0;
+    double ioBytesReadPerSecond = 0;
+    double ioBytesWrittenPerSecond = 0;
+    LatencySummary ioLatency; // I/O start to completion, over the interval since the previous sample
+
+    double ioCompletionsPerSecondOf(IoKind kind) const noexcept
+    {
+        return ioCompletionsPerSecondByKind[static_cast<std::size_t>(kind)];
+    }
 };
+
+// "io_recv_completions_per_s": the column of one kind's completions/s. Thread-safe.
+std::string_view ioKindRateName(IoKind kind) noexcept;
+
+// The sample's I/O rates as (column name, value) pairs, in one fixed order: what the JSON
+// history and the CSV write, so that the two never disagree on a name. Thread-safe: pure.
+template <typename Visit>
+void forEachIoRate(const Sample &sample, Visit &&visit)
+{
+    visit("io_completions_per_s", sample.ioCompletionsPerSecond);
+    for (IoKind kind : AllIoKinds)
+        visit(ioKindRateName(kind), sample.ioCompletionsPerSecondOf(kind));
+    visit("io_failures_per_s", sample.ioFailuresPerSecond);
+    visit("io_bytes_read_per_s", sample.ioBytesReadPerSecond);
+    visit("io_bytes_written_per_s", sample.ioBytesWrittenPerSecond);
+}
 
 // Fills the sample's average running, blocked and idle threads and its utilisation from the
 // occupancy counters of `base` and of sample.pool, `seconds` apart (what every sample gets
@@ -69,8 +104,10 @@ struct SamplerOptions {
 // middle of a sample. The ring is allocated once, at construction (capacity samples).
 class Sampler {
 public:
-    // Fills a snapshot and adds the latency histograms since the start (cumulative).
-    using Source = std::function<void(PoolSnapshot &, LatencyHistogram &queueWait, LatencyHistogram &serviceTime)>;
+    // Fills a snapshot and adds the latency histograms since the start (cumulative): queue
+    // wait, service time and I/O (start to completion; left empty by a pool without I/O).
+    using Source = std::function<void(PoolSnapshot &, LatencyHistogram &queueWait, LatencyHistogram &serviceTime,
+                                      LatencyHistogram &ioLatency)>;
 
     explicit Sampler(SamplerOptions options = {});
     ~Sampler(); // stops

@@ -84,6 +84,23 @@ void TestIoSession::ioRunsBesideTheUnits()
     QCOMPARE(status.io.reads.mismatches, 0u);
     QVERIFY(!folderIsEmpty(folder.path())); // the scratch file's folder
 
+    // The sampler turns the I/O counters into rates and an interval latency.
+    session.sampleNow();
+    const std::uint64_t recvsBefore = session.status().pool.ioRecvCompleted;
+    const std::uint64_t readsBefore = session.status().pool.ioReadCompleted;
+    QTRY_VERIFY_WITH_TIMEOUT(session.status().pool.ioRecvCompleted > recvsBefore + 10 &&
+                                 session.status().pool.ioReadCompleted > readsBefore + 10,
+                             30000);
+    session.sampleNow();
+    const std::vector<Sample> history = session.history(1);
+    QCOMPARE(history.size(), std::size_t(1));
+    const Sample &sample = history.back();
+    QVERIFY(sample.ioCompletionsPerSecondOf(IoKind::Recv) > 0);
+    QVERIFY(sample.ioCompletionsPerSecondOf(IoKind::Read) > 0);
+    QVERIFY(sample.ioCompletionsPerSecond >= sample.ioCompletionsPerSecondOf(IoKind::Recv));
+    QVERIFY(sample.ioBytesReadPerSecond > 0);
+    QVERIFY(sample.ioLatency.count > 20);
+
     session.pauseLoad();
     QVERIFY(!session.status().io.echoRunning);
     QVERIFY(!session.status().io.fileReadsRunning);

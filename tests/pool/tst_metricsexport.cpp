@@ -148,6 +148,9 @@ void TestMetricsExport::csvReadsBack()
     const QStringList header = rows.first().split(QLatin1Char(','));
     QVERIFY(header.contains(QStringLiteral("completions_per_s")));
     QVERIFY(header.contains(QStringLiteral("service_p99_ns")));
+    for (const char *io : {"io_completions_per_s", "io_recv_completions_per_s", "io_accept_completions_per_s",
+                           "io_failures_per_s", "io_bytes_read_per_s", "io_bytes_written_per_s", "io_p99_ns"})
+        QVERIFY2(header.contains(QLatin1String(io)), io);
     for (const QString &row : rows)
         QCOMPARE(row.split(QLatin1Char(',')).size(), header.size());
     const int postedColumn = static_cast<int>(header.indexOf(QStringLiteral("posted")));

@@ -202,7 +202,7 @@ void TestOccupancy::samplerAveragesOverTheInterval()
     constexpr std::uint64_t IntervalNs = 50'000'000;
     Sampler sampler({.rateHz = 20, .capacity = 10, .autoStart = false});
     std::uint64_t step = 0;
-    sampler.setSource([&](PoolSnapshot &snapshot, LatencyHistogram &, LatencyHistogram &) {
+    sampler.setSource([&](PoolSnapshot &snapshot, LatencyHistogram &, LatencyHistogram &, LatencyHistogram &) {
         snapshot.timestampNs = 1'000'000'000 + step * IntervalNs;
         snapshot.concurrency = limit;
         const auto busy = [&](double threadCount) {

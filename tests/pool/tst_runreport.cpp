@@ -78,6 +78,14 @@ void TestRunReport::roundTripsThroughJson()
     QCOMPARE(root[QStringLiteral("latency_since_start")][QStringLiteral("service")][QStringLiteral("count")].toInteger(), 100);
     QCOMPARE(root[QStringLiteral("history")].toArray().size(), 2);
     QCOMPARE(root[QStringLiteral("history")][1][QStringLiteral("completed")].toInteger(), 90);
+    // The I/O rates and interval latency are in every entry (0 here: this pool serves no I/O).
+    const QJsonObject entry = root[QStringLiteral("history")][1].toObject();
+    for (const char *io : {"io_completions_per_s", "io_read_completions_per_s", "io_send_completions_per_s",
+                           "io_failures_per_s", "io_bytes_read_per_s", "io_bytes_written_per_s"}) {
+        QVERIFY2(entry.contains(QLatin1String(io)), io);
+        QCOMPARE(entry[QLatin1String(io)].toDouble(), 0.0);
+    }
+    QCOMPARE(entry[QStringLiteral("io")][QStringLiteral("count")].toInteger(), 0);
     const QJsonObject exception = root[QStringLiteral("exceptions")][0].toObject();
     QCOMPARE(exception[QStringLiteral("message")].toString(), QStringLiteral("a \"quoted\"\nline\twith\\tabs \x01"));
     QCOMPARE(exception[QStringLiteral("workers")].toArray().size(), 2);

@@ -6,8 +6,11 @@
 
 #include <QtTest>
 
+#include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <latch>
+#include <string>
 #include <thread>
 
 using namespace poolscope;
@@ -30,13 +33,16 @@ private slots:
     void rateChangesLive();
     void badRateIsRejected();
     void samplesCarryTheWallClock();
+    void ioRatesComeFromDeltas();
+    void ioLatencyIsPerInterval();
+    void ioCountersGoingBackGiveZeroRates();
 };
 
 namespace {
 // A synthetic pool: `completed` grows by 100 per sample, 1 ms of "time" apart.
 struct SyntheticSource {
     std::uint64_t step = 0;
-    void operator()(PoolSnapshot &snapshot, LatencyHistogram &wait, LatencyHistogram &)
+    void operator()(PoolSnapshot &snapshot, LatencyHistogram &wait, LatencyHistogram &, LatencyHistogram &)
     {
         ++step;
         snapshot.timestampNs = step * 1'000'000;
@@ -53,7 +59,7 @@ void TestSampler::ringKeepsItsSizeAfterWrapping()
 {
     Sampler sampler({.rateHz = 20, .capacity = 10});
     auto source = std::make_shared<SyntheticSource>();
-    sampler.setSource([source](PoolSnapshot &s, LatencyHistogram &w, LatencyHistogram &v) { (*source)(s, w, v); });
+    sampler.setSource([source](auto &...args) { (*source)(args...); });
     for (int i = 0; i < 25; ++i)
         sampler.sampleNow();
     QCOMPARE(sampler.size(), std::size_t(10));
@@ -78,7 +84,7 @@ void TestSampler::ratesComeFromDeltas()
 {
     Sampler sampler;
     auto source = std::make_shared<SyntheticSource>();
-    sampler.setSource([source](PoolSnapshot &s, LatencyHistogram &w, LatencyHistogram &v) { (*source)(s, w, v); });
+    sampler.setSource([source](auto &...args) { (*source)(args...); });
     sampler.sampleNow();
     sampler.sampleNow();
     Sample sample;
@@ -97,9 +103,12 @@ void TestSampler::lateThenEarlySampleMakesNoSpike()
     const std::vector<std::pair<std::uint64_t, std::uint64_t>> timeMsAndPosted = {
         {0, 0}, {50, 150}, {100, 300}, {190, 570}, {194, 720}, {244, 870}};
     std::size_t step = 0;
-    sampler.setSource([&](PoolSnapshot &snapshot, LatencyHistogram &, LatencyHistogram &) {
+    sampler.setSource([&](PoolSnapshot &snapshot, LatencyHistogram &, LatencyHistogram &, LatencyHistogram &) {
         snapshot.timestampNs = 1'000'000'000 + timeMsAndPosted[step].first * 1'000'000;
         snapshot.posted = snapshot.completed = timeMsAndPosted[step].second;
+        // I/O on the same clock and the same floor: its rates follow posts/s exactly.
+        snapshot.ioCompleted = snapshot.ioRecvCompleted = timeMsAndPosted[step].second;
+        snapshot.ioBytesRead = 100 * timeMsAndPosted[step].second;
         ++step;
     });
     for (std::size_t i = 0; i < timeMsAndPosted.size(); ++i)
@@ -111,6 +120,11 @@ void TestSampler::lateThenEarlySampleMakesNoSpike()
     const double early = samples[4].postsPerSecond;                // over 94 ms, from the 100 ms sample
     QVERIFY2(early > 4000 && early < 5000, qPrintable(QString::number(early)));
     QCOMPARE(samples[4].completionsPerSecond, early);
+    for (const Sample &sample : samples) {
+        QCOMPARE(sample.ioCompletionsPerSecond, sample.postsPerSecond);
+        QCOMPARE(sample.ioCompletionsPerSecondOf(IoKind::Recv), sample.postsPerSecond);
+        QCOMPARE(sample.ioBytesReadPerSecond, 100 * sample.postsPerSecond);
+    }
     QVERIFY2(samples[5].postsPerSecond < 6000, qPrintable(QString::number(samples[5].postsPerSecond)));
     for (const Sample &sample : samples)
         QVERIFY2(sample.postsPerSecond < 2 * 3000 + 1, qPrintable(QString::number(sample.postsPerSecond)));
@@ -121,7 +135,7 @@ void TestSampler::countersGoingBackGiveZeroRates()
     Sampler sampler;
     auto source = std::make_shared<SyntheticSource>();
     source->step = 50;
-    sampler.setSource([source](PoolSnapshot &s, LatencyHistogram &w, LatencyHistogram &v) { (*source)(s, w, v); });
+    sampler.setSource([source](auto &...args) { (*source)(args...); });
     sampler.sampleNow();
     source->step = 0; // a new pool: counters start again
     sampler.sampleNow();
@@ -135,13 +149,13 @@ void TestSampler::swappedSourceKeepsTheHistory()
 {
     Sampler sampler;
     auto first = std::make_shared<SyntheticSource>();
-    sampler.setSource([first](PoolSnapshot &s, LatencyHistogram &w, LatencyHistogram &v) { (*first)(s, w, v); });
+    sampler.setSource([first](auto &...args) { (*first)(args...); });
     sampler.sampleNow();
     sampler.sampleNow();
     // The new pool's counters happen to be higher: still no delta against the old pool.
     auto second = std::make_shared<SyntheticSource>();
     second->step = 1000;
-    sampler.setSource([second](PoolSnapshot &s, LatencyHistogram &w, LatencyHistogram &v) { (*second)(s, w, v); });
+    sampler.setSource([second](auto &...args) { (*second)(args...); });
     sampler.sampleNow();
     Sample sample;
     QVERIFY(sampler.latest(sample));
@@ -219,7 +233,7 @@ void TestSampler::copyLastTakesTheNewest()
     QCOMPARE(sampler.copyLast(5, out), std::uint64_t(0));
     QVERIFY(out.empty());
     auto source = std::make_shared<SyntheticSource>();
-    sampler.setSource([source](PoolSnapshot &s, LatencyHistogram &w, LatencyHistogram &v) { (*source)(s, w, v); });
+    sampler.setSource([source](auto &...args) { (*source)(args...); });
     for (int i = 0; i < 25; ++i)
         sampler.sampleNow();
     QCOMPARE(sampler.copyLast(3, out), std::uint64_t(25));
@@ -241,7 +255,7 @@ void TestSampler::latencySinceStartIsCumulative()
     LatencySummary wait, service;
     QVERIFY(!sampler.latestSinceStart(wait, service)); // nothing sampled yet
     auto source = std::make_shared<SyntheticSource>();
-    sampler.setSource([source](PoolSnapshot &s, LatencyHistogram &w, LatencyHistogram &v) { (*source)(s, w, v); });
+    sampler.setSource([source](auto &...args) { (*source)(args...); });
     for (int i = 0; i < 4; ++i)
         sampler.sampleNow();
     QVERIFY(sampler.latestSinceStart(wait, service));
@@ -257,7 +271,7 @@ void TestSampler::destructionJoinsTheThread()
     auto calls = std::make_shared<std::atomic<int>>(0);
     {
         Sampler sampler({.rateHz = 100, .capacity = 100});
-        sampler.setSource([calls](PoolSnapshot &s, LatencyHistogram &, LatencyHistogram &) {
+        sampler.setSource([calls](PoolSnapshot &s, LatencyHistogram &, LatencyHistogram &, LatencyHistogram &) {
             s.timestampNs = static_cast<std::uint64_t>(calls->fetch_add(1) + 1);
         });
         sampler.start();
@@ -293,7 +307,7 @@ void TestSampler::rateChangesLive()
 {
     Sampler sampler({.rateHz = 1, .capacity = 1000});
     auto source = std::make_shared<SyntheticSource>();
-    sampler.setSource([source](PoolSnapshot &s, LatencyHistogram &w, LatencyHistogram &v) { (*source)(s, w, v); });
+    sampler.setSource([source](auto &...args) { (*source)(args...); });
     sampler.start();
     QTRY_COMPARE(sampler.size(), std::size_t(1));
     const auto changed = std::chrono::steady_clock::now();
@@ -320,7 +334,7 @@ void TestSampler::samplesCarryTheWallClock()
 {
     Sampler sampler({.rateHz = 20, .capacity = 10, .autoStart = false});
     auto source = std::make_shared<SyntheticSource>();
-    sampler.setSource([source](PoolSnapshot &s, LatencyHistogram &w, LatencyHistogram &v) { (*source)(s, w, v); });
+    sampler.setSource([source](auto &...args) { (*source)(args...); });
     const auto unixMs = [] {
         return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
             .count();
@@ -331,6 +345,106 @@ void TestSampler::samplesCarryTheWallClock()
     Sample sample;
     QVERIFY(sampler.latest(sample));
     QVERIFY(sample.wallTimeMs >= before && sample.wallTimeMs <= after);
+}
+
+namespace {
+// A synthetic echo server with file reads, 2 ms of "time" apart per step: 40 accepts once,
+// then per step 300 recvs of 64 bytes, 300 sends of 64 bytes, 100 reads of 4 KiB and 6
+// failed recvs; `latencyNs` recorded once per completion.
+struct SyntheticIoSource {
+    std::uint64_t step = 0;
+    std::uint64_t tick = 0; // the clock never goes back, even when the counters do
+    std::uint64_t latencyNs = 50'000;
+    LatencyHistogram io;
+    void operator()(PoolSnapshot &s, LatencyHistogram &, LatencyHistogram &, LatencyHistogram &ioOut)
+    {
+        ++step;
+        s.timestampNs = ++tick * 2'000'000;
+        s.ioAcceptCompleted = 40;
+        s.ioRecvCompleted = step * 300;
+        s.ioSendCompleted = step * 300;
+        s.ioReadCompleted = step * 100;
+        s.ioRecvFailed = s.ioFailed = step * 6;
+        s.ioCompleted = s.ioAcceptCompleted + s.ioRecvCompleted + s.ioSendCompleted + s.ioReadCompleted;
+        s.ioBytesRead = step * (300 * 64 + 100 * 4096);
+        s.ioBytesWritten = step * 300 * 64;
+        io.record(latencyNs, 700);
+        ioOut += io;
+    }
+};
+} // namespace
+
+void TestSampler::ioRatesComeFromDeltas()
+{
+    Sampler sampler({.rateHz = 20, .capacity = 10, .autoStart = false});
+    auto source = std::make_shared<SyntheticIoSource>();
+    sampler.setSource([source](auto &...args) { (*source)(args...); });
+    sampler.sampleNow();
+    Sample first;
+    QVERIFY(sampler.latest(first));
+    QCOMPARE(first.ioCompletionsPerSecond, 0.0); // no baseline yet
+    sampler.sampleNow();
+    Sample sample;
+    QVERIFY(sampler.latest(sample));
+    // Per 2 ms: 700 completed, 300 recvs and sends, 100 reads, no accept (all 40 came before).
+    QCOMPARE(sample.ioCompletionsPerSecond, 350'000.0);
+    QCOMPARE(sample.ioCompletionsPerSecondOf(IoKind::Recv), 150'000.0);
+    QCOMPARE(sample.ioCompletionsPerSecondOf(IoKind::Send), 150'000.0);
+    QCOMPARE(sample.ioCompletionsPerSecondOf(IoKind::Read), 50'000.0);
+    QCOMPARE(sample.ioCompletionsPerSecondOf(IoKind::Write), 0.0);
+    QCOMPARE(sample.ioCompletionsPerSecondOf(IoKind::Accept), 0.0);
+    QCOMPARE(sample.ioFailuresPerSecond, 3'000.0);
+    QCOMPARE(sample.ioBytesReadPerSecond, (300.0 * 64 + 100.0 * 4096) / 0.002);
+    QCOMPARE(sample.ioBytesWrittenPerSecond, 300.0 * 64 / 0.002);
+
+    // The same figures under the export's names, in one order for JSON and CSV.
+    std::vector<std::pair<std::string, double>> columns;
+    forEachIoRate(sample, [&](std::string_view name, double value) { columns.emplace_back(name, value); });
+    QCOMPARE(columns.size(), std::size_t(4 + IoKindCount));
+    QCOMPARE(columns.front(), std::make_pair(std::string("io_completions_per_s"), 350'000.0));
+    QVERIFY(std::find(columns.begin(), columns.end(),
+                      std::make_pair(std::string("io_recv_completions_per_s"), 150'000.0)) != columns.end());
+    QCOMPARE(columns.back(), std::make_pair(std::string("io_bytes_written_per_s"), 9'600'000.0));
+}
+
+void TestSampler::ioLatencyIsPerInterval()
+{
+    Sampler sampler({.rateHz = 20, .capacity = 10, .autoStart = false});
+    auto source = std::make_shared<SyntheticIoSource>();
+    sampler.setSource([source](auto &...args) { (*source)(args...); });
+    sampler.sampleNow();
+    sampler.sampleNow();
+    source->latencyNs = 2'000'000; // the third interval's completions take 2 ms
+    sampler.sampleNow();
+    std::vector<Sample> samples;
+    sampler.copySince(0, samples);
+    QCOMPARE(samples.size(), std::size_t(3));
+    QCOMPARE(samples[0].ioLatency.count, std::uint64_t(700)); // no baseline: everything so far
+    QCOMPARE(samples[1].ioLatency.count, std::uint64_t(700)); // 1,400 cumulative minus 700
+    QVERIFY2(std::abs(static_cast<double>(samples[1].ioLatency.p99) - 50'000) <= 500,
+             qPrintable(QString::number(samples[1].ioLatency.p99)));
+    QCOMPARE(samples[2].ioLatency.count, std::uint64_t(700));
+    // Only this interval's: the 50 µs of the earlier ones are not in it (since the start, p50 would be 50 µs).
+    QVERIFY2(std::abs(static_cast<double>(samples[2].ioLatency.p50) - 2'000'000) <= 20'000,
+             qPrintable(QString::number(samples[2].ioLatency.p50)));
+}
+
+void TestSampler::ioCountersGoingBackGiveZeroRates()
+{
+    Sampler sampler({.rateHz = 20, .capacity = 10, .autoStart = false});
+    auto source = std::make_shared<SyntheticIoSource>();
+    source->step = 50;
+    sampler.setSource([source](auto &...args) { (*source)(args...); });
+    sampler.sampleNow();
+    source->step = 0; // an I/O service that started again, work-unit counters unchanged (0)
+    source->io.clear();
+    sampler.sampleNow();
+    Sample sample;
+    QVERIFY(sampler.latest(sample));
+    QCOMPARE(sample.ioCompletionsPerSecond, 0.0);
+    QCOMPARE(sample.ioBytesReadPerSecond, 0.0);
+    QCOMPARE(sample.ioFailuresPerSecond, 0.0);
+    QCOMPARE(sample.ioLatency.count, std::uint64_t(0));
 }
 
 QTEST_GUILESS_MAIN(TestSampler)
