@@ -8,6 +8,9 @@
 #include "exceptionlogview.h"
 #include "exportcontroller.h"
 #include "helpdialogs.h"
+#include "iochart.h"
+#include "ioloadpanel.h"
+#include "iosection.h"
 #include "keytiles.h"
 #include "metricsserver.h"
 #include "runactions.h"
@@ -55,6 +58,19 @@ constexpr QSize PreferredSize{1560, 960};
 // Below this the charts get too narrow to read beside both side columns.
 constexpr int ChartsComfortableWidth = 620;
 
+// The controls column: the pool and load controls, then the I/O load's.
+QWidget *stackedColumn(std::initializer_list<QWidget *> parts)
+{
+    auto *column = new QWidget;
+    auto *layout = new QVBoxLayout(column);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(0);
+    for (QWidget *part : parts)
+        layout->addWidget(part);
+    layout->addStretch(1);
+    return column;
+}
+
 QString count(std::uint64_t value) { return QLocale().toString(static_cast<qulonglong>(value)); }
 QString utf8(std::string_view text) { return QString::fromUtf8(text.data(), static_cast<qsizetype>(text.size())); }
 } // namespace
@@ -63,7 +79,8 @@ MainWindow::MainWindow(PoolSession &session, QWidget *parent)
     : QMainWindow(parent), m_controller(new SessionController(session, this)), m_controls(new ControlPanel),
       m_charts(new ChartsPanel), m_counters(new CountersPanel), m_exceptionModel(new ExceptionLogModel(this)),
       m_exceptionView(new ExceptionLogView(m_exceptionModel)), m_bottomTabs(new QTabWidget), m_notices(new RunNotices),
-      m_actions(new RunActions(m_controller, this)), m_controlsColumn(verticalScroller(m_controls)),
+      m_io(new IoSection(m_controller, this)), m_actions(new RunActions(m_controller, this)),
+      m_controlsColumn(verticalScroller(stackedColumn({m_controls, m_io->controls()}))),
       m_countersColumn(verticalScroller(m_counters)), m_columns(new QSplitter(Qt::Horizontal)),
       m_middle(new QSplitter(Qt::Vertical)), m_loadLabel(new ElidedLabel), m_runLabel(new ElidedLabel),
       m_rateLabel(new ElidedLabel), m_poolLabel(new ElidedLabel), m_drainLabel(new ElidedLabel),
@@ -77,7 +94,14 @@ MainWindow::MainWindow(PoolSession &session, QWidget *parent)
     m_bottomTabs->addTab(m_watch->decisionLog(), tr("Auto-size"));
     m_bottomTabs->addTab(m_watch->alertLog(), tr("Alerts"));
     m_middle->setObjectName(QStringLiteral("chartsAndLogSplitter"));
-    m_middle->addWidget(m_charts);
+    auto *chartTabs = new QTabWidget; // the pool's charts; the I/O page while an I/O load is set
+    chartTabs->setObjectName(QStringLiteral("chartTabs"));
+    chartTabs->setDocumentMode(true);
+    chartTabs->addTab(m_charts, tr("Pool"));
+    chartTabs->addTab(m_io->page(), tr("I/O"));
+    m_io->placeIn(chartTabs, 1);
+    connect(m_charts, &ChartsPanel::windowChanged, m_io->chart(), &IoChart::setWindowSeconds);
+    m_middle->addWidget(chartTabs);
     m_middle->addWidget(m_bottomTabs);
     m_middle->setStretchFactor(0, 3);
     m_middle->setStretchFactor(1, 1);
@@ -112,7 +136,7 @@ MainWindow::MainWindow(PoolSession &session, QWidget *parent)
     connectController();
 
     // The controls start out showing the session as it is; nothing is pushed into it.
-    m_controls->setState(m_controller->settings());
+    showControlState(m_controller->settings());
     m_controller->startRefreshing();
     // The screen it opens on decides the first size; a saved geometry replaces it later.
     const QSize first = firstWindowSize(PreferredSize, screen()->availableGeometry());
@@ -192,11 +216,15 @@ void MainWindow::connectController()
     });
 
     // Every control change applies the whole state: validated as one, applied as one.
-    const auto applyControls = [this] { m_controller->apply(m_controls->state()); };
+    const auto applyControls = [this] { m_controller->apply(controlState()); };
     connect(m_controls, &ControlPanel::workerCountChanged, this, applyControls);
     connect(m_controls, &ControlPanel::concurrencyChanged, this, applyControls);
     connect(m_controls, &ControlPanel::policyChanged, this, applyControls);
     connect(m_controls, &ControlPanel::loadSettingsChanged, this, applyControls);
+    connect(m_io->controls(), &IoLoadPanel::settingsChanged, this, [this, applyControls] {
+        applyControls();
+        m_io->showSettings(m_controller->settings().io); // the I/O page's tab follows what the session runs
+    });
     connect(m_controls, &ControlPanel::startPauseRequested, c, &SessionController::toggleLoad);
     connect(m_controls, &ControlPanel::stopRequested, c, &SessionController::stopLoad);
     connect(m_controls, &ControlPanel::shutdownRequested, m_actions, &RunActions::requestShutdown);
@@ -207,7 +235,7 @@ void MainWindow::connectController()
     connect(m_notices, &RunNotices::dropOutdatedRequested, c, &SessionController::restartKeepingLoad);
     connect(c, &SessionController::queuedUnitsOutdated, m_notices, &RunNotices::showOutdatedUnits);
     connect(m_controls->autoSizeControl(), &AutoSizeControl::changed, m_watch, &WatchPresenter::setAutoSize);
-    connect(m_watch, &WatchPresenter::workersChanged, this, [this] { m_controls->setState(m_controller->settings()); });
+    connect(m_watch, &WatchPresenter::workersChanged, this, [this] { showControlState(m_controller->settings()); });
     connect(m_watch, &WatchPresenter::alertLogRequested, this, [this] { m_bottomTabs->setCurrentWidget(m_watch->alertLog()); });
 }
 
@@ -347,12 +375,23 @@ void MainWindow::showPreviousRun()
 void MainWindow::applyControlState(const ControlState &state)
 {
     if (m_controller->apply(state))
-        m_controls->setState(state);
+        showControlState(state);
 }
 
 void MainWindow::useAlertRules(std::vector<AlertRule> rules) { m_watch->setAlertRules(std::move(rules), WatchPresenter::KeepInSettings::No); }
 
-ControlState MainWindow::controlState() const { return m_controls->state(); }
+ControlState MainWindow::controlState() const
+{
+    ControlState state = m_controls->state();
+    state.io = m_io->controls()->settings();
+    return state;
+}
+
+void MainWindow::showControlState(const ControlState &state)
+{
+    m_controls->setState(state);
+    m_io->showSettings(state.io);
+}
 void MainWindow::setChartWindowSeconds(double seconds) { m_charts->setWindowSeconds(seconds); }
 double MainWindow::chartWindowSeconds() const { return m_charts->windowSeconds(); }
 void MainWindow::toggleLoad() { m_controller->toggleLoad(); }
@@ -457,7 +496,7 @@ void MainWindow::onRunStarted(quint64 number)
     m_charts->startNewRun();
     m_previousRunAction->setEnabled(true);
     m_notices->clearForNewRun();
-    m_controls->setState(m_controller->settings());
+    showControlState(m_controller->settings());
     statusBar()->showMessage(tr("Run %1 started; run %2 is under Pool → Previous run").arg(number).arg(number - 1), 8000);
 }
 
@@ -486,7 +525,7 @@ void MainWindow::showFailure(const QString &typeName, const QString &message, qu
 void MainWindow::showError(const QString &what, const QString &detail)
 {
     statusBar()->showMessage(QStringLiteral("%1 %2").arg(what, detail), 10000);
-    m_controls->setState(m_controller->settings()); // the widgets show what the session runs with
+    showControlState(m_controller->settings()); // the widgets show what the session runs with
 }
 
 void MainWindow::showStatus(const SessionStatus &status)

@@ -18,6 +18,7 @@ class CountersPanel;
 class ExceptionLogModel;
 class ExceptionLogView;
 class ExportController;
+class IoSection;
 class MetricsServer;
 class QAction;
 class QLabel;
@@ -93,6 +94,7 @@ private:
     void showError(const QString &what, const QString &detail);
     void onRunStarted(quint64 number);
     void fitColumnsToWidth(int width);
+    void showControlState(const ControlState &state); // the controls and the I/O controls, without emitting
 
     SessionController *m_controller;
     ControlPanel *m_controls;
@@ -102,6 +104,7 @@ private:
     ExceptionLogView *m_exceptionView;
     QTabWidget *m_bottomTabs;
     RunNotices *m_notices;
+    IoSection *m_io; // the I/O load's controls, tiles and chart
     RunActions *m_actions;
     QScrollArea *m_controlsColumn;
     QScrollArea *m_countersColumn;

@@ -15,7 +15,8 @@ QString count(std::uint64_t value) { return QLocale().toString(static_cast<qulon
 SessionSettings toSessionSettings(const ControlState &state)
 {
     // A negative count becomes a huge one, which validate() then names with its range.
-    return {static_cast<unsigned>(state.workers), static_cast<unsigned>(state.concurrency), state.policy, state.load};
+    return {static_cast<unsigned>(state.workers), static_cast<unsigned>(state.concurrency), state.policy, state.load,
+            state.io};
 }
 
 ControlState toControlState(const SessionSettings &settings)
@@ -25,6 +26,7 @@ ControlState toControlState(const SessionSettings &settings)
     state.concurrency = static_cast<int>(settings.concurrency);
     state.policy = settings.policy;
     state.load = settings.load;
+    state.io = settings.io;
     return state;
 }
 

@@ -64,6 +64,21 @@ ControlState SettingsStore::loadControls() const
     load.queueCap = m_settings.value(QStringLiteral("load/queueCap"), qulonglong(loadDefaults.queueCap)).toULongLong();
     if (!load.validate().empty())
         load = loadDefaults; // a hand-edited file with a bad value: start from the defaults
+
+    poolscope::IoLoadSettings &io = state.io;
+    const poolscope::IoLoadSettings ioDefaults;
+    io.echo = m_settings.value(QStringLiteral("io/echo"), ioDefaults.echo).toBool();
+    io.connections = m_settings.value(QStringLiteral("io/connections"), ioDefaults.connections).toUInt();
+    io.messageBytes = m_settings.value(QStringLiteral("io/messageBytes"), ioDefaults.messageBytes).toUInt();
+    io.messagesPerSecond = m_settings.value(QStringLiteral("io/rate"), ioDefaults.messagesPerSecond).toDouble();
+    io.thinkTime = std::chrono::microseconds(
+        m_settings.value(QStringLiteral("io/thinkTimeUs"), qlonglong(ioDefaults.thinkTime.count())).toLongLong());
+    io.costPerMessage = std::chrono::microseconds(
+        m_settings.value(QStringLiteral("io/costUs"), qlonglong(ioDefaults.costPerMessage.count())).toLongLong());
+    io.fileReads = m_settings.value(QStringLiteral("io/fileReads"), ioDefaults.fileReads).toBool();
+    io.blockBytes = m_settings.value(QStringLiteral("io/blockBytes"), ioDefaults.blockBytes).toUInt();
+    if (!io.validate().empty())
+        io = ioDefaults; // as for the load: a bad value in the file starts the I/O load from the defaults
     return state;
 }
 
@@ -86,6 +101,15 @@ void SettingsStore::saveControls(const ControlState &state)
     m_settings.setValue(QStringLiteral("load/exceptionProbability"), load.exceptionProbability);
     m_settings.setValue(QStringLiteral("load/exceptionType"), nameText(poolscope::nameOf(load.exceptionType)));
     m_settings.setValue(QStringLiteral("load/queueCap"), qulonglong(load.queueCap));
+    const poolscope::IoLoadSettings &io = state.io;
+    m_settings.setValue(QStringLiteral("io/echo"), io.echo);
+    m_settings.setValue(QStringLiteral("io/connections"), io.connections);
+    m_settings.setValue(QStringLiteral("io/messageBytes"), io.messageBytes);
+    m_settings.setValue(QStringLiteral("io/rate"), io.messagesPerSecond);
+    m_settings.setValue(QStringLiteral("io/thinkTimeUs"), qlonglong(io.thinkTime.count()));
+    m_settings.setValue(QStringLiteral("io/costUs"), qlonglong(io.costPerMessage.count()));
+    m_settings.setValue(QStringLiteral("io/fileReads"), io.fileReads);
+    m_settings.setValue(QStringLiteral("io/blockBytes"), io.blockBytes);
 }
 
 QByteArray SettingsStore::loadGeometry() const { return m_settings.value(QStringLiteral("window/geometry")).toByteArray(); }
