@@ -62,7 +62,7 @@ if [ "${1:-}" = "--io" ]; then
   run ./tests/bench/io_bench "$@"
   exit
 fi
-cmake --build build/bench -j "$(nproc)" --target peer_bench pool_bench
+cmake --build build/bench -j "$(nproc)" --target peer_bench pool_bench io_bench
 cd build/bench
 # peer_bench: every scenario for every contender, same process, order rotated per repetition.
 load
@@ -83,4 +83,9 @@ else
   # alternated round by round (README "Wake latency under load").
   run ./pool/pool_bench --only slice --rounds 25 --items 1000000 | tee -a pool_bench.txt
 fi
+load
+# io_bench (issue 14, README "I/O completions"): one I/O completion's cost through the bare port
+# and through WorkerPool (serveIo) beside a posted packet's, and the echo through WorkerPool
+# against plain epoll and Boost.Asio, 1 and 64 connections (build/bench/io_bench.md).
+if [ $quick -eq 1 ]; then run ./tests/bench/io_bench --quick | tee io_bench.md; else run ./tests/bench/io_bench --reps 5 | tee io_bench.md; fi
 load

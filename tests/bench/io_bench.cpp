@@ -1,7 +1,10 @@
 // io_bench: what an I/O completion costs on the port, beside a posted packet, and a loopback
 // echo through the port (EchoServer over IoService) against a plain epoll echo server and
 // Boost.Asio's, all driven by the same epoll clients (runEchoClients) in the same run, order
-// rotated per repetition, medians reported. Not a test; see README "I/O completions".
+// rotated per repetition, medians reported. Each port figure is taken twice: on a bare port
+// with plain dequeuing threads (IoWorkerThreads), and through WorkerPool with serveIo, as
+// the app runs it (its workers, their counters and latency timing, units and I/O on one
+// port). Not a test; see README "I/O completions".
 //
 //   io_bench [--seconds S] [--reps N] [--quick]
 
@@ -12,6 +15,7 @@
 #include "iocompletiontarget.h"
 #include "ioservice.h"
 #include "ioworkerthreads.h"
+#include "workerpool.h"
 
 #include <utility> // before Asio: Boost 1.74's awaitable.hpp uses std::exchange without it
 #include <boost/asio.hpp>
@@ -230,6 +234,86 @@ CostFigures ioReadCost(unsigned inFlight, std::chrono::nanoseconds duration)
     return f;
 }
 
+// The app's pool: WorkerPool with serveIo and its defaults (latency timing, occupancy), one
+// worker and a limit of one, so that the figure is one thread's path as above.
+WorkerPoolOptions benchPoolOptions(unsigned workers)
+{
+    WorkerPoolOptions options;
+    options.workers = workers;
+    options.concurrency = workers;
+    options.serveIo = true;
+    return options;
+}
+
+// `inFlight` units circulate through WorkerPool: each posts itself again (a function pointer
+// with a context: no allocation per unit), the path of the app's posted work.
+struct CirculatingUnit {
+    WorkerPool *pool = nullptr;
+    std::atomic<bool> stop{false};
+    std::atomic<std::uint64_t> count{0};
+    static void run(void *context)
+    {
+        auto *self = static_cast<CirculatingUnit *>(context);
+        self->count.fetch_add(1, std::memory_order_relaxed);
+        if (!self->stop.load(std::memory_order_relaxed))
+            self->pool->post(&CirculatingUnit::run, self);
+    }
+};
+
+CostFigures poolPostedCost(unsigned inFlight, std::chrono::nanoseconds duration)
+{
+    CirculatingUnit units; // outlives the pool: its workers call it until they are joined
+    WorkerPool pool(benchPoolOptions(1));
+    units.pool = &pool;
+    const std::uint64_t cpu0 = processCpuNs();
+    const auto begin = std::chrono::steady_clock::now();
+    for (unsigned i = 0; i < inFlight; ++i)
+        pool.post(&CirculatingUnit::run, &units);
+    std::this_thread::sleep_for(duration);
+    units.stop = true;
+    const auto wall = std::chrono::steady_clock::now() - begin;
+    const auto count = static_cast<double>(units.count.load());
+    CostFigures f;
+    f.wallNsPerCompletion = static_cast<double>(std::chrono::nanoseconds(wall).count()) / count;
+    f.cpuNsPerCompletion = static_cast<double>(processCpuNs() - cpu0) / count;
+    return f;
+}
+
+// The reads of ioReadCost, through WorkerPool's port: completions are dispatched by the
+// pool's workers to the target, beside (here: without) posted units.
+CostFigures poolIoReadCost(unsigned inFlight, std::chrono::nanoseconds duration)
+{
+    ScratchFile scratch(4096);
+    CirculatingRead reads; // outlives the pool: its workers call it until they are joined
+    WorkerPool pool(benchPoolOptions(1));
+    IoService &io = *pool.ioService();
+    reads.io = &io;
+    reads.file = io.associate(::open(scratch.path().c_str(), O_RDONLY | O_CLOEXEC), reads.completionKey());
+    std::vector<std::unique_ptr<CirculatingRead::Op>> ops;
+    for (unsigned i = 0; i < inFlight; ++i)
+        ops.push_back(std::make_unique<CirculatingRead::Op>());
+    const IoSnapshot before = io.snapshot();
+    const std::uint64_t cpu0 = processCpuNs();
+    const std::uint64_t ring0 = threadCpuNs("pool-io-ring");
+    const auto begin = std::chrono::steady_clock::now();
+    for (auto &op : ops)
+        reads.issue(*op);
+    std::this_thread::sleep_for(duration);
+    reads.stop = true;
+    reads.lent.waitUntilNone(std::chrono::seconds(30));
+    const auto wall = std::chrono::steady_clock::now() - begin;
+    const auto count = static_cast<double>(reads.count.load());
+    const IoSnapshot after = io.snapshot();
+    CostFigures f;
+    f.wallNsPerCompletion = static_cast<double>(std::chrono::nanoseconds(wall).count()) / count;
+    f.cpuNsPerCompletion = static_cast<double>(processCpuNs() - cpu0) / count;
+    f.ringNsPerCompletion = static_cast<double>(threadCpuNs("pool-io-ring") - ring0) / count;
+    const auto calls = static_cast<double>(after.submitCalls - before.submitCalls);
+    f.batch = calls > 0 ? static_cast<double>(after.submitted - before.submitted) / calls : 0;
+    io.close(reads.file);
+    return f;
+}
+
 // --- 2. echo servers ------------------------------------------------------------------------
 
 int listenLoopback(std::uint16_t *port)
@@ -427,6 +511,19 @@ private:
     EchoServer m_server; // destroyed first: it waits for its records while the workers run
 };
 
+// The app's echo: EchoServer on the I/O service of WorkerPool's own port (serveIo), as
+// PoolSession's I/O load runs it, `workers` pool workers (limit = workers).
+class PoolEchoServer {
+public:
+    explicit PoolEchoServer(unsigned workers) : m_pool(benchPoolOptions(workers)), m_server(*m_pool.ioService()) {}
+    ~PoolEchoServer() { m_server.stop(); }
+    std::uint16_t port() const { return m_server.port(); }
+
+private:
+    WorkerPool m_pool;
+    EchoServer m_server; // destroyed first: it waits for its records while the workers run
+};
+
 struct EchoFigures {
     double messagesPerSecond = 0, p50Us = 0, p99Us = 0;
     std::uint64_t errors = 0;
@@ -478,6 +575,13 @@ int main(int argc, char **argv)
         return 1;
     }
     const auto duration = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::duration<double>(seconds));
+    // The figures mean little without the machine's other load: say it before and after.
+    const auto loadAverage = [] {
+        std::string line;
+        std::getline(std::ifstream("/proc/loadavg"), line);
+        return line;
+    };
+    std::printf("load average at the start: %s; %u processors\n\n", loadAverage().c_str(), std::thread::hardware_concurrency());
 
     // 1. Completion cost, rotated per repetition.
     struct CostCase {
@@ -491,6 +595,10 @@ int main(int argc, char **argv)
         {"posted packet, ping-pong between two threads (per round)", [&] { return postedPingPong(duration); }, {}},
         {"I/O read completion, 1 in flight", [&] { return ioReadCost(1, duration); }, {}},
         {"I/O read completion, 64 in flight", [&] { return ioReadCost(64, duration); }, {}},
+        {"WorkerPool: posted unit, 1 in flight", [&] { return poolPostedCost(1, duration); }, {}},
+        {"WorkerPool: posted unit, 64 in flight", [&] { return poolPostedCost(64, duration); }, {}},
+        {"WorkerPool (serveIo): I/O read completion, 1 in flight", [&] { return poolIoReadCost(1, duration); }, {}},
+        {"WorkerPool (serveIo): I/O read completion, 64 in flight", [&] { return poolIoReadCost(64, duration); }, {}},
     };
     for (int rep = 0; rep < reps; ++rep)
         for (std::size_t i = 0; i < costs.size(); ++i) {
@@ -520,8 +628,9 @@ int main(int argc, char **argv)
         std::map<unsigned, std::vector<EchoFigures>> results;
     };
     std::vector<EchoCase> echoes = {
-        {"port + io_uring (EchoServer), 2 workers", [&](unsigned n) { return runEcho<PortEchoServer>(n, duration, 2u); }, {}},
-        {"port + io_uring (EchoServer), 1 worker", [&](unsigned n) { return runEcho<PortEchoServer>(n, duration, 1u); }, {}},
+        {"WorkerPool (serveIo) + EchoServer, 2 workers", [&](unsigned n) { return runEcho<PoolEchoServer>(n, duration, 2u); }, {}},
+        {"WorkerPool (serveIo) + EchoServer, 1 worker", [&](unsigned n) { return runEcho<PoolEchoServer>(n, duration, 1u); }, {}},
+        {"bare port + io_uring (EchoServer), 2 threads", [&](unsigned n) { return runEcho<PortEchoServer>(n, duration, 2u); }, {}},
         {"plain epoll, 1 thread", [&](unsigned n) { return runEcho<EpollEchoServer>(n, duration); }, {}},
         {"Boost.Asio, 1 thread", [&](unsigned n) { return runEcho<AsioEchoServer>(n, duration); }, {}},
     };
@@ -548,5 +657,6 @@ int main(int argc, char **argv)
             std::printf("| %s | %u | %.0f | %.1f | %.1f | %llu |\n", c.name.c_str(), connections, median(rate),
                         median(p50), median(p99), static_cast<unsigned long long>(errors));
         }
+    std::printf("\nload average at the end: %s\n", loadAverage().c_str());
     return 0;
 }
