@@ -75,8 +75,7 @@ void addIoRates(Sample &sample, const PoolSnapshot &base, double seconds) noexce
 {
     const PoolSnapshot &now = sample.pool;
     for (IoKind kind : AllIoKinds)
-        sample.ioCompletionsPerSecondByKind[static_cast<std::size_t>(kind)] =
-            perSecond(ioCompletedOf(now, kind), ioCompletedOf(base, kind), seconds);
+        sample.*ioCompletionsMember(kind) = perSecond(ioCompletedOf(now, kind), ioCompletedOf(base, kind), seconds);
     sample.ioCompletionsPerSecond = perSecond(now.ioCompleted, base.ioCompleted, seconds);
     sample.ioFailuresPerSecond = perSecond(now.ioFailed, base.ioFailed, seconds);
     sample.ioBytesReadPerSecond = perSecond(now.ioBytesRead, base.ioBytesRead, seconds);

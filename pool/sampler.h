@@ -4,7 +4,6 @@
 #include "latencyhistogram.h"
 #include "poolsnapshot.h"
 
-#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -49,18 +48,34 @@ struct Sample {
     // above: operations that completed (status 0) per second, by kind (indexed by IoKind) and
     // in all; operations that failed (any error but cancellation); bytes moved by completed
     // reads and recvs, and by writes and sends.
-    std::array<double, IoKindCount> ioCompletionsPerSecondByKind{};
+    double ioReadCompletionsPerSecond = 0;
+    double ioWriteCompletionsPerSecond = 0;
+    double ioRecvCompletionsPerSecond = 0;
+    double ioSendCompletionsPerSecond = 0;
+    double ioAcceptCompletionsPerSecond = 0;
     double ioCompletionsPerSecond = 0;
     double ioFailuresPerSecond = 0;
     double ioBytesReadPerSecond = 0;
     double ioBytesWrittenPerSecond = 0;
     LatencySummary ioLatency; // I/O start to completion, over the interval since the previous sample
 
-    double ioCompletionsPerSecondOf(IoKind kind) const noexcept
-    {
-        return ioCompletionsPerSecondByKind[static_cast<std::size_t>(kind)];
-    }
+    double ioCompletionsPerSecondOf(IoKind kind) const noexcept;
 };
+
+// The member that holds `kind`'s completions per second. Thread-safe: pure.
+constexpr double Sample::*ioCompletionsMember(IoKind kind) noexcept
+{
+    switch (kind) {
+    case IoKind::Read: return &Sample::ioReadCompletionsPerSecond;
+    case IoKind::Write: return &Sample::ioWriteCompletionsPerSecond;
+    case IoKind::Recv: return &Sample::ioRecvCompletionsPerSecond;
+    case IoKind::Send: return &Sample::ioSendCompletionsPerSecond;
+    case IoKind::Accept: return &Sample::ioAcceptCompletionsPerSecond;
+    }
+    return &Sample::ioCompletionsPerSecond;
+}
+
+inline double Sample::ioCompletionsPerSecondOf(IoKind kind) const noexcept { return this->*ioCompletionsMember(kind); }
 
 // "io_recv_completions_per_s": the column of one kind's completions/s. Thread-safe.
 std::string_view ioKindRateName(IoKind kind) noexcept;

@@ -40,9 +40,9 @@ std::vector<Sample> ioSamples(int count)
         s.pool.timestampNs = std::uint64_t{7'000'000'000} + static_cast<std::uint64_t>(i) * std::uint64_t{50'000'000};
         s.pool.ioOutstanding = 12;
         s.pool.ioPeakOutstanding = 40;
-        s.ioCompletionsPerSecondByKind[static_cast<std::size_t>(IoKind::Recv)] = 150'000;
-        s.ioCompletionsPerSecondByKind[static_cast<std::size_t>(IoKind::Send)] = 150'000;
-        s.ioCompletionsPerSecondByKind[static_cast<std::size_t>(IoKind::Read)] = 50'000;
+        s.ioRecvCompletionsPerSecond = 150'000;
+        s.ioSendCompletionsPerSecond = 150'000;
+        s.ioReadCompletionsPerSecond = 50'000;
         s.ioCompletionsPerSecond = 350'000;
         s.ioFailuresPerSecond = 3'000;
         s.ioBytesReadPerSecond = 150'000.0 * 64 + 50'000.0 * 4096;
@@ -238,7 +238,8 @@ void TestIoWidgets::tilesShowTheLatestSample()
 
     std::vector<Sample> quiet = ioSamples(1);
     quiet.front().pool.timestampNs += 1'000'000'000;
-    quiet.front().ioCompletionsPerSecondByKind = {};
+    quiet.front().ioRecvCompletionsPerSecond = quiet.front().ioSendCompletionsPerSecond = 0;
+    quiet.front().ioReadCompletionsPerSecond = 0;
     quiet.front().ioCompletionsPerSecond = quiet.front().ioFailuresPerSecond = 0;
     quiet.front().ioBytesReadPerSecond = quiet.front().ioBytesWrittenPerSecond = 900;
     tiles.appendSamples(quiet);
