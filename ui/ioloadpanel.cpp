@@ -1,5 +1,6 @@
 #include "ioloadpanel.h"
 
+#include "settingranges.h"
 #include "wheelguard.h"
 
 #include <QCheckBox>
@@ -11,10 +12,15 @@ using poolscope::IoLoadSettings;
 
 namespace {
 
-QSpinBox *spinBox(int low, int high, const QString &suffix, QWidget *parent)
+using poolscope::Setting;
+
+// A spin box over the setting's row of the range table (settingranges.h): what validate()
+// accepts, and no more.
+QSpinBox *spinBox(Setting setting, const QString &suffix, QWidget *parent)
 {
+    const poolscope::SettingRange &range = poolscope::rangeOf(setting);
     auto *spin = new QSpinBox(parent);
-    spin->setRange(low, high);
+    spin->setRange(static_cast<int>(range.low), static_cast<int>(range.high));
     spin->setSuffix(suffix);
     spin->setGroupSeparatorShown(true);
     spin->setKeyboardTracking(false); // typing "128" applies 128, not 1, 12 and 128
@@ -26,10 +32,11 @@ QSpinBox *spinBox(int low, int high, const QString &suffix, QWidget *parent)
 
 IoLoadPanel::IoLoadPanel(QWidget *parent)
     : QGroupBox(tr("I/O load"), parent), m_echo(new QCheckBox(tr("Echo server (loopback TCP)"), this)),
-      m_connections(spinBox(1, 256, QString(), this)), m_messageBytes(spinBox(1, 1 << 20, tr(" B"), this)),
-      m_rate(spinBox(0, 1'000'000, tr(" msg/s"), this)), m_thinkTime(spinBox(0, 10'000'000, tr(" µs"), this)),
-      m_cost(spinBox(0, 100'000, tr(" µs"), this)), m_fileReads(new QCheckBox(tr("File reads (scratch file)"), this)),
-      m_blockBytes(spinBox(512, 1 << 20, tr(" B"), this)), m_problem(new QLabel(this))
+      m_connections(spinBox(Setting::IoConnections, QString(), this)),
+      m_messageBytes(spinBox(Setting::IoMessageSize, tr(" B"), this)), m_rate(spinBox(Setting::IoRate, tr(" msg/s"), this)),
+      m_thinkTime(spinBox(Setting::IoThinkTime, tr(" µs"), this)), m_cost(spinBox(Setting::IoCost, tr(" µs"), this)),
+      m_fileReads(new QCheckBox(tr("File reads (scratch file)"), this)),
+      m_blockBytes(spinBox(Setting::IoBlockSize, tr(" B"), this)), m_problem(new QLabel(this))
 {
     setObjectName(QStringLiteral("ioLoadPanel"));
     m_echo->setToolTip(tr("A TCP echo server on the pool's port (accept, recv, CPU cost, send) and clients that "

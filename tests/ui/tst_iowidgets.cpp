@@ -10,6 +10,7 @@
 #include "keytiles.h"
 #include "mainwindow.h"
 #include "poolsession.h"
+#include "settingranges.h"
 #include "settingsstore.h"
 
 #include <qcustomplot.h>
@@ -113,7 +114,16 @@ void TestIoWidgets::panelSendsWhatTheUserSets()
     QVERIFY(sent.validate().empty());
     QCOMPARE(panel.settings(), sent);
 
-    // The spin boxes hold IoLoadSettings' ranges: what validate() refuses cannot be typed.
+    // The spin boxes hold the range table's rows (what validate() reads): what it refuses
+    // cannot be typed.
+    const std::pair<QSpinBox *, Setting> rows[] = {
+        {panel.connectionsSpin(), Setting::IoConnections}, {panel.messageSizeSpin(), Setting::IoMessageSize},
+        {panel.rateSpin(), Setting::IoRate},               {panel.thinkTimeSpin(), Setting::IoThinkTime},
+        {panel.costSpin(), Setting::IoCost},               {panel.blockSizeSpin(), Setting::IoBlockSize}};
+    for (const auto &[spin, setting] : rows) {
+        QCOMPARE(spin->minimum(), static_cast<int>(rangeOf(setting).low));
+        QCOMPARE(spin->maximum(), static_cast<int>(rangeOf(setting).high));
+    }
     panel.connectionsSpin()->setValue(100'000);
     QCOMPARE(panel.settings().connections, 256u);
     panel.blockSizeSpin()->setValue(1);
