@@ -160,7 +160,6 @@ void writeCsv(std::ostream &out, const std::vector<Sample> &samples)
         out << ',' << field.name;
     for (const SampleField &field : sampleFields())
         out << ',' << field.name;
-    forEachIoRate(Sample{}, [&out](std::string_view name, double) { out << ',' << name; });
     for (const char *latency : {"queue_wait", "service", "io"})
         for (const char *percentile : {"p50", "p90", "p99", "p999", "max"})
             out << ',' << latency << '_' << percentile << "_ns";
@@ -175,7 +174,6 @@ void writeCsv(std::ostream &out, const std::vector<Sample> &samples)
         }
         for (const SampleField &field : sampleFields())
             out << ',' << sample.*field.member;
-        forEachIoRate(sample, [&out](std::string_view, double value) { out << ',' << value; });
         for (const LatencySummary *l : {&sample.queueWait, &sample.serviceTime, &sample.ioLatency})
             out << ',' << l->p50 << ',' << l->p90 << ',' << l->p99 << ',' << l->p999 << ',' << l->max;
         out << "\r\n";

@@ -128,7 +128,6 @@ void writeJson(std::ostream &out, const RunReport &r)
         counters(json, sample.pool);
         for (const SampleField &field : sampleFields())
             json.key(field.name).value(sample.*field.member);
-        forEachIoRate(sample, [&json](std::string_view name, double value) { json.key(name).value(value); });
         writeLatencySummary(json, "queue_wait", sample.queueWait);
         writeLatencySummary(json, "service", sample.serviceTime);
         writeLatencySummary(json, "io", sample.ioLatency);

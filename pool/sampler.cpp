@@ -84,18 +84,6 @@ void addIoRates(Sample &sample, const PoolSnapshot &base, double seconds) noexce
 
 } // namespace
 
-std::string_view ioKindRateName(IoKind kind) noexcept
-{
-    switch (kind) {
-    case IoKind::Read: return "io_read_completions_per_s";
-    case IoKind::Write: return "io_write_completions_per_s";
-    case IoKind::Recv: return "io_recv_completions_per_s";
-    case IoKind::Send: return "io_send_completions_per_s";
-    case IoKind::Accept: return "io_accept_completions_per_s";
-    }
-    return "io_unknown_completions_per_s";
-}
-
 void addOccupancy(Sample &sample, const PoolSnapshot &base, double seconds) noexcept
 {
     const PoolSnapshot &now = sample.pool;

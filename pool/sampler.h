@@ -8,7 +8,6 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <string_view>
 #include <vector>
 
 namespace poolscope {
@@ -45,7 +44,7 @@ struct Sample {
     LatencySummary serviceTime; // over the interval since the previous sample
 
     // I/O on the pool's port (0 without I/O), over the same interval and floor as the rates
-    // above: operations that completed (status 0) per second, by kind (indexed by IoKind) and
+    // above (exported by the sample field table, snapshotfields.cpp): operations that completed (status 0) per second, by kind (indexed by IoKind) and
     // in all; operations that failed (any error but cancellation); bytes moved by completed
     // reads and recvs, and by writes and sends.
     double ioReadCompletionsPerSecond = 0;
@@ -77,21 +76,6 @@ constexpr double Sample::*ioCompletionsMember(IoKind kind) noexcept
 
 inline double Sample::ioCompletionsPerSecondOf(IoKind kind) const noexcept { return this->*ioCompletionsMember(kind); }
 
-// "io_recv_completions_per_s": the column of one kind's completions/s. Thread-safe.
-std::string_view ioKindRateName(IoKind kind) noexcept;
-
-// The sample's I/O rates as (column name, value) pairs, in one fixed order: what the JSON
-// history and the CSV write, so that the two never disagree on a name. Thread-safe: pure.
-template <typename Visit>
-void forEachIoRate(const Sample &sample, Visit &&visit)
-{
-    visit("io_completions_per_s", sample.ioCompletionsPerSecond);
-    for (IoKind kind : AllIoKinds)
-        visit(ioKindRateName(kind), sample.ioCompletionsPerSecondOf(kind));
-    visit("io_failures_per_s", sample.ioFailuresPerSecond);
-    visit("io_bytes_read_per_s", sample.ioBytesReadPerSecond);
-    visit("io_bytes_written_per_s", sample.ioBytesWrittenPerSecond);
-}
 
 // Fills the sample's average running, blocked and idle threads and its utilisation from the
 // occupancy counters of `base` and of sample.pool, `seconds` apart (what every sample gets

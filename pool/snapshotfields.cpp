@@ -149,6 +149,17 @@ constexpr SampleField SampleFields[] = {
      "Threads waiting in dequeue, time-weighted average over the interval."},
     {"utilisation_percent", &Sample::utilisationPercent,
      "Average running threads as a share of those that may run, min(limit, average live), in percent."},
+    // I/O on the pool's port over the interval (0 without I/O).
+    {"io_completions_per_s", &Sample::ioCompletionsPerSecond, "I/O operations completed per second, all kinds."},
+    {"io_read_completions_per_s", &Sample::ioReadCompletionsPerSecond, "Reads completed per second."},
+    {"io_write_completions_per_s", &Sample::ioWriteCompletionsPerSecond, "Writes completed per second."},
+    {"io_recv_completions_per_s", &Sample::ioRecvCompletionsPerSecond, "Recvs completed per second."},
+    {"io_send_completions_per_s", &Sample::ioSendCompletionsPerSecond, "Sends completed per second."},
+    {"io_accept_completions_per_s", &Sample::ioAcceptCompletionsPerSecond, "Accepts completed per second."},
+    {"io_failures_per_s", &Sample::ioFailuresPerSecond, "I/O operations failed per second (cancellations aside)."},
+    {"io_bytes_read_per_s", &Sample::ioBytesReadPerSecond, "Bytes per second moved by completed reads and recvs."},
+    {"io_bytes_written_per_s", &Sample::ioBytesWrittenPerSecond,
+     "Bytes per second moved by completed writes and sends."},
 };
 
 constexpr MetricFamilyHelp LabelledFamilies[] = {

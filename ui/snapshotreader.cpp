@@ -404,6 +404,7 @@ bool parse(const QByteArray &json, RunReport &report, QString &error)
             in.real(o, path, field.name, sample.*field.member);
         latency(in, o, path, "queue_wait", sample.queueWait);
         latency(in, o, path, "service", sample.serviceTime);
+        latency(in, o, path, "io", sample.ioLatency); // I/O start to completion (absent in older files: 0)
         r.history.push_back(sample);
     }
     const QJsonArray exceptions = in.array(root, top, "exceptions", SnapshotLimits::MaxExceptions);
