@@ -196,6 +196,33 @@ double valueAxisBottom(const QCustomPlot *plot, double top)
     return -top * MarkStripPixels / std::max(1, height - MarkStripPixels);
 }
 
+void fitValueAxis(QCustomPlot *plot, ValueKind kind, double lower, double upper)
+{
+    const bool log = kind == ValueKind::DurationNs;
+    const QCPRange visible(lower, upper);
+    double low = INFINITY, high = 0;
+    for (int i = 0; i < plot->graphCount(); ++i) {
+        const QCPGraph *graph = plot->graph(i);
+        if (graph->property(MarkProperty).toBool())
+            continue;
+        bool found = false;
+        const QCPRange range = graph->getValueRange(found, log ? QCP::sdPositive : QCP::sdBoth, visible);
+        if (found) {
+            low = std::min(low, range.lower);
+            high = std::max(high, range.upper);
+        }
+    }
+    if (log) {
+        if (!std::isfinite(low) || high <= 0)
+            plot->yAxis->setRange(1e3, 1e6); // 1 µs .. 1 ms until there is data
+        else
+            plot->yAxis->setRange(std::max(1.0, low / 2), high * 2);
+    } else {
+        const double top = std::max(kind == ValueKind::Rate ? 1.0 : 2.0, high * 1.15);
+        plot->yAxis->setRange(valueAxisBottom(plot, top), top);
+    }
+}
+
 bool legendHasOwnRow(const QCustomPlot *plot) { return plot->legend->layout() == plot->plotLayout(); }
 
 QString runTimeLabel(double seconds) { return unitformat::runTime(seconds); }

@@ -66,6 +66,11 @@ bool legendHasOwnRow(const QCustomPlot *plot); // where fitToSize put the legend
 // zero (a queue of 0, a rate of 0). No tick falls in it.
 double valueAxisBottom(const QCustomPlot *plot, double top);
 
+// The value axis fitted to the series' data between run times `lower` and `upper` (marks
+// aside): 0 (and the marks' strip) up to 15 % over the highest value on a linear axis, half
+// the lowest to twice the highest on a log one (1 µs .. 1 ms while there is no data).
+void fitValueAxis(QCustomPlot *plot, ValueKind kind, double lower, double upper);
+
 // The text of a time tick and of the readout's first line: "1m30s" since the run started.
 QString runTimeLabel(double seconds);
 

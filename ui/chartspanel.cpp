@@ -451,27 +451,8 @@ void ChartsPanel::setSharedRange(double lower, double upper)
 void ChartsPanel::fitValueAxes()
 {
     const QCPRange visible = m_charts.front()->plot->xAxis->range();
-    for (Chart *chart : m_charts) {
-        const bool log = chart->kind == charts::ValueKind::DurationNs;
-        double low = INFINITY, high = 0;
-        for (QCPGraph *graph : chart->graphs) {
-            bool found = false;
-            const QCPRange range = graph->getValueRange(found, log ? QCP::sdPositive : QCP::sdBoth, visible);
-            if (found) {
-                low = std::min(low, range.lower);
-                high = std::max(high, range.upper);
-            }
-        }
-        if (log) {
-            if (!std::isfinite(low) || high <= 0)
-                chart->plot->yAxis->setRange(1e3, 1e6); // 1 µs .. 1 ms until there is data
-            else
-                chart->plot->yAxis->setRange(std::max(1.0, low / 2), high * 2);
-        } else {
-            const double top = std::max(chart->kind == charts::ValueKind::Rate ? 1.0 : 2.0, high * 1.15);
-            chart->plot->yAxis->setRange(charts::valueAxisBottom(chart->plot, top), top);
-        }
-    }
+    for (Chart *chart : m_charts)
+        charts::fitValueAxis(chart->plot, chart->kind, visible.lower, visible.upper);
 }
 
 void ChartsPanel::replot()

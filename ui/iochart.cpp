@@ -185,24 +185,9 @@ void IoChart::replot()
     // The present, as the pool's charts show it: the window from the start until a whole one
     // has passed, then the newest `m_window` seconds.
     const double lower = std::max(0.0, m_latestKey - m_window), upper = std::max(m_window, m_latestKey);
-    const QCPRange visible(lower, upper);
     for (Chart *chart : m_charts) {
-        chart->plot->xAxis->setRange(visible);
-        const bool log = chart->kind == charts::ValueKind::DurationNs;
-        double low = INFINITY, high = 0;
-        for (QCPGraph *graph : chart->graphs) {
-            bool found = false;
-            const QCPRange range = graph->getValueRange(found, log ? QCP::sdPositive : QCP::sdBoth, visible);
-            if (found) {
-                low = std::min(low, range.lower);
-                high = std::max(high, range.upper);
-            }
-        }
-        if (log)
-            chart->plot->yAxis->setRange(std::isfinite(low) && high > 0 ? QCPRange(std::max(1.0, low / 2), high * 2)
-                                                                        : QCPRange(1e3, 1e6));
-        else
-            chart->plot->yAxis->setRange(0, std::max(chart->kind == charts::ValueKind::Rate ? 1.0 : 2.0, high * 1.15));
+        chart->plot->xAxis->setRange(lower, upper);
+        charts::fitValueAxis(chart->plot, chart->kind, lower, upper);
         charts::fitToSize(chart->plot);
         chart->plot->replot(QCustomPlot::rpQueuedReplot);
     }

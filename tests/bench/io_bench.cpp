@@ -198,40 +198,47 @@ struct CirculatingRead final : IoCompletionTarget {
     }
 };
 
+// Circulates `inFlight` reads of the scratch file's first 64 bytes on `io` for `duration`
+// (the port's dequeuing threads run meanwhile) and measures them.
+CostFigures circulateReads(IoService &io, CirculatingRead &reads, const ScratchFile &scratch, unsigned inFlight,
+                           std::chrono::nanoseconds duration)
+{
+    reads.io = &io;
+    reads.file = io.associate(::open(scratch.path().c_str(), O_RDONLY | O_CLOEXEC), reads.completionKey());
+    std::vector<std::unique_ptr<CirculatingRead::Op>> ops;
+    for (unsigned i = 0; i < inFlight; ++i)
+        ops.push_back(std::make_unique<CirculatingRead::Op>());
+    const IoSnapshot before = io.snapshot();
+    const std::uint64_t cpu0 = processCpuNs();
+    const std::uint64_t ring0 = threadCpuNs("pool-io-ring");
+    const auto begin = std::chrono::steady_clock::now();
+    for (auto &op : ops)
+        reads.issue(*op);
+    std::this_thread::sleep_for(duration);
+    reads.stop = true;
+    reads.lent.waitUntilNone(std::chrono::seconds(30));
+    const auto wall = std::chrono::steady_clock::now() - begin;
+    const auto count = static_cast<double>(reads.count.load());
+    const IoSnapshot after = io.snapshot();
+    CostFigures f;
+    f.wallNsPerCompletion = static_cast<double>(std::chrono::nanoseconds(wall).count()) / count;
+    f.cpuNsPerCompletion = static_cast<double>(processCpuNs() - cpu0) / count;
+    f.ringNsPerCompletion = static_cast<double>(threadCpuNs("pool-io-ring") - ring0) / count;
+    const auto calls = static_cast<double>(after.submitCalls - before.submitCalls);
+    f.batch = calls > 0 ? static_cast<double>(after.submitted - before.submitted) / calls : 0;
+    io.close(reads.file);
+    return f;
+}
+
+// On a bare port with one plain dequeuing thread.
 CostFigures ioReadCost(unsigned inFlight, std::chrono::nanoseconds duration)
 {
     ScratchFile scratch(4096);
     CompletionPort port(1);
     IoService io(port);
-    CostFigures f;
-    {
-        IoWorkerThreads worker(port, 1);
-        CirculatingRead reads;
-        reads.io = &io;
-        reads.file = io.associate(::open(scratch.path().c_str(), O_RDONLY | O_CLOEXEC), reads.completionKey());
-        std::vector<std::unique_ptr<CirculatingRead::Op>> ops;
-        for (unsigned i = 0; i < inFlight; ++i)
-            ops.push_back(std::make_unique<CirculatingRead::Op>());
-        const IoSnapshot before = io.snapshot();
-        const std::uint64_t cpu0 = processCpuNs();
-        const std::uint64_t ring0 = threadCpuNs("pool-io-ring");
-        const auto begin = std::chrono::steady_clock::now();
-        for (auto &op : ops)
-            reads.issue(*op);
-        std::this_thread::sleep_for(duration);
-        reads.stop = true;
-        reads.lent.waitUntilNone(std::chrono::seconds(30));
-        const auto wall = std::chrono::steady_clock::now() - begin;
-        const auto count = static_cast<double>(reads.count.load());
-        const IoSnapshot after = io.snapshot();
-        f.wallNsPerCompletion = static_cast<double>(std::chrono::nanoseconds(wall).count()) / count;
-        f.cpuNsPerCompletion = static_cast<double>(processCpuNs() - cpu0) / count;
-        f.ringNsPerCompletion = static_cast<double>(threadCpuNs("pool-io-ring") - ring0) / count;
-        const auto calls = static_cast<double>(after.submitCalls - before.submitCalls);
-        f.batch = calls > 0 ? static_cast<double>(after.submitted - before.submitted) / calls : 0;
-        io.close(reads.file);
-    }
-    return f;
+    IoWorkerThreads worker(port, 1);
+    CirculatingRead reads;
+    return circulateReads(io, reads, scratch, inFlight, duration);
 }
 
 // The app's pool: WorkerPool with serveIo and its defaults (latency timing, occupancy), one
@@ -286,32 +293,7 @@ CostFigures poolIoReadCost(unsigned inFlight, std::chrono::nanoseconds duration)
     ScratchFile scratch(4096);
     CirculatingRead reads; // outlives the pool: its workers call it until they are joined
     WorkerPool pool(benchPoolOptions(1));
-    IoService &io = *pool.ioService();
-    reads.io = &io;
-    reads.file = io.associate(::open(scratch.path().c_str(), O_RDONLY | O_CLOEXEC), reads.completionKey());
-    std::vector<std::unique_ptr<CirculatingRead::Op>> ops;
-    for (unsigned i = 0; i < inFlight; ++i)
-        ops.push_back(std::make_unique<CirculatingRead::Op>());
-    const IoSnapshot before = io.snapshot();
-    const std::uint64_t cpu0 = processCpuNs();
-    const std::uint64_t ring0 = threadCpuNs("pool-io-ring");
-    const auto begin = std::chrono::steady_clock::now();
-    for (auto &op : ops)
-        reads.issue(*op);
-    std::this_thread::sleep_for(duration);
-    reads.stop = true;
-    reads.lent.waitUntilNone(std::chrono::seconds(30));
-    const auto wall = std::chrono::steady_clock::now() - begin;
-    const auto count = static_cast<double>(reads.count.load());
-    const IoSnapshot after = io.snapshot();
-    CostFigures f;
-    f.wallNsPerCompletion = static_cast<double>(std::chrono::nanoseconds(wall).count()) / count;
-    f.cpuNsPerCompletion = static_cast<double>(processCpuNs() - cpu0) / count;
-    f.ringNsPerCompletion = static_cast<double>(threadCpuNs("pool-io-ring") - ring0) / count;
-    const auto calls = static_cast<double>(after.submitCalls - before.submitCalls);
-    f.batch = calls > 0 ? static_cast<double>(after.submitted - before.submitted) / calls : 0;
-    io.close(reads.file);
-    return f;
+    return circulateReads(*pool.ioService(), reads, scratch, inFlight, duration);
 }
 
 // --- 2. echo servers ------------------------------------------------------------------------
