@@ -188,8 +188,8 @@ void TestSampler::setSourceNeverWaitsForASampleInProgress()
         if (!std::exchange(released, true))
             release.count_down();
     };
-    sampler.setSource([&, first](PoolSnapshot &s, LatencyHistogram &w, LatencyHistogram &v) {
-        (*first)(s, w, v);
+    sampler.setSource([&, first](PoolSnapshot &s, LatencyHistogram &w, LatencyHistogram &v, LatencyHistogram &i) {
+        (*first)(s, w, v, i);
         if (holdNext.load()) {
             inside.store(true);
             release.wait();
@@ -210,7 +210,7 @@ void TestSampler::setSourceNeverWaitsForASampleInProgress()
     auto second = std::make_shared<SyntheticSource>();
     second->step = 1000;
     // Returns while the old source is still being called: the boundary is sample 1.
-    QCOMPARE(sampler.setSource([second](PoolSnapshot &s, LatencyHistogram &w, LatencyHistogram &v) { (*second)(s, w, v); }),
+    QCOMPARE(sampler.setSource([second](auto &...args) { (*second)(args...); }),
              std::uint64_t(1));
     QVERIFY(!oldSourceReturned.load());
 
