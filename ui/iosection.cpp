@@ -5,16 +5,24 @@
 #include "iotiles.h"
 #include "sessioncontroller.h"
 
+#include <QScrollArea>
 #include <QTabBar>
 #include <QTabWidget>
 #include <QVBoxLayout>
 
 IoSection::IoSection(SessionController *controller, QObject *parent)
-    : QObject(parent), m_controls(new IoLoadPanel), m_page(new QWidget), m_tiles(new IoTiles(m_page)),
-      m_chart(new IoChart(m_page))
+    : QObject(parent), m_controls(new IoLoadPanel), m_page(new QScrollArea), m_tiles(new IoTiles),
+      m_chart(new IoChart)
 {
-    m_page->setObjectName(QStringLiteral("ioPage"));
-    auto *layout = new QVBoxLayout(m_page);
+    // In a scroll area: the page never raises the charts area's minimum above the pool
+    // charts' own (the window must still fit a 1024 x 700 screen); it scrolls instead.
+    auto *scroll = static_cast<QScrollArea *>(m_page);
+    scroll->setObjectName(QStringLiteral("ioPage"));
+    scroll->setFrameShape(QFrame::NoFrame);
+    scroll->setWidgetResizable(true);
+    auto *content = new QWidget;
+    scroll->setWidget(content);
+    auto *layout = new QVBoxLayout(content);
     layout->setContentsMargins(0, 4, 0, 0);
     layout->setSpacing(6);
     layout->addWidget(m_tiles);
