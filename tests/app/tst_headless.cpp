@@ -108,7 +108,9 @@ void TestHeadless::runsAScenarioAndExports()
     const QJsonArray exceptions = root[QStringLiteral("exceptions")].toArray();
     QCOMPARE(exceptions.size(), 1); // every int thrown is "42": one coalesced row
     QCOMPARE(exceptions[0][QStringLiteral("type")].toString(), QStringLiteral("int"));
-    QVERIFY(root[QStringLiteral("history")].toArray().size() >= 50);
+    // A history, not a count: 1.5 s at 50 Hz is 75 samples, but a sampler thread starved on a
+    // busy machine takes fewer (once 49). The pace itself is tst_sampler's.
+    QVERIFY(root[QStringLiteral("history")].toArray().size() >= 2);
 
     QFile csvFile(csv);
     QVERIFY(csvFile.open(QIODevice::ReadOnly));
