@@ -55,7 +55,9 @@ IoChart::IoChart(QWidget *parent) : QWidget(parent)
         auto *chart = new Chart;
         chart->plot = new QCustomPlot(this);
         chart->kind = kind;
-        chart->plot->setMinimumSize(250, 120); // as the pool's charts: two rows of two at 1024 x 700
+        // Two rows of two beside the I/O tiles' column on a 1024 x 700 screen: narrower than
+        // the pool's charts (250), as tall.
+        chart->plot->setMinimumSize(200, 120);
         charts::setUpPlot(chart->plot, title, kind);
         chart->plot->yAxis->setLabel(axisLabel);
         chart->plot->installEventFilter(this);

@@ -8,7 +8,7 @@
 #include <QScrollArea>
 #include <QTabBar>
 #include <QTabWidget>
-#include <QVBoxLayout>
+#include <QHBoxLayout>
 
 IoSection::IoSection(SessionController *controller, QObject *parent)
     : QObject(parent), m_controls(new IoLoadPanel), m_page(new QScrollArea), m_tiles(new IoTiles),
@@ -22,7 +22,7 @@ IoSection::IoSection(SessionController *controller, QObject *parent)
     scroll->setWidgetResizable(true);
     auto *content = new QWidget;
     scroll->setWidget(content);
-    auto *layout = new QVBoxLayout(content);
+    auto *layout = new QHBoxLayout(content);
     layout->setContentsMargins(0, 4, 0, 0);
     layout->setSpacing(6);
     layout->addWidget(m_tiles);

@@ -3,7 +3,7 @@
 #include "keytiles.h"
 #include "unitformat.h"
 
-#include <QHBoxLayout>
+#include <QVBoxLayout>
 
 #include <algorithm>
 
@@ -29,11 +29,15 @@ IoTiles::IoTiles(QWidget *parent) : QWidget(parent)
     m_tiles[Completions]->setToolTip(tr("I/O operations that completed per second, all kinds; the busiest kinds and "
                                         "the failures under it"));
     m_tiles[Bytes]->setToolTip(tr("Bytes per second moved by completed reads and recvs plus writes and sends"));
-    auto *layout = new QHBoxLayout(this);
+    // A column beside the I/O charts: in a row above them, the tiles took the height that two
+    // rows of charts need on a 1280 x 720 screen, and the page had to scroll.
+    auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->setSpacing(6);
     for (KeyTile *tile : m_tiles)
         layout->addWidget(tile);
+    layout->addStretch(1);
+    setFixedWidth(ColumnWidth);
     startNewRun();
 }
 

@@ -22,6 +22,8 @@ public:
 
     explicit IoTiles(QWidget *parent = nullptr);
 
+    static constexpr int ColumnWidth = 180; // the tiles stand in a column beside the charts
+
     void appendSamples(const std::vector<poolscope::Sample> &samples);
     void startNewRun();
 
