@@ -18,10 +18,7 @@ std::string IoLoadSettings::validate() const
         {Setting::IoBlockSize, blockBytes},
         {Setting::IoReads, readsOutstanding},
     };
-    for (const auto &[setting, value] : values)
-        if (!rangeOf(setting).contains(value))
-            return rangeOf(setting).outOfRange(value);
-    return {};
+    return firstOutOfRange(values);
 }
 
 } // namespace poolscope

@@ -39,9 +39,8 @@ std::string LoadSettings::validate() const
         {Setting::ExceptionProbability, exceptionProbability},
         {Setting::QueueCap, static_cast<double>(queueCap)},
     };
-    for (const auto &[setting, value] : values)
-        if (!rangeOf(setting).contains(value))
-            return rangeOf(setting).outOfRange(value);
+    if (std::string error = firstOutOfRange(values); !error.empty())
+        return error;
     if (static_cast<unsigned>(pattern) >= PatternNames.size())
         return "pattern is not one of steady, bursts, ramp, sine, as-fast-as-possible";
     if (static_cast<unsigned>(costDistribution) >= DistributionNames.size())

@@ -97,4 +97,12 @@ std::string numberText(double value)
     return text.str();
 }
 
+std::string firstOutOfRange(std::span<const std::pair<Setting, double>> values)
+{
+    for (const auto &[setting, value] : values)
+        if (!rangeOf(setting).contains(value))
+            return rangeOf(setting).outOfRange(value);
+    return {};
+}
+
 } // namespace poolscope

@@ -17,6 +17,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 
 namespace poolscope {
 
@@ -96,6 +97,11 @@ const SettingRange &rangeOf(Setting setting) noexcept;
 
 // Every row, in Setting's order. Thread-safe.
 std::span<const SettingRange> settingRanges() noexcept;
+
+// A validate()'s range check: the sentence for the first value outside its setting's row, in
+// the order given (the order errors are reported in), or empty when every value is in range.
+// Thread-safe.
+std::string firstOutOfRange(std::span<const std::pair<Setting, double>> values);
 
 
 } // namespace poolscope

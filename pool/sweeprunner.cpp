@@ -65,9 +65,8 @@ std::string SweepOptions::validate() const
         {Setting::WaitTarget, duration<double, std::milli>(waitTarget).count()},
         {Setting::SampleRate, sampleRateHz},
     };
-    for (const auto &[setting, value] : values)
-        if (!rangeOf(setting).contains(value))
-            return rangeOf(setting).outOfRange(value);
+    if (std::string error = firstOutOfRange(values); !error.empty())
+        return error;
     return settings.validate();
 }
 
