@@ -208,9 +208,6 @@ void ChartsPanel::appendSamples(const std::vector<poolscope::Sample> &samples)
 {
     if (samples.empty())
         return;
-    if (m_origin < 0)
-        m_origin = static_cast<double>(samples.front().pool.timestampNs) / 1e9;
-
     const std::size_t n = samples.size();
     QVector<double> keys(static_cast<int>(n));
     std::array<QVector<double>, 14> values;
@@ -223,7 +220,7 @@ void ChartsPanel::appendSamples(const std::vector<poolscope::Sample> &samples)
     for (std::size_t i = 0; i < n; ++i) {
         const poolscope::Sample &s = samples[i];
         const int k = static_cast<int>(i);
-        const double key = static_cast<double>(s.pool.timestampNs) / 1e9 - m_origin;
+        const double key = m_time.secondsAt(s.pool.timestampNs);
         keys[k] = key;
         // Averages over the interval when the pool times its units; else what it says now.
         Moment moment{key, s.wallTimeMs, s.pool.runningWorkers, s.pool.blockedWorkers, s.pool.idleWorkers,
@@ -290,7 +287,7 @@ void ChartsPanel::startNewRun()
     }
     m_decisions->clear();
     m_moments.clear();
-    m_origin = -1;
+    m_time.restart();
     m_latestKey = 0;
     m_lastFailed = 0;
     if (m_following)

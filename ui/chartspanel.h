@@ -1,5 +1,6 @@
 #pragma once
 
+#include "runtimebase.h"
 #include "sampler.h"
 
 #include <QPoint>
@@ -106,7 +107,7 @@ private:
     bool m_following = true;
     bool m_savedRun = false;
     bool m_settingRange = false;
-    double m_origin = -1;  // steady-clock seconds of the run's first sample
+    RunTimeBase m_time; // the charts' "seconds since the run started"
     double m_latestKey = 0;
     std::uint64_t m_lastFailed = 0;
     // A press on a plot becomes a drag (and pauses) only once it moves past the drag distance.

@@ -115,8 +115,6 @@ void IoChart::appendSamples(const std::vector<poolscope::Sample> &samples)
 {
     if (samples.empty())
         return;
-    if (m_origin < 0)
-        m_origin = static_cast<double>(samples.front().pool.timestampNs) / 1e9;
     const std::size_t n = samples.size();
     QVector<double> keys(static_cast<int>(n));
     std::array<QVector<double>, 12> values;
@@ -125,7 +123,7 @@ void IoChart::appendSamples(const std::vector<poolscope::Sample> &samples)
     for (std::size_t i = 0; i < n; ++i) {
         const poolscope::Sample &s = samples[i];
         const int k = static_cast<int>(i);
-        keys[k] = static_cast<double>(s.pool.timestampNs) / 1e9 - m_origin;
+        keys[k] = m_time.secondsAt(s.pool.timestampNs);
         m_wallTimes.emplace_back(keys[k], s.wallTimeMs);
         values[0][k] = static_cast<double>(s.pool.ioOutstanding);
         values[1][k] = static_cast<double>(s.pool.ioPeakOutstanding);
@@ -161,7 +159,7 @@ void IoChart::startNewRun()
         for (QCPGraph *graph : chart->graphs)
             graph->data()->clear();
     m_wallTimes.clear();
-    m_origin = -1;
+    m_time.restart();
     m_latestKey = 0;
     replot();
 }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "runtimebase.h"
 #include "sampler.h"
 
 #include <QWidget>
@@ -48,6 +49,6 @@ private:
     std::vector<Chart *> m_charts;
     std::deque<std::pair<double, std::int64_t>> m_wallTimes; // run seconds -> Unix ms, for the readout
     double m_window = 30;
-    double m_origin = -1; // steady seconds of the run's first sample
+    RunTimeBase m_time; // the charts' "seconds since the run started"
     double m_latestKey = 0;
 };

@@ -45,10 +45,8 @@ void IoTiles::appendSamples(const std::vector<poolscope::Sample> &samples)
 {
     if (samples.empty())
         return;
-    if (m_origin < 0)
-        m_origin = static_cast<double>(samples.front().pool.timestampNs) / 1e9;
     for (const poolscope::Sample &s : samples) {
-        const double seconds = static_cast<double>(s.pool.timestampNs) / 1e9 - m_origin;
+        const double seconds = m_time.secondsAt(s.pool.timestampNs);
         m_tiles[Outstanding]->addPoint(seconds, static_cast<double>(s.pool.ioOutstanding));
         m_tiles[Completions]->addPoint(seconds, s.ioCompletionsPerSecond);
         m_tiles[Bytes]->addPoint(seconds, s.ioBytesReadPerSecond + s.ioBytesWrittenPerSecond);
@@ -83,7 +81,7 @@ void IoTiles::showLatest(const poolscope::Sample &s)
 
 void IoTiles::startNewRun()
 {
-    m_origin = -1;
+    m_time.restart();
     for (KeyTile *tile : m_tiles)
         tile->clear();
     m_tiles[Outstanding]->show(QStringLiteral("0"), tr("no I/O yet"));

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "runtimebase.h"
 #include "sampler.h"
 
 #include <QWidget>
@@ -33,5 +34,5 @@ private:
     void showLatest(const poolscope::Sample &sample);
 
     std::array<KeyTile *, TileCount> m_tiles{};
-    double m_origin = -1; // steady seconds of the run's first sample
+    RunTimeBase m_time; // the charts' "seconds since the run started"
 };

@@ -160,10 +160,8 @@ void KeyTiles::appendSamples(const std::vector<poolscope::Sample> &samples)
 {
     if (samples.empty())
         return;
-    if (m_origin < 0)
-        m_origin = static_cast<double>(samples.front().pool.timestampNs) / 1e9;
     for (const poolscope::Sample &s : samples) {
-        const double seconds = static_cast<double>(s.pool.timestampNs) / 1e9 - m_origin;
+        const double seconds = m_time.secondsAt(s.pool.timestampNs);
         const std::array<double, TileCount> values = {static_cast<double>(s.pool.queued), s.averageRunning,
                                                       s.completionsPerSecond, s.failuresPerSecond};
         for (int t = 0; t < TileCount; ++t) {
@@ -227,7 +225,7 @@ KeyTiles::LimitVerdict KeyTiles::judgeRunning(double running, double blocked, st
 
 void KeyTiles::startNewRun()
 {
-    m_origin = -1;
+    m_time.restart();
     for (auto &recent : m_recent)
         recent.clear();
     for (KeyTile *tile : m_tiles)

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "runtimebase.h"
 #include "sampler.h"
 
 #include <QWidget>
@@ -83,6 +84,6 @@ private:
     // The last minute of each tile's series, for the rates' peaks (the pool keeps its own
     // peaks of queued and running, since the start or a reset).
     std::array<std::deque<std::pair<double, double>>, TileCount> m_recent;
-    double m_origin = -1; // steady seconds of the run's first sample
+    RunTimeBase m_time; // the charts' "seconds since the run started"
     QString m_threadsTip;  // the Threads tile's tooltip; judgeRunning's reason is added to it
 };
