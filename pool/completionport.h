@@ -41,8 +41,7 @@ struct PortCounters {
 // - alert() ends the wait of a parked thread without a packet (Alerted), bypassing the
 //   queue and the limit: the way to reach idle threads while a backlog waits.
 //
-// Packet order is first in, first out for packets from one thread, also when the queue
-// outgrows its ring.
+// Packet order is first in, first out for packets from one thread, however long the queue.
 //
 // Thread safety: every method is thread-safe unless it says otherwise. The destructor must
 // not run while another thread is inside a method; packets still queued at destruction are
@@ -59,7 +58,8 @@ public:
     CompletionPort &operator=(const CompletionPort &) = delete;
 
     // Queues a packet. Returns false, and queues nothing, when the port is closed.
-    // Thread-safe. Never blocks; allocates only when the queue outgrows its ring.
+    // Thread-safe. Never blocks. Allocates at most once per 1024 posts (the Linux queue's
+    // segments, recycled as they empty), never to wake a waiter.
     bool post(const CompletionPacket &packet);
 
     // Waits for a packet, the timeout, close() or an alert. The calling thread stops running

@@ -3,7 +3,7 @@
 // All the port's bookkeeping lives in one 64-bit word (m_state): the packets that may be
 // claimed, the threads running, the threads parked, and the closed flag. A dequeue claims a
 // packet with one compare-exchange on that word and then pops the packet from a lock-free
-// ring; a post counts its packet with one compare-exchange and pushes it. Neither takes a
+// queue (PacketQueue); a post counts its packet with one add and pushes it. Neither takes a
 // lock nor makes a syscall while no thread is parked: the lock (m_waitersMutex) and the
 // futex are reached only to park or to wake a parked thread, which costs a syscall anyway.
 //
@@ -101,28 +101,58 @@ struct StateWord {
 
 // --- the packet queue -------------------------------------------------------------------
 
-// Unbounded multi-producer multi-consumer FIFO: a bounded lock-free ring (Vyukov's
-// sequence-numbered cells) for the common case, and a mutex-guarded overflow list for a
-// backlog larger than the ring. Once anything is in the overflow, producers append there
-// too and consumers refill the ring from it, so packets from one producer stay in order.
-// Callers only pop packets they have claimed through the state word, so pop() waits for a
-// packet that is being pushed rather than reporting "empty". It also never takes from the
-// overflow while the ring holds a cell a producer has claimed and not yet filled: that
-// producer's packet may be older than the overflow's front (its next post found the ring
-// full), and taking the front first would break its order.
+// Unbounded multi-producer multi-consumer FIFO: a lock-free queue of cells that lives in
+// segments of SegmentCells, allocated as the queue reaches them and freed (one kept as a
+// spare) as soon as every cell of theirs has been popped, and behind it a mutex-guarded
+// overflow list for a backlog larger than the segment directory holds (SegmentSlots
+// segments: 4M packets; 8 in the test build, so that the tests reach the overflow).
+//
+// Positions: a producer takes the next enqueue position with a compare-exchange, after
+// checking that the position's segment slot belongs to the position's round (so the check
+// "the queue is full" comes before a position is taken, and a taken position is always
+// filled); a consumer takes the next dequeue position with an unconditional add, since
+// callers only pop packets they have claimed through the state word, and then waits for
+// that cell to be filled. Position p lives in cell p % SegmentCells of the segment in slot
+// (p / SegmentCells) % SegmentSlots; a cell is full when its sequence is p + 1.
+//
+// Why a segment is never freed under a thread that uses it: every thread touches only the
+// cell of its own position, a segment is freed by the consumer whose pop completes its
+// SegmentCells pops, and a position's pop waits for its push. A slot word packs the segment
+// pointer with the round it serves (position / the directory's span, mod 4096), so that a
+// thread finds its segment without ever reading a segment that may be freed under it.
+//
+// Once anything is in the overflow, producers append there too; a consumer whose cell no
+// producer has taken moves overflow packets into the queue's tail meanwhile. Packets from
+// one producer thus enter the cells in the order they were posted, and cells are popped in
+// position order.
 class PacketQueue {
 public:
-    static constexpr std::size_t RingSize = 8192; // power of two
+    static constexpr std::size_t SegmentCells = 1024; // power of two
+#if defined(POOLSCOPE_TEST_POINTS)
+    static constexpr std::size_t SegmentSlots = 8; // 8192 cells, as the tests expect
+#else
+    static constexpr std::size_t SegmentSlots = 4096; // power of two
+#endif
 
-    PacketQueue() : m_cells(new Cell[RingSize])
+    PacketQueue()
     {
-        for (std::size_t i = 0; i < RingSize; ++i)
-            m_cells[i].sequence.store(i, std::memory_order_relaxed);
+        // The first segment is there from the start: posting to a new port never allocates.
+        m_slots[0].store(reinterpret_cast<std::uintptr_t>(newSegment()), std::memory_order_relaxed);
     }
+
+    ~PacketQueue()
+    {
+        for (std::size_t slot = 0; slot < SegmentSlots; ++slot)
+            deleteSegment(segmentOf(m_slots[slot].load(std::memory_order_relaxed)));
+        deleteSegment(m_spare.load(std::memory_order_relaxed));
+    }
+
+    PacketQueue(const PacketQueue &) = delete;
+    PacketQueue &operator=(const PacketQueue &) = delete;
 
     void push(const CompletionPacket &packet)
     {
-        if (m_overflowCount.load(std::memory_order_acquire) == 0 && tryPushRing(packet))
+        if (m_overflowCount.load(std::memory_order_acquire) == 0 && tryPushCells(packet))
             return;
         POOLSCOPE_TEST_POINT("port.queue.overflowed");
         std::lock_guard lock(m_overflowMutex);
@@ -132,91 +162,149 @@ public:
 
     CompletionPacket pop()
     {
-        CompletionPacket packet;
+        const std::uint64_t position = m_dequeuePosition.fetch_add(1, std::memory_order_relaxed);
+        const std::size_t slot = slotOf(position);
         Backoff backoff;
         for (;;) {
-            if (tryPopRing(packet))
-                return packet;
-            if (m_overflowCount.load(std::memory_order_acquire) != 0 && popOverflow(packet))
-                return packet;
+            const std::uintptr_t word = m_slots[slot].load(std::memory_order_acquire);
+            Segment *segment = segmentOf(word);
+            if (segment != nullptr && roundOfSlot(word) == roundOfPosition(position)) {
+                Cell &cell = segment->cells[position % SegmentCells];
+                if (cell.sequence.load(std::memory_order_acquire) == position + 1) {
+                    const CompletionPacket packet = cell.packet;
+                    finishPop(slot, position, segment);
+                    return packet;
+                }
+            }
+            // The cell is not filled yet. Either a producer took its position and is about to
+            // fill it, or no producer has: then the packet is on its way or in the overflow,
+            // and the overflow's oldest packets go to the tail of the cells.
+            if (position >= m_enqueuePosition.load(std::memory_order_relaxed)) {
+                if (m_overflowCount.load(std::memory_order_acquire) != 0 && refillFromOverflow())
+                    continue;
+            } else if (m_overflowCount.load(std::memory_order_relaxed) != 0) {
+                POOLSCOPE_TEST_POINT("port.queue.waitForRingHead");
+            }
             backoff.pause();
         }
     }
 
 private:
     struct alignas(32) Cell {
-        std::atomic<std::uint64_t> sequence;
+        std::atomic<std::uint64_t> sequence; // position + 1 once filled
         CompletionPacket packet;
     };
+    struct Segment {
+        Cell cells[SegmentCells];
+    };
+    static constexpr std::size_t SegmentAlign = 4096; // frees the low 12 bits of a pointer
+    static constexpr std::uintptr_t RoundMask = SegmentAlign - 1;
+    static_assert(sizeof(Segment) % SegmentAlign == 0);
 
-    bool tryPushRing(const CompletionPacket &packet) noexcept
+    static std::size_t slotOf(std::uint64_t position) noexcept
+    {
+        return static_cast<std::size_t>((position / SegmentCells) % SegmentSlots);
+    }
+    static std::uintptr_t roundOfPosition(std::uint64_t position) noexcept
+    {
+        return static_cast<std::uintptr_t>(position / (SegmentCells * SegmentSlots)) & RoundMask;
+    }
+    static std::uintptr_t roundOfSlot(std::uintptr_t word) noexcept { return word & RoundMask; }
+    static Segment *segmentOf(std::uintptr_t word) noexcept { return reinterpret_cast<Segment *>(word & ~RoundMask); }
+
+    // Cells need no clearing between uses: a cell counts as filled only with its position's
+    // sequence. Null when no memory is left.
+    Segment *newSegment() noexcept
+    {
+        if (Segment *spare = m_spare.exchange(nullptr, std::memory_order_acquire))
+            return spare;
+        void *memory = ::operator new(sizeof(Segment), std::align_val_t(SegmentAlign), std::nothrow);
+        if (memory == nullptr)
+            return nullptr;
+        return ::new (memory) Segment(); // sequences 0: position + 1 is never 0
+    }
+
+    static void deleteSegment(Segment *segment) noexcept
+    {
+        if (segment == nullptr)
+            return;
+        segment->~Segment();
+        ::operator delete(segment, std::align_val_t(SegmentAlign));
+    }
+
+    void recycle(Segment *segment) noexcept
+    {
+        deleteSegment(m_spare.exchange(segment, std::memory_order_acq_rel));
+    }
+
+    bool tryPushCells(const CompletionPacket &packet) noexcept
     {
         std::uint64_t position = m_enqueuePosition.load(std::memory_order_relaxed);
         for (;;) {
-            Cell &cell = m_cells[position & (RingSize - 1)];
-            const std::uint64_t sequence = cell.sequence.load(std::memory_order_acquire);
-            const auto difference = static_cast<std::int64_t>(sequence - position);
-            if (difference == 0) {
-                if (m_enqueuePosition.compare_exchange_weak(position, position + 1,
-                                                            std::memory_order_relaxed)) {
-                    POOLSCOPE_TEST_POINT("port.ring.cellClaimed");
-                    cell.packet = packet;
-                    cell.sequence.store(position + 1, std::memory_order_release);
-                    return true;
+            const std::size_t slot = slotOf(position);
+            std::uintptr_t word = m_slots[slot].load(std::memory_order_acquire);
+            if (roundOfSlot(word) != roundOfPosition(position)) {
+                // The slot still serves the previous round: full, unless our position is stale.
+                const std::uint64_t current = m_enqueuePosition.load(std::memory_order_relaxed);
+                if (current == position)
+                    return false;
+                position = current;
+                continue;
+            }
+            if (segmentOf(word) == nullptr) {
+                Segment *segment = newSegment();
+                if (segment == nullptr)
+                    return false; // the overflow list will try to allocate, and throw
+                const std::uintptr_t installed = reinterpret_cast<std::uintptr_t>(segment) | roundOfPosition(position);
+                if (!m_slots[slot].compare_exchange_strong(word, installed, std::memory_order_acq_rel,
+                                                           std::memory_order_acquire)) {
+                    recycle(segment); // another producer installed one first
+                    continue;
                 }
-            } else if (difference < 0) {
-                return false; // full
-            } else {
-                position = m_enqueuePosition.load(std::memory_order_relaxed);
+                word = installed;
+            }
+            if (m_enqueuePosition.compare_exchange_weak(position, position + 1, std::memory_order_relaxed)) {
+                POOLSCOPE_TEST_POINT("port.ring.cellClaimed");
+                Cell &cell = segmentOf(word)->cells[position % SegmentCells];
+                cell.packet = packet;
+                cell.sequence.store(position + 1, std::memory_order_release);
+                return true;
             }
         }
     }
 
-    bool tryPopRing(CompletionPacket &packet) noexcept
+    // The pop that completes a segment's SegmentCells pops frees it. Counted per slot and
+    // never reset: the slot's rounds follow one another, so a multiple of SegmentCells marks
+    // the end of one.
+    void finishPop(std::size_t slot, std::uint64_t position, Segment *segment) noexcept
     {
-        std::uint64_t position = m_dequeuePosition.load(std::memory_order_relaxed);
-        for (;;) {
-            Cell &cell = m_cells[position & (RingSize - 1)];
-            const std::uint64_t sequence = cell.sequence.load(std::memory_order_acquire);
-            const auto difference = static_cast<std::int64_t>(sequence - (position + 1));
-            if (difference == 0) {
-                if (m_dequeuePosition.compare_exchange_weak(position, position + 1,
-                                                            std::memory_order_relaxed)) {
-                    packet = cell.packet;
-                    cell.sequence.store(position + RingSize, std::memory_order_release);
-                    return true;
-                }
-            } else if (difference < 0) {
-                return false; // empty
-            } else {
-                position = m_dequeuePosition.load(std::memory_order_relaxed);
-            }
-        }
+        const std::uint32_t popped = m_popped[slot].fetch_add(1, std::memory_order_acq_rel) + 1;
+        if (popped % SegmentCells != 0)
+            return;
+        // Every position of this round in the slot was taken and filled, so no thread waits
+        // for the slot until it serves the next round.
+        const std::uint64_t nextRound = position / (SegmentCells * SegmentSlots) + 1;
+        m_slots[slot].store(static_cast<std::uintptr_t>(nextRound) & RoundMask, std::memory_order_release);
+        recycle(segment);
     }
 
-    // Takes the oldest overflow packet and moves the next ones into the ring while it has
-    // room; producers wait on the mutex meanwhile, so nothing overtakes them.
-    bool popOverflow(CompletionPacket &packet)
+    // Moves the oldest overflow packets into the cells' tail while there is room; producers
+    // wait on the mutex meanwhile, so nothing overtakes them. False when nothing moved.
+    bool refillFromOverflow()
     {
         std::lock_guard lock(m_overflowMutex);
-        if (m_overflow.empty())
-            return false;
-        // Cells claimed in the ring and not yet popped come first (see the class comment).
-        // Under the mutex: a producer whose later packet is in the overflow appended it under
-        // this mutex after claiming its ring cell, so that claim is visible here.
-        if (m_enqueuePosition.load(std::memory_order_relaxed) != m_dequeuePosition.load(std::memory_order_relaxed)) {
-            POOLSCOPE_TEST_POINT("port.queue.waitForRingHead");
-            return false;
-        }
-        packet = m_overflow.front();
-        m_overflow.pop_front();
-        while (!m_overflow.empty() && tryPushRing(m_overflow.front()))
+        std::size_t moved = 0;
+        while (!m_overflow.empty() && moved < SegmentCells && tryPushCells(m_overflow.front())) {
             m_overflow.pop_front();
+            ++moved;
+        }
         m_overflowCount.store(m_overflow.size(), std::memory_order_release);
-        return true;
+        return moved != 0;
     }
 
-    std::unique_ptr<Cell[]> m_cells;
+    std::unique_ptr<std::atomic<std::uintptr_t>[]> m_slots{new std::atomic<std::uintptr_t>[SegmentSlots]{}};
+    std::unique_ptr<std::atomic<std::uint32_t>[]> m_popped{new std::atomic<std::uint32_t>[SegmentSlots]{}};
+    std::atomic<Segment *> m_spare{nullptr};
     alignas(CacheLine) std::atomic<std::uint64_t> m_enqueuePosition{0};
     alignas(CacheLine) std::atomic<std::uint64_t> m_dequeuePosition{0};
     alignas(CacheLine) std::atomic<std::size_t> m_overflowCount{0};
