@@ -415,6 +415,15 @@ int main(int argc, char **argv)
     for (std::size_t i = 0; i < contenders.size(); ++i)
         markdown << "---|";
     markdown << '\n';
+    // JSON has no NaN (a ratio against a contender with a zero figure, a metric it lacks): null.
+    auto jsonNumber = [](double value) {
+        std::ostringstream text;
+        if (std::isfinite(value))
+            text << value;
+        else
+            text << "null";
+        return text.str();
+    };
     std::ostringstream json;
     json << "{\n  \"format\": 1,\n  \"repetitions\": " << options.reps << ",\n  \"quick\": " << (options.quick ? "true" : "false")
          << ",\n  \"processors\": " << std::thread::hardware_concurrency() << ",\n  \"contenders\": {\n";
@@ -423,8 +432,8 @@ int main(int argc, char **argv)
         json << "    \"" << name << "\": {";
         for (std::size_t m = 0; m < metricOrder.size(); ++m) {
             const std::string &metric = metricOrder[m];
-            json << (m ? ", " : "") << "\"" << metric << "\": {\"median\": " << median(results[name][metric])
-                 << ", \"ratio_poolscope_advantage\": " << ratioOf(name, metric) << "}";
+            json << (m ? ", " : "") << "\"" << metric << "\": {\"median\": " << jsonNumber(median(results[name][metric]))
+                 << ", \"ratio_poolscope_advantage\": " << jsonNumber(ratioOf(name, metric)) << "}";
         }
         json << "}" << (c + 1 < contenders.size() ? "," : "") << "\n";
     }
