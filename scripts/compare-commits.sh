@@ -3,12 +3,13 @@
 # compiles tests/bench/commit_compare.cpp against each, and runs the two binaries in turn
 # ROUNDS times (the order flips every round) in a session of its own with autogroup nice -20
 # when run as root (see bench.sh). Prints each commit's medians and the median of the per-round
-# ratios B/A: 1-producer items/s and process CPU per unit, plain and with latency timing.
-# Usage: scripts/compare-commits.sh COMMIT_A COMMIT_B [ROUNDS]
+# ratios B/A: items/s (1 producer unless PRODUCERS says otherwise) and process CPU per unit, plain and with latency timing.
+# Usage: scripts/compare-commits.sh COMMIT_A COMMIT_B [ROUNDS [PRODUCERS]]   (PRODUCERS: default 1)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ $# -ge 2 ] || { echo "usage: $0 COMMIT_A COMMIT_B [ROUNDS]" >&2; exit 2; }
 rounds=${3:-12}
+producers=${4:-1}
 harness=$PWD/tests/bench/commit_compare.cpp
 work=$PWD/build/compare
 mkdir -p "$work"
@@ -33,10 +34,10 @@ run() {
     "$@"
   fi
 }
-echo "A = $1, B = $2, $rounds rounds; $(uptime)" >&2
+echo "A = $1, B = $2, $rounds rounds, $producers producer(s); $(uptime)" >&2
 for round in $(seq 1 "$rounds"); do
   if [ $((round % 2)) -eq 1 ]; then first=$a second=$b; else first=$b second=$a; fi
-  r1=$(run "$first") r2=$(run "$second")
+  r1=$(run "$first" 3 1000000 "$producers") r2=$(run "$second" 3 1000000 "$producers")
   if [ "$first" = "$a" ]; then echo "$r1 $r2"; else echo "$r2 $r1"; fi
 done | awk -v rounds="$rounds" '
   function median(v, n,   i, j, t) { for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
