@@ -1,6 +1,7 @@
 #include "chartspanel.h"
 
 #include "charthelpers.h"
+#include "keytiles.h"
 #include "unitformat.h"
 
 #include <qcustomplot.h>
@@ -328,9 +329,17 @@ QStringList ChartsPanel::describeThreads(double key) const
     lines << tr("live %1 · target %2 · limit %3").arg(m->live).arg(m->target).arg(m->limit);
     if (m->timed)
         lines << tr("utilisation %1 of the limit").arg(unitformat::percent(m->utilisation));
-    if (m->averageRunning > m->limit + 0.005)
+    // The Threads tile's rule (KeyTiles::judgeRunning): above the limit is normal while units
+    // block, and breaks the limit only when running - blocked exceeds it.
+    const KeyTiles::LimitVerdict verdict = KeyTiles::judgeRunning(m->averageRunning, m->averageBlocked, m->limit);
+    if (verdict.broken)
         lines << QStringLiteral("<span style='color:%1'><b>%2</b></span>")
-                     .arg(Limit.name(), tr("running above the limit (units back from blocking)"));
+                     .arg(Limit.name(), tr("running above the limit by more than blocking explains "
+                                           "(running - blocked = %1)")
+                                            .arg(threads(m->averageRunning - m->averageBlocked)));
+    else if (!verdict.why.isEmpty())
+        lines << QStringLiteral("<span style='color:#777'>%1</span>")
+                     .arg(tr("running above the limit, which blocking explains (units back from a BlockingScope)"));
     return lines + describeExceptions(key);
 }
 

@@ -195,7 +195,18 @@ void TestChartsPanel::threadsReadoutHasAveragesAndInstantCounts()
     QVERIFY2(text.contains("blocked: <b>0.5"), qPrintable(text));
     QVERIFY2(text.contains("limit 2"), qPrintable(text));
     QVERIFY2(text.contains("utilisation 125 %"), qPrintable(text));
-    QVERIFY2(text.contains("running above the limit"), qPrintable(text));
+    // 2.5 running, 0.5 blocked, limit 2: blocking explains it (the Threads tile's rule).
+    QVERIFY2(text.contains("running above the limit, which blocking explains"), qPrintable(text));
+    QVERIFY2(!text.contains("more than blocking explains"), qPrintable(text));
+
+    // 3 running and nothing blocked against a limit of 2: the limit was broken, and it says so.
+    std::vector<Sample> broken = samples(1, 100);
+    broken.front().averageRunning = 3;
+    broken.front().averageBlocked = 0;
+    m_panel->appendSamples(broken);
+    const QString brokenText = m_panel->hoverTextAt(ChartsPanel::ThreadsChart, 5.0);
+    QVERIFY2(brokenText.contains("running above the limit by more than blocking explains (running - blocked = 3"),
+             qPrintable(brokenText));
 }
 
 void TestChartsPanel::exceptionsAreMarkedOnTheTimeAxis()
