@@ -6,6 +6,7 @@
 #include <QFileInfo>
 
 #include <string>
+#include <string_view>
 
 bool parseArguments(QCommandLineParser &parser, const QStringList &arguments, QString &error)
 {
@@ -34,6 +35,46 @@ QString elideMessage(const QString &message)
     if (message.size() <= Shown)
         return message;
     return QStringLiteral("%1... (%2 characters cut)").arg(message.left(Shown)).arg(message.size() - Shown);
+}
+
+namespace {
+QString qtText(std::string_view text) { return QString::fromUtf8(text.data(), static_cast<qsizetype>(text.size())); }
+} // namespace
+
+QCommandLineOption settingOption(const poolscope::SettingRange &range, const QString &defaultText)
+{
+    QString bounds = QString::fromStdString(range.optionBounds());
+    if (!range.unit.empty())
+        bounds += QLatin1Char(' ') + qtText(range.unit);
+    if (!range.zeroMeans.empty())
+        bounds += QStringLiteral(", 0 = ") + qtText(range.zeroMeans);
+    return {qtText(range.option), QStringLiteral("%1 (%2, %3).").arg(qtText(range.help), bounds, defaultText),
+            range.unit.empty() ? QStringLiteral("n") : qtText(range.unit)};
+}
+
+bool readSettingOption(const QCommandLineParser &parser, const poolscope::SettingRange &range, std::optional<double> &out,
+                       QString &error)
+{
+    const QString name = qtText(range.option);
+    if (!parser.isSet(name))
+        return true;
+    bool ok = false;
+    const double value = parser.value(name).toDouble(&ok);
+    if (!ok || !range.optionAccepts(value)) {
+        error = QStringLiteral("--%1 must be %2 (got %3)").arg(name, QString::fromStdString(range.optionBounds()), quoteValue(parser.value(name)));
+        return false;
+    }
+    out = value;
+    return true;
+}
+
+poolscope::IoLoadSettings AppOptions::ioLoadOver(poolscope::IoLoadSettings saved) const
+{
+    for (const auto &[setting, value] : ioOptions)
+        poolscope::setIoOption(saved, setting, value);
+    if (!ioScratchFolder.isEmpty())
+        saved.scratchFolder = ioScratchFolder.toStdString();
+    return saved;
 }
 
 QCommandLineOption serveMetricsOption()
@@ -84,6 +125,15 @@ bool parseCommandLine(const QStringList &arguments, AppOptions &options, QString
                                                    "';' or new lines, e.g. \"deep-queue: queued > 10000 for 5s\"."),
                                     QStringLiteral("rules"));
     parser.addOptions({reset, startLoad, screenshot, delay, idle, wholeScreen, serveMetricsOption(), alerts});
+    // The I/O load, as the headless mode takes it; what is not given keeps its saved value.
+    for (const poolscope::SettingRange &range : poolscope::settingRanges())
+        if (poolscope::isIoSetting(range.setting))
+            parser.addOption(settingOption(range, QStringLiteral("default: the saved I/O load")));
+    const QCommandLineOption scratchFolder(QStringLiteral("io-scratch-folder"),
+                                           QStringLiteral("File load: where the scratch file is made (default: the saved "
+                                                          "folder, else the temporary folder)."),
+                                           QStringLiteral("folder"));
+    parser.addOption(scratchFolder);
     parser.addPositionalArgument(QStringLiteral("snapshot"), QStringLiteral("Saved runs (JSON snapshots) to open read-only beside the live one."),
                                  QStringLiteral("[snapshot.json...]"));
     if (!parseArguments(parser, arguments, error))
@@ -102,6 +152,22 @@ bool parseCommandLine(const QStringList &arguments, AppOptions &options, QString
         options.alertRules.emplace();
         if (!poolscope::parseAlertRules(parser.value(alerts).toStdString(), *options.alertRules, message)) {
             error = QStringLiteral("--alerts: %1").arg(elideMessage(QString::fromStdString(message)));
+            return false;
+        }
+    }
+    for (const poolscope::SettingRange &range : poolscope::settingRanges()) {
+        if (!poolscope::isIoSetting(range.setting))
+            continue;
+        std::optional<double> value;
+        if (!readSettingOption(parser, range, value, error))
+            return false;
+        if (value)
+            options.ioOptions.emplace_back(range.setting, *value);
+    }
+    if (parser.isSet(scratchFolder)) {
+        options.ioScratchFolder = parser.value(scratchFolder);
+        if (options.ioScratchFolder.isEmpty()) {
+            error = QStringLiteral("--io-scratch-folder needs a folder");
             return false;
         }
     }

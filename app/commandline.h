@@ -1,12 +1,16 @@
 #pragma once
 
 #include "alertrules.h"
+#include "ioloadsettings.h"
 #include "metricsserver.h"
+#include "settingranges.h"
 
 #include <QString>
 #include <QStringList>
 
 #include <optional>
+#include <utility>
+#include <vector>
 
 // What the command line asks of the app. Parsed in one place so that a headless mode can
 // grow here without touching main().
@@ -20,6 +24,13 @@ struct AppOptions {
     std::optional<ListenAddress> serveMetrics;
     QStringList snapshots; // saved runs to open beside the live one
     std::optional<std::vector<poolscope::AlertRule>> alertRules; // --alerts: this session's rules (not saved)
+    // --io-connections, --io-rate, ...: the I/O load the window starts with, over the saved one
+    // (as if set in the I/O panel, so kept on exit like a change there). Range-checked.
+    std::vector<std::pair<poolscope::Setting, double>> ioOptions;
+    QString ioScratchFolder; // --io-scratch-folder; empty: not given
+
+    // The saved I/O load with this command line's I/O options applied.
+    poolscope::IoLoadSettings ioLoadOver(poolscope::IoLoadSettings saved) const;
 };
 
 class QCommandLineOption;
@@ -34,6 +45,15 @@ bool parseArguments(QCommandLineParser &parser, const QStringList &arguments, QS
 QString quoteValue(const QString &value);
 // A whole error message cut to 1,000 characters, the last guard before it is printed.
 QString elideMessage(const QString &message);
+
+// A numeric option of the settings' range table (settingranges.h): its name, and a help text
+// with the range, the unit, what 0 means and `defaultText` ("default 4"). Shared by the window's
+// and the headless mode's command lines.
+QCommandLineOption settingOption(const poolscope::SettingRange &range, const QString &defaultText);
+// Reads `range`'s option when set: false with a one-line error naming the option and its range
+// when the value is not a number the option accepts.
+bool readSettingOption(const QCommandLineParser &parser, const poolscope::SettingRange &range, std::optional<double> &out,
+                       QString &error);
 
 // The --serve-metrics option, shared by the window and the headless mode.
 QCommandLineOption serveMetricsOption();

@@ -32,7 +32,6 @@ namespace {
 // A scenario is a few hundred bytes of options: anything past this is not one.
 constexpr qint64 MaxScenarioBytes = 1024 * 1024;
 
-QString qtText(std::string_view text) { return QString::fromUtf8(text.data(), static_cast<qsizetype>(text.size())); }
 
 // The numeric options (one per Setting of settingranges.h) as doubles, as they are parsed
 // and range-checked, taken from and put back into a HeadlessOptions.
@@ -59,14 +58,9 @@ public:
         at(Setting::SweepWarmUp) = o.sweepWarmUpSeconds;
         at(Setting::SweepPeriod) = o.sweepPeriodSeconds;
         at(Setting::WaitTarget) = o.waitTargetMs;
-        const IoLoadSettings &io = o.settings.io;
-        at(Setting::IoConnections) = io.echo ? io.connections : 0;
-        at(Setting::IoMessageSize) = io.messageBytes;
-        at(Setting::IoRate) = io.messagesPerSecond;
-        at(Setting::IoThinkTime) = double(io.thinkTime.count());
-        at(Setting::IoCost) = double(io.costPerMessage.count());
-        at(Setting::IoReads) = io.fileReads ? io.readsOutstanding : 0;
-        at(Setting::IoBlockSize) = io.blockBytes;
+        for (const SettingRange &range : settingRanges())
+            if (isIoSetting(range.setting))
+                at(range.setting) = ioOptionValue(o.settings.io, range.setting);
     }
 
     // Each value in its range (checked by the caller), so every cast below is defined.
@@ -91,17 +85,9 @@ public:
         o.sweepWarmUpSeconds = at(Setting::SweepWarmUp);
         o.sweepPeriodSeconds = at(Setting::SweepPeriod);
         o.waitTargetMs = at(Setting::WaitTarget);
-        // 0 connections / reads turns that part of the I/O load off and keeps the count it had.
-        IoLoadSettings &io = o.settings.io;
-        io.echo = at(Setting::IoConnections) >= 1;
-        io.connections = io.echo ? static_cast<unsigned>(at(Setting::IoConnections)) : io.connections;
-        io.messageBytes = static_cast<std::uint32_t>(at(Setting::IoMessageSize));
-        io.messagesPerSecond = at(Setting::IoRate);
-        io.thinkTime = std::chrono::microseconds(static_cast<long long>(at(Setting::IoThinkTime)));
-        io.costPerMessage = std::chrono::microseconds(static_cast<long long>(at(Setting::IoCost)));
-        io.fileReads = at(Setting::IoReads) >= 1;
-        io.readsOutstanding = io.fileReads ? static_cast<unsigned>(at(Setting::IoReads)) : io.readsOutstanding;
-        io.blockBytes = static_cast<std::uint32_t>(at(Setting::IoBlockSize));
+        for (const SettingRange &range : settingRanges())
+            if (isIoSetting(range.setting))
+                setIoOption(o.settings.io, range.setting, at(range.setting));
     }
 
     double &at(Setting setting) { return m_values.at(static_cast<std::size_t>(setting)); }
@@ -124,17 +110,8 @@ QList<QCommandLineOption> headlessOptions()
                     "{\"workers\": 4, \"pattern\": \"bursts\"}; the command line overrides it.", "file");
     // Every numeric option: its help, range and unit from settingranges.h, its default from HeadlessOptions.
     const Numbers defaults{HeadlessOptions{}};
-    for (const SettingRange &range : settingRanges()) {
-        QString bounds = QString::fromStdString(range.optionBounds());
-        if (!range.unit.empty())
-            bounds += QLatin1Char(' ') + qtText(range.unit);
-        if (!range.zeroMeans.empty())
-            bounds += QStringLiteral(", 0 = ") + qtText(range.zeroMeans);
-        list.append({qtText(range.option),
-                     QStringLiteral("%1 (%2, default %3).")
-                         .arg(qtText(range.help), bounds, QString::fromStdString(numberText(defaults.at(range.setting)))),
-                     range.unit.empty() ? QStringLiteral("n") : qtText(range.unit)});
-    }
+    for (const SettingRange &range : settingRanges())
+        list.append(settingOption(range, QStringLiteral("default %1").arg(QString::fromStdString(numberText(defaults.at(range.setting))))));
     add("io-scratch-folder", "File load: where the scratch file is made (default: the temporary folder).", "folder");
     add("policy", "log-and-continue, retire-worker or fail-fast.", "name");
     add("pattern", "steady, bursts, ramp, sine or as-fast-as-possible.", "name");
@@ -234,16 +211,11 @@ bool readOptions(const QCommandLineParser &parser, HeadlessOptions &options, QSt
     }
     Numbers numbers(options);
     for (const SettingRange &range : settingRanges()) {
-        const QString name = qtText(range.option);
-        if (!parser.isSet(name))
-            continue;
-        bool ok = false;
-        const double value = parser.value(name).toDouble(&ok);
-        if (!ok || !range.optionAccepts(value)) {
-            error = QStringLiteral("--%1 must be %2 (got %3)").arg(name, QString::fromStdString(range.optionBounds()), quoteValue(parser.value(name)));
+        std::optional<double> value;
+        if (!readSettingOption(parser, range, value, error))
             return false;
-        }
-        numbers.at(range.setting) = value;
+        if (value)
+            numbers.at(range.setting) = *value;
     }
     numbers.storeInto(options);
     if (parser.isSet(QStringLiteral("io-scratch-folder"))) {

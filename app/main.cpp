@@ -69,7 +69,15 @@ int main(int argc, char **argv)
     SettingsStore store(settings);
     if (options.resetSettings)
         store.clear();
-    const ControlState controls = store.loadControls();
+    ControlState controls = store.loadControls();
+    if (!options.ioOptions.empty() || !options.ioScratchFolder.isEmpty()) {
+        controls.io = options.ioLoadOver(controls.io);
+        // Each value was in range; the whole must be too (a saved value may not be).
+        if (const std::string problem = controls.io.validate(); !problem.empty()) {
+            std::fprintf(stderr, "poolscope: the I/O load asked for: %s\n", problem.c_str());
+            return 2;
+        }
+    }
 
     // The saved controls start the session; values it refuses leave the defaults.
     poolscope::SessionSettings start;

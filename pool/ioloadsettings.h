@@ -34,4 +34,15 @@ struct IoLoadSettings {
     friend bool operator==(const IoLoadSettings &, const IoLoadSettings &) = default;
 };
 
+enum class Setting : std::uint8_t; // settingranges.h
+
+// The I/O rows of settingranges.h as the command line and a scenario file give them, one
+// number each, read by the headless mode and by the window's command line alike: 0
+// connections or 0 reads turns that part of the load off and keeps the count it had.
+// isIoSetting() says which rows these are; the other two take only those, with `value` in
+// the row's option range (SettingRange::optionAccepts). Thread-safe (plain functions).
+bool isIoSetting(Setting setting) noexcept;
+double ioOptionValue(const IoLoadSettings &io, Setting setting) noexcept;
+void setIoOption(IoLoadSettings &io, Setting setting, double value) noexcept;
+
 } // namespace poolscope

@@ -10,6 +10,7 @@ class TestCommandLine : public QObject {
 private slots:
     void defaults();
     void options();
+    void ioLoadOverTheSavedOne();
     void serveMetricsAddress_data();
     void serveMetricsAddress();
     void badInput_data();
@@ -47,6 +48,40 @@ void TestCommandLine::options()
                              idle, error));
     QVERIFY(idle.screenshotIdle && idle.screenshotScreen);
     QVERIFY(!idle.startLoad);
+}
+
+void TestCommandLine::ioLoadOverTheSavedOne()
+{
+    AppOptions options;
+    QString error;
+    QVERIFY2(parseCommandLine({QStringLiteral("poolscope"), QStringLiteral("--io-connections"), QStringLiteral("16"),
+                               QStringLiteral("--io-rate"), QStringLiteral("2000"), QStringLiteral("--io-reads"),
+                               QStringLiteral("0"), QStringLiteral("--io-scratch-folder"), QStringLiteral("/var/tmp")},
+                              options, error),
+             qPrintable(error));
+    QCOMPARE(options.ioOptions.size(), std::size_t(3));
+
+    poolscope::IoLoadSettings saved;
+    saved.echo = false;
+    saved.connections = 4;
+    saved.messageBytes = 1024;
+    saved.fileReads = true;
+    saved.readsOutstanding = 8;
+    const poolscope::IoLoadSettings io = options.ioLoadOver(saved);
+    QVERIFY(io.echo); // connections >= 1 turns the echo load on
+    QCOMPARE(io.connections, 16u);
+    QCOMPARE(io.messagesPerSecond, 2000.0);
+    QVERIFY(!io.fileReads);             // 0 reads turns the file load off...
+    QCOMPARE(io.readsOutstanding, 8u);  // ...and keeps the count it had
+    QCOMPARE(io.messageBytes, 1024u);   // not given: the saved value
+    QCOMPARE(io.scratchFolder, std::string("/var/tmp"));
+    QVERIFY(io.validate().empty());
+
+    // Nothing given: the saved load as it was.
+    AppOptions none;
+    QVERIFY(parseCommandLine({QStringLiteral("poolscope")}, none, error));
+    QVERIFY(none.ioOptions.empty());
+    QVERIFY(none.ioLoadOver(saved) == saved);
 }
 
 void TestCommandLine::serveMetricsAddress_data()
@@ -104,6 +139,12 @@ void TestCommandLine::badInput_data()
     QTest::newRow("idle without a screenshot") << QStringList{QStringLiteral("--screenshot-idle")} << "--screenshot-idle needs --screenshot";
     QTest::newRow("bad alert rule") << QStringList{QStringLiteral("--alerts"), QStringLiteral("ok: live > 0; slow: wait.p99 > 50")}
                                     << "--alerts: rule 'slow': 'wait.p99' is a time";
+    QTest::newRow("I/O connections out of range") << QStringList{QStringLiteral("--io-connections"), QStringLiteral("5000")}
+                                                  << "--io-connections must be 0..256 (got '5000')";
+    QTest::newRow("I/O rate not a number") << QStringList{QStringLiteral("--io-rate"), QStringLiteral("fast")}
+                                           << "--io-rate must be 0..1000000";
+    QTest::newRow("I/O scratch folder empty") << QStringList{QStringLiteral("--io-scratch-folder"), QString()}
+                                              << "--io-scratch-folder needs a folder";
     QTest::newRow("stray argument") << QStringList{QStringLiteral("extra")} << "'extra' is not a snapshot file";
 }
 
