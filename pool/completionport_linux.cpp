@@ -125,6 +125,10 @@ struct StateWord {
 // producer has taken moves overflow packets into the queue's tail meanwhile. Packets from
 // one producer thus enter the cells in the order they were posted, and cells are popped in
 // position order.
+//
+// Thread safety: push() from any thread. pop() from any thread, but only for a packet the
+// caller has claimed through the port's state word: it waits for that packet and never
+// reports "empty". The destructor runs when no thread is inside either.
 class PacketQueue {
 public:
     static constexpr std::size_t SegmentCells = 1024; // power of two
