@@ -68,6 +68,9 @@ public:
     // The value at quantile q (0..1): the midpoint of the bucket holding it, never above max.
     std::uint64_t valueAtQuantile(double q) const noexcept;
     LatencySummary summary() const noexcept;
+    // (*this - earlier).summary() without building the 35 KB delta: what a sampler asks of
+    // every sample. Nothing to scan when nothing was recorded.
+    LatencySummary summarySince(const LatencyHistogram &earlier) const noexcept;
 
     std::uint64_t bucket(std::size_t index) const noexcept { return m_buckets[index]; }
     // Number of recorded values <= `nanoseconds` (exact at bucket bounds; for "le" buckets).
@@ -78,6 +81,7 @@ public:
     // Its max is the upper bound of the highest bucket that grew (capped by the later max).
     LatencyHistogram operator-(const LatencyHistogram &earlier) const noexcept;
 
+    // Cheap on an empty histogram (no 35 KB fill), so scratch histograms are reused freely.
     void clear() noexcept;
 
 private:

@@ -114,7 +114,14 @@ struct Sampler::State {
     PoolSnapshot previous;
     bool hasPrevious = false;
     RecentSnapshots recent; // the rates' baselines
-    LatencyHistogram previousWait, previousService, previousIo;
+    // The source's cumulative histograms at this sample and at the previous one, in turn:
+    // histograms[previousIndex] is the previous sample's. Kept, not rebuilt: each is 35 KB,
+    // and filling, subtracting and copying them was most of a sample's cost.
+    struct Histograms {
+        LatencyHistogram wait, service, io;
+    };
+    std::array<Histograms, 2> histograms;
+    std::size_t previousIndex = 0;
     LatencySummary sinceStartWait, sinceStartService; // of the newest sample; under ringMutex
     // setSource()'s hand-over, under ringMutex: the next sample takes `pendingSource` before it
     // calls a source. A sample of an older generation that ends after a setSource() is dropped.
@@ -277,18 +284,23 @@ void Sampler::sampleLocked()
     {
         if (!m_state->source)
             return;
-        LatencyHistogram wait, service, io;
-        m_state->source(sample.pool, wait, service, io);
+        State &s = *m_state;
+        const State::Histograms &previous = s.histograms[s.previousIndex];
+        State::Histograms &current = s.histograms[1 - s.previousIndex];
+        LatencyHistogram &wait = current.wait, &service = current.service, &io = current.io;
+        wait.clear();
+        service.clear();
+        io.clear();
+        s.source(sample.pool, wait, service, io);
         sample.wallTimeMs = std::chrono::duration_cast<std::chrono::milliseconds>(
                                 std::chrono::system_clock::now().time_since_epoch())
                                 .count();
 
-        State &s = *m_state;
         const PoolSnapshot &now = sample.pool;
         const bool wentBack = s.hasPrevious && (now.posted < s.previous.posted || now.completed < s.previous.completed ||
-                                                now.failed < s.previous.failed || wait.count() < s.previousWait.count() ||
+                                                now.failed < s.previous.failed || wait.count() < previous.wait.count() ||
                                                 now.ioCompleted < s.previous.ioCompleted ||
-                                                now.ioFailed < s.previous.ioFailed || io.count() < s.previousIo.count());
+                                                now.ioFailed < s.previous.ioFailed || io.count() < previous.io.count());
         if (wentBack)
             s.recent.clear();
         const auto floorNs = static_cast<std::uint64_t>(0.5e9 / s.rateHz.load(std::memory_order_relaxed));
@@ -302,9 +314,9 @@ void Sampler::sampleLocked()
             addIoRates(sample, *base, seconds);
         }
         if (s.hasPrevious && !wentBack && now.timestampNs > s.previous.timestampNs) {
-            sample.queueWait = (wait - s.previousWait).summary();
-            sample.serviceTime = (service - s.previousService).summary();
-            sample.ioLatency = (io - s.previousIo).summary();
+            sample.queueWait = wait.summarySince(previous.wait);
+            sample.serviceTime = service.summarySince(previous.service);
+            sample.ioLatency = io.summarySince(previous.io);
         }
         sinceStartWait = wait.summary();
         sinceStartService = service.summary();
@@ -315,9 +327,7 @@ void Sampler::sampleLocked()
         }
         s.previous = now;
         s.recent.add(now);
-        s.previousWait = wait;
-        s.previousService = service;
-        s.previousIo = io;
+        s.previousIndex = 1 - s.previousIndex;
         s.hasPrevious = true;
         storeLocked(sample, sinceStartWait, sinceStartService);
     }

@@ -23,6 +23,9 @@ private slots:
     void percentilesOfAKnownDistribution();
     void emptyHistogram();
     void mergeAndDelta();
+    void summaryIsTheQuantilesOfOnePass();
+    void summarySinceIsTheDeltasSummary();
+    void clearedHistogramIsEmptyAndReusable();
     void countAtOrBelowForLeBuckets();
     void poolTimesQueueWaitAndService();
     void poolWithoutTimingRecordsNothing();
@@ -104,6 +107,71 @@ void TestLatencyHistogram::mergeAndDelta()
     const LatencyHistogram nothing = total - total;
     QVERIFY(nothing.empty());
     QCOMPARE(nothing.max(), std::uint64_t(0));
+}
+
+// summary() finds all four quantiles in one pass: each must be what valueAtQuantile says.
+void TestLatencyHistogram::summaryIsTheQuantilesOfOnePass()
+{
+    std::mt19937_64 random(7);
+    for (const std::uint64_t values : {1u, 2u, 3u, 10u, 999u, 1000u, 1001u, 50'000u}) {
+        LatencyHistogram histogram;
+        std::lognormal_distribution<double> latency(9.0, 2.0); // ~8 us, spread over decades
+        for (std::uint64_t i = 0; i < values; ++i)
+            histogram.record(static_cast<std::uint64_t>(latency(random)));
+        const LatencySummary s = histogram.summary();
+        QCOMPARE(s.count, values);
+        QCOMPARE(s.p50, histogram.valueAtQuantile(0.50));
+        QCOMPARE(s.p90, histogram.valueAtQuantile(0.90));
+        QCOMPARE(s.p99, histogram.valueAtQuantile(0.99));
+        QCOMPARE(s.p999, histogram.valueAtQuantile(0.999));
+        QCOMPARE(s.max, histogram.max());
+        QCOMPARE(s.mean, static_cast<double>(histogram.sum()) / static_cast<double>(values));
+    }
+}
+
+// What a sampler computes without building the delta must be the delta's summary, also
+// when the earlier copy has more in some bucket (a source that went back) or nothing grew.
+void TestLatencyHistogram::summarySinceIsTheDeltasSummary()
+{
+    const auto same = [](const LatencySummary &a, const LatencySummary &b) {
+        return a.count == b.count && a.p50 == b.p50 && a.p90 == b.p90 && a.p99 == b.p99 && a.p999 == b.p999 &&
+               a.max == b.max && a.mean == b.mean;
+    };
+    std::mt19937_64 random(11);
+    std::lognormal_distribution<double> latency(8.0, 2.5);
+    LatencyHistogram earlier, later;
+    QVERIFY(same(later.summarySince(earlier), (later - earlier).summary())); // both empty
+    for (int round = 0; round < 6; ++round) {
+        earlier = later;
+        for (int i = 0; i < 200 * round; ++i) // round 0 adds nothing: an empty delta
+            later.record(static_cast<std::uint64_t>(latency(random)));
+        QVERIFY2(same(later.summarySince(earlier), (later - earlier).summary()), qPrintable(QString::number(round)));
+        QCOMPARE(later.summarySince(earlier).count, later.count() - earlier.count());
+    }
+    LatencyHistogram other; // not an older copy: buckets of `other` above `later` count as 0
+    for (int i = 0; i < 300; ++i)
+        other.record(static_cast<std::uint64_t>(latency(random)));
+    QVERIFY(same(later.summarySince(other), (later - other).summary()));
+    QVERIFY(same(other.summarySince(later), (other - later).summary()));
+    QCOMPARE(LatencyHistogram().summarySince(later).count, std::uint64_t(0));
+}
+
+void TestLatencyHistogram::clearedHistogramIsEmptyAndReusable()
+{
+    LatencyHistogram histogram;
+    histogram.clear(); // already empty: nothing to do, and nothing broken
+    QVERIFY(histogram.empty());
+    for (std::uint64_t value : {5u, 700u, 90'000u, 4'000'000u})
+        histogram.record(value);
+    histogram.clear();
+    QVERIFY(histogram.empty());
+    QCOMPARE(histogram.sum(), std::uint64_t(0));
+    QCOMPARE(histogram.max(), std::uint64_t(0));
+    for (std::size_t index = 0; index < histogram::BucketCount; ++index)
+        QCOMPARE(histogram.bucket(index), std::uint64_t(0));
+    histogram.record(1234);
+    QCOMPARE(histogram.count(), std::uint64_t(1));
+    QCOMPARE(histogram.summary().p50, histogram.valueAtQuantile(0.5));
 }
 
 void TestLatencyHistogram::countAtOrBelowForLeBuckets()
