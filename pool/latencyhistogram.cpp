@@ -172,7 +172,8 @@ void LatencyHistogram::clear() noexcept
 
 void AtomicLatencyHistogram::addTo(LatencyHistogram &out) const noexcept
 {
-    for (std::size_t index = 0; index < BucketCount; ++index) {
+    const std::size_t end = m_endUsed.load(std::memory_order_relaxed);
+    for (std::size_t index = m_firstUsed.load(std::memory_order_relaxed); index < end; ++index) {
         const std::uint64_t count = m_buckets[index].load(std::memory_order_relaxed);
         out.m_buckets[index] += count;
         out.m_count += count;

@@ -95,11 +95,19 @@ private:
 // The recording side: one writer thread (a worker) counts into it with plain stores;
 // any thread may read it into a LatencyHistogram at the same time. Readers may see the
 // counts of a value before its sum, or the other way round: off by the values in flight.
+// It also keeps the range of buckets ever used, so a reader walks only that (a pool's
+// latencies span a few decades, not all 35 KB): the range only widens, so a bucket a reader
+// counted once it counts in every later read.
 class AtomicLatencyHistogram {
 public:
     void record(std::uint64_t nanoseconds) noexcept // Owner (writer) thread only. Never blocks.
     {
-        std::atomic<std::uint64_t> &bucket = m_buckets[histogram::bucketIndex(nanoseconds)];
+        const auto index = static_cast<std::uint32_t>(histogram::bucketIndex(nanoseconds));
+        if (index < m_firstUsed.load(std::memory_order_relaxed))
+            m_firstUsed.store(index, std::memory_order_relaxed);
+        if (index >= m_endUsed.load(std::memory_order_relaxed))
+            m_endUsed.store(index + 1, std::memory_order_relaxed);
+        std::atomic<std::uint64_t> &bucket = m_buckets[index];
         bucket.store(bucket.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
         m_sum.store(m_sum.load(std::memory_order_relaxed) + nanoseconds, std::memory_order_relaxed);
         if (nanoseconds > m_max.load(std::memory_order_relaxed))
@@ -109,9 +117,11 @@ public:
     void addTo(LatencyHistogram &out) const noexcept; // Thread-safe. Never blocks the writer.
 
 private:
-    std::array<std::atomic<std::uint64_t>, histogram::BucketCount> m_buckets{};
     std::atomic<std::uint64_t> m_sum{0};
     std::atomic<std::uint64_t> m_max{0};
+    std::atomic<std::uint32_t> m_firstUsed{histogram::BucketCount}; // buckets [first, end) may be non-zero
+    std::atomic<std::uint32_t> m_endUsed{0};
+    std::array<std::atomic<std::uint64_t>, histogram::BucketCount> m_buckets{};
 };
 
 } // namespace poolscope

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <latch>
+#include <memory>
 #include <random>
 #include <thread>
 
@@ -26,6 +27,7 @@ private slots:
     void summaryIsTheQuantilesOfOnePass();
     void summarySinceIsTheDeltasSummary();
     void clearedHistogramIsEmptyAndReusable();
+    void atomicHistogramReadsEveryBucketItUsed();
     void countAtOrBelowForLeBuckets();
     void poolTimesQueueWaitAndService();
     void poolWithoutTimingRecordsNothing();
@@ -172,6 +174,27 @@ void TestLatencyHistogram::clearedHistogramIsEmptyAndReusable()
     histogram.record(1234);
     QCOMPARE(histogram.count(), std::uint64_t(1));
     QCOMPARE(histogram.summary().p50, histogram.valueAtQuantile(0.5));
+}
+
+// The recording side is read over the range of buckets it used: values at both ends of the
+// range, and one that widens it after a read, must all be there.
+void TestLatencyHistogram::atomicHistogramReadsEveryBucketItUsed()
+{
+    auto recorded = std::make_unique<AtomicLatencyHistogram>();
+    LatencyHistogram empty;
+    recorded->addTo(empty);
+    QVERIFY(empty.empty());
+    LatencyHistogram expected;
+    for (const std::uint64_t value : {std::uint64_t(900), std::uint64_t(40'000), std::uint64_t(0), UINT64_MAX}) {
+        recorded->record(value);
+        expected.record(value);
+        LatencyHistogram read;
+        recorded->addTo(read);
+        QCOMPARE(read.count(), expected.count());
+        QCOMPARE(read.max(), expected.max());
+        for (std::size_t index = 0; index < histogram::BucketCount; ++index)
+            QCOMPARE(read.bucket(index), expected.bucket(index));
+    }
 }
 
 void TestLatencyHistogram::countAtOrBelowForLeBuckets()
