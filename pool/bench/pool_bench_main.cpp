@@ -8,7 +8,9 @@
 //   time slice (--only slice): the kernel's default slice against workers that ask for 100 us
 //   (WorkerPoolOptions::timeSlice), alternated round by round in this process: wake p50/p99
 //   in the three wake scenarios, 1-producer items/s and context switches per unit
-// Usage: pool_bench [--items N] [--samples N] [--rounds N] [--only wake|slice]
+//   monitoring (--only monitor): a 60 Hz sampler against none, alternated round by round, with
+//   empty units and with ~0.4 us units, and what the sampler costs by itself
+// Usage: pool_bench [--items N] [--samples N] [--rounds N] [--only wake|slice|monitor]
 
 #include "sampler.h"
 #include "workerpool.h"
@@ -43,6 +45,24 @@ std::uint64_t nowNs()
 }
 
 void emptyUnit(void *) {}
+
+// A unit that does something: a chain of 300 dependent multiply-adds, about 0.4 us. With
+// such units the workers, not the hand-over, set the pace, so the empty-unit flood's
+// scheduling swings (its two regimes) no longer drown a cost of a few percent.
+void arithmeticUnit(void *)
+{
+    std::uint64_t x = 1;
+    for (int i = 0; i < 300; ++i) {
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+        asm volatile("" : "+r"(x)); // kept, and not folded into a closed form
+    }
+}
+
+double quartile(std::vector<double> values, int which)
+{
+    std::sort(values.begin(), values.end());
+    return values[values.size() * static_cast<std::size_t>(which) / 4];
+}
 
 double median(std::vector<double> values)
 {
@@ -89,7 +109,8 @@ struct RunCost {
 enum class Setup { Plain, Timed, Sampled };
 
 double throughputRun(std::uint64_t items, Setup setup, RunCost &cost,
-                     std::chrono::microseconds timeSlice = std::chrono::microseconds(0))
+                     std::chrono::microseconds timeSlice = std::chrono::microseconds(0),
+                     WorkFunction unit = &emptyUnit)
 {
     WorkerPool pool({.workers = 2, .concurrency = 2, .measureLatency = setup == Setup::Timed, .timeSlice = timeSlice});
     Sampler sampler({.rateHz = 60});
@@ -101,7 +122,7 @@ double throughputRun(std::uint64_t items, Setup setup, RunCost &cost,
     const double cpuBefore = cpuSeconds();
     const auto start = Clock::now();
     for (std::uint64_t i = 0; i < items; ++i)
-        pool.post(&emptyUnit, nullptr);
+        pool.post(unit, nullptr);
     // Polling the snapshot is the benchmark's own completion check, outside the units.
     while (pool.snapshot().completed < items)
         std::this_thread::sleep_for(std::chrono::microseconds(100));
@@ -279,6 +300,36 @@ void samplerCost()
     }
 }
 
+// What a 60 Hz sampler takes from a 1-producer flood: plain and sampled runs alternated
+// round by round (the order flips every round), with empty units and with ~0.4 us units.
+// Medians of per-round ratios with their interquartile range: a few percent is what is
+// asked, and one flood of empty units swings by more than that from run to run.
+void monitoringComparison(int rounds, std::uint64_t items)
+{
+    std::printf("60 Hz sampler against none, %d alternated rounds, 1 producer -> 2 workers; sampled / plain, "
+                "median of per-round ratios (interquartile range)\n", rounds);
+    for (const auto &[unit, name, count] : {std::tuple{WorkFunction(&emptyUnit), "empty units", items},
+                                            std::tuple{WorkFunction(&arithmeticUnit), "0.4 us units", items / 2}}) {
+        std::vector<double> rate[2], cpu[2], throughputRatios, cpuRatios;
+        for (int round = 0; round < rounds; ++round) {
+            for (int k = 0; k < 2; ++k) {
+                const int sampled = (k + round) % 2;
+                RunCost cost;
+                rate[sampled].push_back(
+                    throughputRun(count, sampled ? Setup::Sampled : Setup::Plain, cost, std::chrono::microseconds(0), unit));
+                cpu[sampled].push_back(cost.cpuNsPerUnit);
+            }
+            throughputRatios.push_back(rate[1].back() / rate[0].back());
+            cpuRatios.push_back(cpu[1].back() / cpu[0].back());
+        }
+        std::printf("  %-13s items/s %.3f (%.3f-%.3f), plain %.2f M/s, sampled %.2f M/s; process CPU per unit %.3f "
+                    "(%.3f-%.3f), plain %.0f ns, sampled %.0f ns (%llu units a run)\n",
+                    name, median(throughputRatios), quartile(throughputRatios, 1), quartile(throughputRatios, 3),
+                    median(rate[0]) / 1e6, median(rate[1]) / 1e6, median(cpuRatios), quartile(cpuRatios, 1),
+                    quartile(cpuRatios, 3), median(cpu[0]), median(cpu[1]), static_cast<unsigned long long>(count));
+    }
+}
+
 // The kernel's default slice (A) against a 100 us slice for the workers (B), alternated
 // round by round (the order flips every round) so that the machine's swings hit both alike.
 // Prints medians over the rounds with min-max, and the median of per-round B/A ratios.
@@ -329,13 +380,18 @@ int main(int argc, char **argv)
     int samples = 20'000;
     bool wakeOnly = false;
     bool sliceOnly = false;
+    bool monitorOnly = false;
     int rounds = 9;
+    int monitorRounds = 21;
     for (int i = 1; i + 1 < argc; i += 2) {
         if (std::strcmp(argv[i], "--only") == 0) {
             wakeOnly = std::strcmp(argv[i + 1], "wake") == 0;
             sliceOnly = std::strcmp(argv[i + 1], "slice") == 0;
-        } else if (std::strcmp(argv[i], "--rounds") == 0)
+            monitorOnly = std::strcmp(argv[i + 1], "monitor") == 0;
+        } else if (std::strcmp(argv[i], "--rounds") == 0) {
             rounds = std::max(1, std::atoi(argv[i + 1]));
+            monitorRounds = rounds;
+        }
         else if (std::strcmp(argv[i], "--items") == 0)
             items = std::strtoull(argv[i + 1], nullptr, 10);
         else if (std::strcmp(argv[i], "--samples") == 0)
@@ -349,6 +405,11 @@ int main(int argc, char **argv)
     }
     if (sliceOnly) {
         timeSliceComparison(rounds, items, samples / 10);
+        return 0;
+    }
+    if (monitorOnly) {
+        monitoringComparison(monitorRounds, items);
+        samplerCost();
         return 0;
     }
     // Alternate the configurations so that machine noise hits them alike.
@@ -383,6 +444,7 @@ int main(int argc, char **argv)
                 100.0 * *std::min_element(keeps[2].begin(), keeps[2].end()),
                 100.0 * *std::max_element(keeps[2].begin(), keeps[2].end()));
 
+    monitoringComparison(monitorRounds, items);
     samplerCost();
     for (auto gap : {std::chrono::microseconds(50), std::chrono::microseconds(1000)}) {
         const auto latencies = wakeLatencies(gap.count() >= 1000 ? samples / 10 : samples, gap);
