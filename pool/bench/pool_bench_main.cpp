@@ -391,8 +391,7 @@ int main(int argc, char **argv)
         } else if (std::strcmp(argv[i], "--rounds") == 0) {
             rounds = std::max(1, std::atoi(argv[i + 1]));
             monitorRounds = rounds;
-        }
-        else if (std::strcmp(argv[i], "--items") == 0)
+        } else if (std::strcmp(argv[i], "--items") == 0)
             items = std::strtoull(argv[i + 1], nullptr, 10);
         else if (std::strcmp(argv[i], "--samples") == 0)
             samples = std::atoi(argv[i + 1]);
