@@ -228,6 +228,46 @@ void wakeLatency(Contender &contender, const Options &options, Metrics &metrics,
     metrics[label + " cpu us/wake"] = (after.cpuSeconds - before.cpuSeconds) * 1e6 / samples;
 }
 
+// A running poster that streams: it posts a unit every `gap` and stays on its core in
+// between (spinning to the next post time), never waiting for a unit; post -> start of each
+// unit. A server's I/O thread handing off requests at tens of thousands a second: the
+// workers must get a CPU while the poster keeps its own.
+struct StreamProbe {
+    std::uint64_t postedAt = 0;
+    std::atomic<std::uint64_t> startedAt{0};
+};
+
+void streamProbeUnit(void *context)
+{
+    static_cast<StreamProbe *>(context)->startedAt.store(nowNs(), std::memory_order_release);
+}
+
+void runningPosterStream(Contender &contender, const Options &options, Metrics &metrics, std::chrono::microseconds gap,
+                         const std::string &label)
+{
+    const int units = options.quick ? 2000 : 20'000;
+    std::vector<StreamProbe> probes(static_cast<std::size_t>(units));
+    contender.start(2);
+    auto next = Clock::now();
+    for (auto &probe : probes) {
+        next += gap;
+        while (Clock::now() < next) {
+        }
+        probe.postedAt = nowNs();
+        contender.post({&streamProbeUnit, &probe});
+    }
+    for (const auto &probe : probes)
+        while (probe.startedAt.load(std::memory_order_acquire) == 0)
+            std::this_thread::yield();
+    contender.stop();
+    std::vector<double> latencies;
+    latencies.reserve(probes.size());
+    for (const auto &probe : probes)
+        latencies.push_back(static_cast<double>(probe.startedAt.load() - probe.postedAt) / 1000.0);
+    metrics[label + " p50 us"] = percentile(latencies, 0.50);
+    metrics[label + " p99 us"] = percentile(latencies, 0.99);
+}
+
 // One contender through every scenario; reruns once if other processes disturbed it.
 Metrics runContender(const std::function<std::unique_ptr<Contender>()> &make, const Options &options)
 {
@@ -246,6 +286,7 @@ Metrics runContender(const std::function<std::unique_ptr<Contender>()> &make, co
         wakeLatency(*contender, options, metrics, std::chrono::microseconds(1000), PosterWait::Yield, "wake 1ms");
         wakeLatency(*contender, options, metrics, std::chrono::microseconds(1000), PosterWait::Spin,
                     "wake running poster");
+        runningPosterStream(*contender, options, metrics, std::chrono::microseconds(20), "stream 20us");
         const double wall = std::chrono::duration<double>(Clock::now() - start).count();
         const double foreign = (machineBusySeconds() - machineBefore) - (ProcessUsage::now().cpuSeconds - selfBefore.cpuSeconds);
         metrics["foreign cpu %"] = std::max(0.0, 100.0 * foreign / wall);
