@@ -115,8 +115,9 @@ struct Sampler::State {
     bool hasPrevious = false;
     RecentSnapshots recent; // the rates' baselines
     // The source's cumulative histograms at this sample and at the previous one, in turn:
-    // histograms[previousIndex] is the previous sample's. Kept, not rebuilt: each is 35 KB,
-    // and filling, subtracting and copying them was most of a sample's cost.
+    // histograms[previousIndex] is the previous sample's; both under samplingMutex. Kept, not
+    // rebuilt: each is 35 KB, and filling, subtracting and copying them was most of a
+    // sample's cost.
     struct Histograms {
         LatencyHistogram wait, service, io;
     };
