@@ -2,6 +2,7 @@
 // dequeue outcomes, the concurrency limit and BlockingScope, close.
 
 #include "completionport.h"
+#include "testpoints.h"
 #include "testprinters.h"
 
 #include <QtTest>
@@ -46,6 +47,7 @@ private slots:
     void fastPathMakesNoSyscall();
     void dequeueSaysWhetherItWaited();
     void sparseWakesParkOnTheWakersCpu();
+    void aLateStartBesideTheWakerStopsTheMoves();
 };
 
 void TestCompletionPort::outcomes_data()
@@ -546,6 +548,69 @@ void TestCompletionPort::sparseWakesParkOnTheWakersCpu()
     worker.join();
     pinCurrentThread(allowed);
     QVERIFY(parkedBesidePoster);
+}
+
+// A thread moved beside its waker that then starts late (a waker that keeps its CPU does
+// not give way to the thread it woke there) stops moving: when wakes then come from the
+// other CPU, it parks where it is instead of following them.
+void TestCompletionPort::aLateStartBesideTheWakerStopsTheMoves()
+{
+    testpoints::Scope scope;
+    cpu_set_t allowed;
+    QCOMPARE(sched_getaffinity(0, sizeof allowed, &allowed), 0);
+    std::vector<int> cpus;
+    for (int cpu = 0; cpu < CPU_SETSIZE && cpus.size() < 2; ++cpu)
+        if (CPU_ISSET(static_cast<std::size_t>(cpu), &allowed))
+            cpus.push_back(cpu);
+    if (cpus.size() < 2)
+        QSKIP("needs two CPUs");
+    std::atomic<int> moves{0};
+    testpoints::onReach("port.park.moveBesideWaker", [&](int) { moves.fetch_add(1); });
+    pinCurrentThread(onlyCpu(cpus[0]));
+
+    CompletionPort port(1);
+    std::atomic<int> handled{0};
+    // The CPU the worker goes back to after each packet, so that it parks away from the
+    // poster whatever CPU the kernel woke it on (on a quiet machine: the poster's).
+    std::atomic<int> parkOn{cpus[1]};
+    std::thread worker([&] {
+        do {
+            pinCurrentThread(onlyCpu(parkOn.load()));
+            pinCurrentThread(allowed);
+        } while (port.dequeue(30s).hasPacket() && handled.fetch_add(1) >= 0);
+    });
+    const auto sparseWake = [&] {
+        QTRY_COMPARE_WITH_TIMEOUT(port.counters().parked, 1u, 30000);
+        std::this_thread::sleep_for(1ms); // a park that outlasts any spin
+        const int before = handled.load();
+        QVERIFY(port.post({1, nullptr, 0, 0}));
+        QTRY_COMPARE_WITH_TIMEOUT(handled.load(), before + 1, 30000);
+    };
+    // Sparse wakes from the first CPU until the worker, its spin budget spent, has moved
+    // beside the poster before it parked.
+    for (int wake = 0; wake < 200 && moves.load() == 0; ++wake)
+        sparseWake();
+    QTRY_COMPARE_WITH_TIMEOUT(port.counters().parked, 1u, 30000);
+    QCOMPARE(moves.load(), 1);
+    parkOn.store(cpus[0]); // from now on it parks where the poster was
+
+    // The next wake starts late: the woken thread is held up between its grant and its start.
+    testpoints::onReach("port.park.granted", [](int hit) {
+        if (hit == 1)
+            std::this_thread::sleep_for(5ms);
+    });
+    sparseWake();
+
+    // Wakes now come from the other CPU, and the worker parks on the first one each time.
+    // After a move that paid, each of these parks would move it beside the poster again.
+    pinCurrentThread(onlyCpu(cpus[1]));
+    for (int wake = 0; wake < 10; ++wake)
+        sparseWake();
+    QTRY_COMPARE_WITH_TIMEOUT(port.counters().parked, 1u, 30000);
+    port.close();
+    worker.join();
+    pinCurrentThread(allowed);
+    QCOMPARE(moves.load(), 1);
 }
 
 QTEST_GUILESS_MAIN(TestCompletionPort)
