@@ -579,18 +579,20 @@ void TestCompletionPort::aLateStartBesideTheWakerStopsTheMoves()
             pinCurrentThread(allowed);
         } while (port.dequeue(30s).hasPacket() && handled.fetch_add(1) >= 0);
     });
+    // One wake, from the beginning of one park to the beginning of the next, so that what
+    // the worker did before it parked (a move, or none) is done when this returns.
     const auto sparseWake = [&] {
         QTRY_COMPARE_WITH_TIMEOUT(port.counters().parked, 1u, 30000);
         std::this_thread::sleep_for(1ms); // a park that outlasts any spin
         const int before = handled.load();
         QVERIFY(port.post({1, nullptr, 0, 0}));
         QTRY_COMPARE_WITH_TIMEOUT(handled.load(), before + 1, 30000);
+        QTRY_COMPARE_WITH_TIMEOUT(port.counters().parked, 1u, 30000);
     };
     // Sparse wakes from the first CPU until the worker, its spin budget spent, has moved
     // beside the poster before it parked.
     for (int wake = 0; wake < 200 && moves.load() == 0; ++wake)
         sparseWake();
-    QTRY_COMPARE_WITH_TIMEOUT(port.counters().parked, 1u, 30000);
     QCOMPARE(moves.load(), 1);
     parkOn.store(cpus[0]); // from now on it parks where the poster was
 
@@ -606,7 +608,6 @@ void TestCompletionPort::aLateStartBesideTheWakerStopsTheMoves()
     pinCurrentThread(onlyCpu(cpus[1]));
     for (int wake = 0; wake < 10; ++wake)
         sparseWake();
-    QTRY_COMPARE_WITH_TIMEOUT(port.counters().parked, 1u, 30000);
     port.close();
     worker.join();
     pinCurrentThread(allowed);
