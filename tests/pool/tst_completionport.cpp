@@ -497,6 +497,16 @@ int lastCpuOf(pid_t tid)
 
 void pinCurrentThread(const cpu_set_t &cpus) { sched_setaffinity(0, sizeof cpus, &cpus); }
 
+// The first two CPUs of `allowed` (fewer if it has fewer).
+std::vector<int> firstTwoCpus(const cpu_set_t &allowed)
+{
+    std::vector<int> cpus;
+    for (int cpu = 0; cpu < CPU_SETSIZE && cpus.size() < 2; ++cpu)
+        if (CPU_ISSET(static_cast<std::size_t>(cpu), &allowed))
+            cpus.push_back(cpu);
+    return cpus;
+}
+
 cpu_set_t onlyCpu(int cpu)
 {
     cpu_set_t set;
@@ -514,10 +524,7 @@ void TestCompletionPort::sparseWakesParkOnTheWakersCpu()
 {
     cpu_set_t allowed;
     QCOMPARE(sched_getaffinity(0, sizeof allowed, &allowed), 0);
-    std::vector<int> cpus;
-    for (int cpu = 0; cpu < CPU_SETSIZE && cpus.size() < 2; ++cpu)
-        if (CPU_ISSET(static_cast<std::size_t>(cpu), &allowed))
-            cpus.push_back(cpu);
+    const std::vector<int> cpus = firstTwoCpus(allowed);
     if (cpus.size() < 2)
         QSKIP("needs two CPUs");
     const int posterCpu = cpus[0];
@@ -558,10 +565,7 @@ void TestCompletionPort::aLateStartBesideTheWakerStopsTheMoves()
     testpoints::Scope scope;
     cpu_set_t allowed;
     QCOMPARE(sched_getaffinity(0, sizeof allowed, &allowed), 0);
-    std::vector<int> cpus;
-    for (int cpu = 0; cpu < CPU_SETSIZE && cpus.size() < 2; ++cpu)
-        if (CPU_ISSET(static_cast<std::size_t>(cpu), &allowed))
-            cpus.push_back(cpu);
+    const std::vector<int> cpus = firstTwoCpus(allowed);
     if (cpus.size() < 2)
         QSKIP("needs two CPUs");
     std::atomic<int> moves{0};
