@@ -427,6 +427,9 @@ private:
 // moves as they were and 0.1-1.2 ms with this rule (no moves at all: 0.04-1.5 ms), while the
 // moves keep their gain for sparse wakes (a running poster's p99 11-29 us here, 51-88 us
 // without moves).
+// Per thread: a member of the thread's own ThreadAssociation, called only by that thread
+// (its wake path and its park path); the waker's part reaches it through the Waiter, whose
+// wakerCpu and grantedAt are written before the release store of Granted.
 class ParkPlacement {
 public:
     // After a wake that handed this thread a packet, `startDelay` after the waker granted it.
