@@ -28,7 +28,9 @@ struct PortCounters {
 // Semantics (those of Windows' port, which the Windows backend uses directly):
 // - post() never blocks and never fails for want of space (the queue is unbounded).
 // - A post wakes at most one parked waiter: the most recently parked (LIFO), since its
-//   stack and cache are the hottest and the others may stay asleep.
+//   stack and cache are the hottest and the others may stay asleep. It wakes none when a
+//   waiter that is still awake will take the packet (the Linux backend lets a waiter spin
+//   briefly before it sleeps); a thread never sleeps while a packet it could run is queued.
 // - Concurrency limit N: at most N threads "run" a packet at once. A thread runs from the
 //   moment dequeue() hands it a packet until it calls dequeue() again or leave(). While
 //   running == N, packets stay queued and waiters stay parked.

@@ -1,7 +1,7 @@
 // Linux backend of CompletionPort: a user-space queue with per-waiter futex parking.
 //
 // All the port's bookkeeping lives in one 64-bit word (m_state): the packets that may be
-// claimed, the threads running, the threads parked, and the closed flag. A dequeue claims a
+// claimed, the threads running, parked and spinning, and the closed flag. A dequeue claims a
 // packet with one compare-exchange on that word and then pops the packet from a lock-free
 // queue (PacketQueue); a post counts its packet with one add and pushes it. Neither takes a
 // lock nor makes a syscall while no thread is parked: the lock (m_waitersMutex) and the
@@ -76,12 +76,16 @@ private:
 struct StateWord {
     static constexpr unsigned RunningShift = 32;
     static constexpr unsigned ParkedShift = 46;
+    static constexpr unsigned SpinningShift = 60;
     static constexpr std::uint64_t FieldMask14 = (1ull << 14) - 1;
+    static constexpr std::uint64_t SpinningMask = 3ull << SpinningShift;
+    static constexpr std::uint32_t MaxSpinning = 3;
     static constexpr std::uint64_t QueuedMask = 0xffffffffull;
     static constexpr std::uint64_t DrainingBit = 1ull << 62; // close as soon as queued == 0
     static constexpr std::uint64_t ClosedBit = 1ull << 63;
     static constexpr std::uint64_t OneRunning = 1ull << RunningShift;
     static constexpr std::uint64_t OneParked = 1ull << ParkedShift;
+    static constexpr std::uint64_t OneSpinning = 1ull << SpinningShift;
 
     static std::uint64_t queued(std::uint64_t s) noexcept { return s & QueuedMask; }
     static std::uint32_t running(std::uint64_t s) noexcept
@@ -92,7 +96,17 @@ struct StateWord {
     {
         return static_cast<std::uint32_t>((s >> ParkedShift) & FieldMask14);
     }
+    static std::uint32_t spinning(std::uint64_t s) noexcept
+    {
+        return static_cast<std::uint32_t>((s & SpinningMask) >> SpinningShift);
+    }
     static bool closed(std::uint64_t s) noexcept { return (s & ClosedBit) != 0; }
+    // More packets than the spinning threads will take, a parked thread to take one, and room
+    // under the limit: then a parked thread must be woken.
+    static bool wantsWake(std::uint64_t s, unsigned limit) noexcept
+    {
+        return queued(s) > spinning(s) && parked(s) != 0 && running(s) < limit;
+    }
     static bool drained(std::uint64_t s) noexcept
     {
         return (s & DrainingBit) != 0 && !closed(s) && queued(s) == 0;
@@ -323,8 +337,7 @@ enum WaiterWord : std::uint32_t { Waiting = 0, Granted = 1, WokenByClose = 2, Wo
 // Lives on the parked thread's stack, linked into the port's waiter stack while parked.
 struct Waiter {
     std::atomic<std::uint32_t> word{Waiting};
-    int wakerCpu = -1; // the waker's CPU, written before it grants a packet (ParkPlacement)
-    std::chrono::steady_clock::time_point grantedAt; // when, written with wakerCpu
+    int parkedCpu = 0; // where the kernel will most likely wake it (PendingStarts)
     Waiter *above = nullptr; // toward the top (more recently parked)
     Waiter *below = nullptr;
 };
@@ -403,88 +416,29 @@ private:
     unsigned m_looks = MaxLooks;
 };
 
-// Where a thread that is woken rarely parks: next to the thread that woke it last.
+// Threads that were handed a packet and have not started yet, counted by the CPU each one
+// parked on: the kernel wakes a thread there unless another CPU is idle.
 //
-// The kernel wakes a parked thread on the CPU it parked on unless another CPU is idle (no
-// worker changed CPU between two wakes in 2000 of 2000 samples here, README "Wake latency:
-// the cause"), and the LIFO wake wakes the same worker every time while wakes are sparse.
-// So that worker sits on one CPU for good, and when that is not the poster's, every wake
-// crosses to the other CPU: 20-35 us at p50 and 40-170 us at p99 on this busy 2-vCPU VM,
-// where a wake on the poster's own CPU takes 5-7 us and 8-14 us (a yielding poster gives
-// way at once, and a running one is preempted since the spin budget keeps the worker's run
-// time low). A thread whose spin budget has run out (its recent waits were all long)
-// therefore moves to its last waker's CPU before it parks: its own CPU set pinned to that
-// CPU and given back at once (two sched_setaffinity calls), never while packets come in a
-// stream (the budget is then non-zero). A CPU outside the thread's affinity is left alone.
-// When a move did not pay (the next wake still came from another CPU than the one the
-// thread parked on, or the kernel chose an idle CPU anyway, as on a quiet machine), the
-// next moves are skipped: 16 after a miss, 8 times as many after each further miss in a row
-// (up to 65536), 16 again after a move that paid.
-// A move also misses when the thread, woken beside its waker, started late: a poster that
-// keeps its CPU (a server's I/O thread streaming requests, never blocking) does not give way
-// to a thread it woke there, which then waits for the poster's slice to end. A poster that
-// streamed a unit every 20 us (20,000 units, 4 alternated runs) saw p99 1.5-2.9 ms with the
-// moves as they were and 0.1-1.2 ms with this rule (no moves at all: 0.04-1.5 ms), while the
-// moves keep their gain for sparse wakes (a running poster's p99 11-29 us here, 51-88 us
-// without moves).
-// Per thread: a member of the thread's own ThreadAssociation, called only by that thread
-// (its wake path and its park path); the waker's part reaches it through the Waiter, whose
-// wakerCpu and grantedAt are written before the release store of Granted.
-class ParkPlacement {
+// A spinning thread on that CPU holds it while the woken thread waits: EEVDF lets the
+// running thread finish its slice (RUN_TO_PARITY, milliseconds here), and a spinner that
+// keeps catching packets never parks. A poster streaming a unit every 20 us beside two
+// workers (README, "Session 8") put both workers on the one CPU the poster left free, and
+// the woken one waited there for the other's slice: p99 0.4-2 ms in 3 of 8 runs. A spinner
+// that finds a thread waiting to start on its own CPU therefore yields the CPU to it and
+// looks again (8 of 8 runs at p99 18-44 us in the same harness).
+// CPUs share a counter modulo Slots: a stray yield costs one syscall.
+// Thread safety: granted() by a waker, started() by the woken thread, waitingOn() by any
+// thread. Relaxed: a stale read costs one yield more or one less, never a packet.
+class PendingStarts {
 public:
-    // After a wake that handed this thread a packet, `startDelay` after the waker granted it.
-    void wokenBy(int wakerCpu, std::chrono::steady_clock::duration startDelay) noexcept
-    {
-        if (m_moved) {
-            if (sched_getcpu() != wakerCpu || startDelay > SlowStart) {
-                m_skip = m_skipAfterMiss;
-                m_skipAfterMiss = std::min(8 * m_skipAfterMiss, MaxSkipAfterMiss);
-            } else {
-                m_skipAfterMiss = SkipAfterMiss;
-            }
-        }
-        m_moved = false;
-        m_wakerCpu = wakerCpu;
-    }
-
-    // Before parking, when the spin budget is zero.
-    void moveNextToWaker() noexcept
-    {
-        const int cpu = m_wakerCpu;
-        m_wakerCpu = -1; // one attempt per wake
-        if (cpu < 0 || cpu >= CPU_SETSIZE || sched_getcpu() == cpu)
-            return;
-        if (m_skip != 0) {
-            --m_skip;
-            return;
-        }
-        const auto index = static_cast<std::size_t>(cpu);
-        cpu_set_t allowed;
-        if (sched_getaffinity(0, sizeof allowed, &allowed) != 0 || !CPU_ISSET(index, &allowed))
-            return;
-        POOLSCOPE_TEST_POINT("port.park.moveBesideWaker");
-        cpu_set_t only;
-        CPU_ZERO(&only);
-        CPU_SET(index, &only);
-        // Pinning migrates the running thread at once; the second call gives the CPU set
-        // back and leaves it where it is. It restores the set the thread had a moment ago, so
-        // it fails only if the thread's cpuset lost all of those CPUs in between.
-        if (sched_setaffinity(0, sizeof only, &only) == 0) {
-            sched_setaffinity(0, sizeof allowed, &allowed);
-            m_moved = true;
-        }
-    }
+    void granted(int cpu) noexcept { m_counts[slot(cpu)].fetch_add(1, std::memory_order_relaxed); }
+    void started(int cpu) noexcept { m_counts[slot(cpu)].fetch_sub(1, std::memory_order_relaxed); }
+    bool waitingOn(int cpu) const noexcept { return m_counts[slot(cpu)].load(std::memory_order_relaxed) != 0; }
 
 private:
-    static constexpr unsigned SkipAfterMiss = 16;
-    static constexpr unsigned MaxSkipAfterMiss = 65536;
-    // A wake beside the waker starts in 4-30 us here (p99); a waker that keeps its CPU makes
-    // it wait milliseconds.
-    static constexpr std::chrono::microseconds SlowStart{200};
-    int m_wakerCpu = -1;
-    bool m_moved = false;
-    unsigned m_skip = 0;
-    unsigned m_skipAfterMiss = SkipAfterMiss;
+    static constexpr std::size_t Slots = 32;
+    static std::size_t slot(int cpu) noexcept { return static_cast<std::size_t>(cpu) % Slots; }
+    std::atomic<std::uint16_t> m_counts[Slots]{}; // 16383 threads at most can park
 };
 
 // What the calling thread is to a port: whether it runs a packet of that port, its
@@ -498,7 +452,6 @@ struct ThreadAssociation {
     detail::BlockingHook hook = nullptr;
     void *hookContext = nullptr;
     SpinBudget spin;
-    ParkPlacement placement;
 };
 thread_local ThreadAssociation t_association;
 
@@ -527,8 +480,9 @@ struct CompletionPort::Impl {
         }
         m_queue.push(packet);
         raisePeak(m_peakQueued, StateWord::queued(before) + 1);
-        // A parked waiter may take it (or another queued packet) if the limit allows.
-        if (StateWord::parked(before) != 0 && StateWord::running(before) < limit())
+        // A parked waiter may take it (or another queued packet) if the limit allows and no
+        // spinning thread will.
+        if (StateWord::wantsWake(before + 1, limit()))
             wakeWhileRoom();
         return true;
     }
@@ -548,15 +502,23 @@ struct CompletionPort::Impl {
 
         // Step 1: leave the running set and, in the same exchange, claim a packet if one
         // may run. A thread coming back from a packet takes the next one itself: no wake.
-        // A pending alert comes before any packet.
+        // A pending alert comes before any packet. A thread that finds none and will spin
+        // counts itself as spinning in the same exchange.
         const bool alertPending = m_alerts.load(std::memory_order_relaxed) != 0;
+        const unsigned looks = association.spin.looks();
+        const bool mayWait = !alertPending && timeout > std::chrono::nanoseconds::zero();
+        bool spinning = false;
         std::uint64_t state = m_state.load(std::memory_order_relaxed);
         for (;;) {
             std::uint64_t next = wasRunning ? state - StateWord::OneRunning : state;
             const bool claim = !alertPending && !StateWord::closed(next) && StateWord::queued(next) != 0 &&
                                StateWord::running(next) < limit();
+            spinning = !claim && mayWait && looks != 0 && !StateWord::closed(next) && !StateWord::drained(next) &&
+                       StateWord::spinning(next) < StateWord::MaxSpinning;
             if (claim)
                 next = next - 1 + StateWord::OneRunning;
+            else if (spinning)
+                next += StateWord::OneSpinning;
             if (m_state.compare_exchange_weak(state, next, std::memory_order_acq_rel,
                                               std::memory_order_relaxed)) {
                 if (claim) {
@@ -579,26 +541,42 @@ struct CompletionPort::Impl {
         // packet is likely to follow within microseconds (SpinBudget): taking it without a
         // futex round trip is the point of the fast path. The pauses between looks grow, so
         // that spinners do not keep the state word's cache line away from the posting thread.
-        const unsigned looks = association.spin.looks();
-        for (unsigned look = 0; look < looks; ++look) {
-            for (unsigned pause = 0; pause < (1u << std::min(look / 8, 5u)); ++pause)
-                cpuRelax();
-            state = m_state.load(std::memory_order_relaxed);
-            if (StateWord::closed(state) || (StateWord::drained(state) && closeIfDrained()))
-                return closedResult(association);
-            if (m_alerts.load(std::memory_order_relaxed) != 0 && takeAlert())
-                return {DequeueOutcome::Alerted, {}};
-            if (StateWord::queued(state) != 0 && StateWord::running(state) < limit() &&
-                m_state.compare_exchange_weak(state, state - 1 + StateWord::OneRunning,
-                                              std::memory_order_acq_rel, std::memory_order_relaxed)) {
-                association.spin.caught(look);
-                return takeClaimed(association, state - 1 + StateWord::OneRunning);
+        // A spinner counts in the state word, and a post wakes a parked thread only for the
+        // packets the spinners will not take (StateWord::wantsWake): a packet that a spinner
+        // catches costs no futex wake and wakes no second thread to find the queue empty.
+        // Up to MaxSpinning threads spin at a time; the others park at once.
+        if (spinning) {
+            const int cpu = sched_getcpu();
+            for (unsigned look = 0; look < looks; ++look) {
+                for (unsigned pause = 0; pause < (1u << std::min(look / 8, 5u)); ++pause)
+                    cpuRelax();
+                POOLSCOPE_TEST_POINT("port.spin.look");
+                if (m_pendingStarts.waitingOn(cpu)) {
+                    POOLSCOPE_TEST_POINT("port.spin.yieldToWoken");
+                    sched_yield();
+                }
+                state = m_state.load(std::memory_order_relaxed);
+                if (StateWord::closed(state) || (StateWord::drained(state) && closeIfDrained())) {
+                    stopSpinning();
+                    return closedResult(association);
+                }
+                if (m_alerts.load(std::memory_order_relaxed) != 0 && takeAlert()) {
+                    stopSpinning();
+                    return {DequeueOutcome::Alerted, {}};
+                }
+                // Claiming takes one packet and one spinner: the packets left for parked
+                // threads stay as many, so no wake is owed.
+                const std::uint64_t claimed = state - 1 + StateWord::OneRunning - StateWord::OneSpinning;
+                if (StateWord::queued(state) != 0 && StateWord::running(state) < limit() &&
+                    m_state.compare_exchange_weak(state, claimed, std::memory_order_acq_rel,
+                                                  std::memory_order_relaxed)) {
+                    association.spin.caught(look);
+                    return takeClaimed(association, claimed);
+                }
             }
         }
 
-        if (looks == 0)
-            association.placement.moveNextToWaker();
-        return park(association, timeout);
+        return park(association, timeout, spinning);
     }
 
     void leave(ThreadAssociation &association) noexcept
@@ -762,7 +740,8 @@ private:
             if (StateWord::closed(state) || (when == CloseWhen::Drained && !StateWord::drained(state)))
                 return std::nullopt;
             const std::uint64_t next =
-                (state & (StateWord::FieldMask14 << StateWord::RunningShift)) | StateWord::ClosedBit;
+                (state & ((StateWord::FieldMask14 << StateWord::RunningShift) | StateWord::SpinningMask)) |
+                StateWord::ClosedBit;
             if (m_state.compare_exchange_weak(state, next, std::memory_order_acq_rel, std::memory_order_relaxed))
                 break;
         }
@@ -779,37 +758,51 @@ private:
         return state;
     }
 
-    DequeueResult park(ThreadAssociation &association, std::chrono::nanoseconds timeout)
+    // `spinning`: the thread still counts as spinning; the exchange that parks it (or claims
+    // a packet after all) ends that.
+    DequeueResult park(ThreadAssociation &association, std::chrono::nanoseconds timeout, bool spinning)
     {
         Waiter self;
         std::uint64_t claimedState = 0; // non-zero: claimed a packet instead of parking
+        std::optional<DequeueResult> leftEarly;
+        const int parkedCpu = sched_getcpu(); // outside the lock; a futex wait follows anyway
         {
             std::lock_guard lock(m_waitersMutex);
             // Under the mutex, like alert() and closeWhenDrained(): neither can slip past us.
             if (takeAlert())
-                return {DequeueOutcome::Alerted, {}};
+                leftEarly = DequeueResult{DequeueOutcome::Alerted, {}};
             std::uint64_t state = m_state.load(std::memory_order_relaxed);
-            for (;;) {
-                if (StateWord::closed(state))
-                    return closedResult(association);
+            while (!leftEarly) {
+                if (StateWord::closed(state)) {
+                    leftEarly = closedResult(association);
+                    break;
+                }
                 if (StateWord::drained(state)) {
                     closeLocked(CloseWhen::Drained); // unless a post came in: then claim it
                     state = m_state.load(std::memory_order_relaxed);
                     continue;
                 }
                 const bool claim = StateWord::queued(state) != 0 && StateWord::running(state) < limit();
-                const std::uint64_t next = claim ? state - 1 + StateWord::OneRunning : state + StateWord::OneParked;
+                std::uint64_t next = claim ? state - 1 + StateWord::OneRunning : state + StateWord::OneParked;
+                if (spinning)
+                    next -= StateWord::OneSpinning;
                 if (m_state.compare_exchange_weak(state, next, std::memory_order_acq_rel,
                                                   std::memory_order_relaxed)) {
                     if (claim)
                         claimedState = next;
+                    else {
+                        self.parkedCpu = parkedCpu;
+                        pushWaiter(&self);
+                        m_parks.fetch_add(1, std::memory_order_relaxed);
+                    }
                     break;
                 }
             }
-            if (claimedState == 0) {
-                pushWaiter(&self);
-                m_parks.fetch_add(1, std::memory_order_relaxed);
-            }
+        }
+        if (leftEarly) {
+            if (spinning)
+                stopSpinning(); // takes the waiters' lock if it owes a wake: outside ours
+            return *leftEarly;
         }
         // Popping waits for the packet's producer, which may need the waiters' lock: outside it.
         if (claimedState != 0)
@@ -854,9 +847,19 @@ private:
         POOLSCOPE_TEST_POINT("port.park.granted");
         const auto startedAt = std::chrono::steady_clock::now();
         association.spin.woken(startedAt - parkedAt);
-        association.placement.wokenBy(self.wakerCpu, startedAt - self.grantedAt);
+        m_pendingStarts.started(self.parkedCpu);
         const CompletionPacket packet = m_queue.pop();
         return {classifyPacket(packet), packet};
+    }
+
+    // A spinner leaves without a packet: the packets it would have taken may now be owed a
+    // parked thread.
+    void stopSpinning() noexcept
+    {
+        const std::uint64_t after =
+            m_state.fetch_sub(StateWord::OneSpinning, std::memory_order_acq_rel) - StateWord::OneSpinning;
+        if (StateWord::wantsWake(after, limit()))
+            wakeWhileRoom();
     }
 
     // The thread stops counting against N; if that makes room for a queued packet and a
@@ -865,7 +868,7 @@ private:
     {
         const std::uint64_t after =
             m_state.fetch_sub(StateWord::OneRunning, std::memory_order_acq_rel) - StateWord::OneRunning;
-        if (StateWord::queued(after) != 0 && StateWord::parked(after) != 0 && StateWord::running(after) < limit())
+        if (StateWord::wantsWake(after, limit()))
             wakeWhileRoom();
     }
 
@@ -873,24 +876,20 @@ private:
     // allows. Never allocates.
     void wakeWhileRoom() noexcept
     {
-        const int wakerCpu = sched_getcpu(); // the chosen waiters may park next to us later
-        const auto grantedAt = std::chrono::steady_clock::now(); // a futex wake follows: not the fast path
         for (;;) {
             WakeBatch batch;
             bool more = false;
             {
                 std::lock_guard lock(m_waitersMutex);
                 std::uint64_t state = m_state.load(std::memory_order_relaxed);
-                while (!batch.full() && !StateWord::closed(state) && StateWord::queued(state) != 0 &&
-                       StateWord::parked(state) != 0 && StateWord::running(state) < limit()) {
+                while (!batch.full() && !StateWord::closed(state) && StateWord::wantsWake(state, limit())) {
                     const std::uint64_t next = state - 1 - StateWord::OneParked + StateWord::OneRunning;
                     if (m_state.compare_exchange_weak(state, next, std::memory_order_acq_rel,
                                                       std::memory_order_relaxed)) {
                         raisePeak(m_peakRunning, StateWord::running(next));
                         Waiter *waiter = m_top;
                         removeWaiter(waiter);
-                        waiter->wakerCpu = wakerCpu;
-                        waiter->grantedAt = grantedAt;
+                        m_pendingStarts.granted(waiter->parkedCpu);
                         waiter->word.store(Granted, std::memory_order_release);
                         batch.add(waiter);
                         state = next;
@@ -947,6 +946,7 @@ private:
     std::atomic<std::uint64_t> m_wakes{0};
     Waiter *m_top = nullptr;
     Waiter *m_bottom = nullptr;
+    alignas(CacheLine) PendingStarts m_pendingStarts;
     PacketQueue m_queue;
 };
 
@@ -959,8 +959,8 @@ CompletionPort::~CompletionPort()
     m_impl->close();
     ThreadAssociation &association = t_association;
     if (association.port == m_impl.get())
-        association = ThreadAssociation{nullptr, false, 0, false, association.hook, association.hookContext, association.spin,
-                                        association.placement};
+        association = ThreadAssociation{nullptr, false, 0, false, association.hook, association.hookContext,
+                                        association.spin};
 }
 
 bool CompletionPort::post(const CompletionPacket &packet) { return m_impl->post(packet); }

@@ -9,10 +9,8 @@
 
 #include <atomic>
 #include <chrono>
-#include <fstream>
 #include <latch>
 #include <mutex>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -46,8 +44,9 @@ private slots:
     void peaksAndReset();
     void fastPathMakesNoSyscall();
     void dequeueSaysWhetherItWaited();
-    void sparseWakesParkOnTheWakersCpu();
-    void aLateStartBesideTheWakerStopsTheMoves();
+    void aSpinningWaiterTakesAPostWithoutAWake();
+    void postsBeyondTheSpinnersWakeTheMostRecentlyParked();
+    void aSpinnerYieldsToAWokenThreadOnItsCpu();
 };
 
 void TestCompletionPort::outcomes_data()
@@ -478,23 +477,6 @@ void TestCompletionPort::dequeueSaysWhetherItWaited()
 
 namespace {
 
-// The CPU a thread last ran on (field 39 of /proc/self/task/TID/stat); -1 if unreadable.
-int lastCpuOf(pid_t tid)
-{
-    std::ifstream file("/proc/self/task/" + std::to_string(tid) + "/stat");
-    std::string line;
-    std::getline(file, line);
-    const std::size_t end = line.rfind(')'); // the name may hold spaces and brackets
-    if (end == std::string::npos)
-        return -1;
-    std::istringstream fields(line.substr(end + 2)); // from field 3, the state
-    std::string field;
-    for (int index = 3; index <= 39 && fields >> field; ++index)
-        if (index == 39)
-            return std::stoi(field);
-    return -1;
-}
-
 void pinCurrentThread(const cpu_set_t &cpus) { sched_setaffinity(0, sizeof cpus, &cpus); }
 
 // The first two CPUs of `allowed` (fewer if it has fewer).
@@ -517,105 +499,129 @@ cpu_set_t onlyCpu(int cpu)
 
 } // namespace
 
-// A thread that is woken rarely (each park outlasts a spin, so its spin budget runs out)
-// moves to the CPU of the thread that woke it before it parks again, since the kernel wakes
-// a thread on the CPU it parked on: the next wake then lands beside the poster.
-void TestCompletionPort::sparseWakesParkOnTheWakersCpu()
+// A waiter still spinning takes the next packet itself: the post wakes no parked thread
+// (no futex wake, no second thread finding the queue empty).
+void TestCompletionPort::aSpinningWaiterTakesAPostWithoutAWake()
 {
-    cpu_set_t allowed;
-    QCOMPARE(sched_getaffinity(0, sizeof allowed, &allowed), 0);
-    const std::vector<int> cpus = firstTwoCpus(allowed);
-    if (cpus.size() < 2)
-        QSKIP("needs two CPUs");
-    const int posterCpu = cpus[0];
-    const int workerCpu = cpus[1];
-    pinCurrentThread(onlyCpu(posterCpu));
+    testpoints::Scope scope;
+    CompletionPort port(4);
+    std::atomic<std::uintptr_t> parkedGot{0};
+    std::thread parked([&] { parkedGot = port.dequeue(30s).packet.key; });
+    QTRY_COMPARE_WITH_TIMEOUT(port.counters().parked, 1u, 30000);
 
-    CompletionPort port(1);
-    std::atomic<pid_t> workerTid{0};
-    std::atomic<int> handled{0};
-    std::thread worker([&] {
-        pinCurrentThread(onlyCpu(workerCpu)); // starts on the other CPU, then may run anywhere
-        pinCurrentThread(allowed);
-        workerTid.store(gettid());
-        while (port.dequeue(30s).hasPacket())
-            handled.fetch_add(1);
-    });
-    bool parkedBesidePoster = false;
-    for (int wake = 1; wake <= 200 && !parkedBesidePoster; ++wake) {
-        QTRY_COMPARE_WITH_TIMEOUT(port.counters().parked, 1u, 30000);
-        // A park that outlasts any spin: the lower bound is what matters, not the pacing.
-        std::this_thread::sleep_for(1ms);
-        QVERIFY(port.post({1, nullptr, 0, 0}));
-        QTRY_COMPARE_WITH_TIMEOUT(handled.load(), wake, 30000);
-        QTRY_COMPARE_WITH_TIMEOUT(port.counters().parked, 1u, 30000);
-        parkedBesidePoster = lastCpuOf(workerTid.load()) == posterCpu;
-    }
+    testpoints::pauseAt("port.spin.look");
+    std::atomic<std::uintptr_t> spinnerGot{0};
+    std::thread spinner([&] { spinnerGot = port.dequeue(30s).packet.key; });
+    QVERIFY(testpoints::waitUntilPaused("port.spin.look", 30s));
+
+    QVERIFY(port.post({7, nullptr, 0, 0}));
+    QCOMPARE(port.counters().wakes, std::uint64_t(0));
+    QCOMPARE(port.counters().parked, 1u);
+    testpoints::release("port.spin.look");
+    spinner.join();
+    QCOMPARE(spinnerGot.load(), std::uintptr_t(7));
+    QCOMPARE(port.counters().wakes, std::uint64_t(0));
+    QCOMPARE(port.counters().parked, 1u);
+
     port.close();
-    worker.join();
-    pinCurrentThread(allowed);
-    QVERIFY(parkedBesidePoster);
+    parked.join();
+    QCOMPARE(parkedGot.load(), std::uintptr_t(0));
 }
 
-// A thread moved beside its waker that then starts late (a waker that keeps its CPU does
-// not give way to the thread it woke there) stops moving: when wakes then come from the
-// other CPU, it parks where it is instead of following them.
-void TestCompletionPort::aLateStartBesideTheWakerStopsTheMoves()
+// Packets beyond what the spinning waiters will take wake parked threads, the most recently
+// parked first, one per packet.
+void TestCompletionPort::postsBeyondTheSpinnersWakeTheMostRecentlyParked()
+{
+    testpoints::Scope scope;
+    CompletionPort port(4);
+    std::atomic<std::uintptr_t> firstGot{0};
+    std::atomic<std::uintptr_t> secondGot{0};
+    std::thread first([&] { firstGot = port.dequeue(30s).packet.key; });
+    QTRY_COMPARE_WITH_TIMEOUT(port.counters().parked, 1u, 30000);
+    std::thread second([&] { secondGot = port.dequeue(30s).packet.key; });
+    QTRY_COMPARE_WITH_TIMEOUT(port.counters().parked, 2u, 30000);
+
+    testpoints::pauseAt("port.spin.look");
+    std::atomic<std::uintptr_t> spinnerGot{0};
+    std::thread spinner([&] { spinnerGot = port.dequeue(30s).packet.key; });
+    QVERIFY(testpoints::waitUntilPaused("port.spin.look", 30s));
+
+    QVERIFY(port.post({1, nullptr, 0, 0})); // the spinner's
+    QCOMPARE(port.counters().wakes, std::uint64_t(0));
+    QVERIFY(port.post({2, nullptr, 0, 0})); // one more than the spinner takes: one wake
+    QCOMPARE(port.counters().wakes, std::uint64_t(1));
+    second.join();
+    QVERIFY(secondGot.load() != 0);
+    QCOMPARE(port.counters().parked, 1u);
+
+    testpoints::release("port.spin.look");
+    spinner.join();
+    QVERIFY(spinnerGot.load() != 0);
+    QCOMPARE(spinnerGot.load() + secondGot.load(), std::uintptr_t(3));
+    QCOMPARE(port.counters().wakes, std::uint64_t(1));
+
+    port.close();
+    first.join();
+    QCOMPARE(firstGot.load(), std::uintptr_t(0));
+}
+
+// A spinner gives up its CPU to a thread that was handed a packet and waits to start on
+// that CPU (the kernel would otherwise let the spinner finish its slice first), and leaves
+// a woken thread on another CPU alone.
+void TestCompletionPort::aSpinnerYieldsToAWokenThreadOnItsCpu()
 {
     testpoints::Scope scope;
     cpu_set_t allowed;
     QCOMPARE(sched_getaffinity(0, sizeof allowed, &allowed), 0);
     const std::vector<int> cpus = firstTwoCpus(allowed);
-    if (cpus.size() < 2)
-        QSKIP("needs two CPUs");
-    std::atomic<int> moves{0};
-    testpoints::onReach("port.park.moveBesideWaker", [&](int) { moves.fetch_add(1); });
-    pinCurrentThread(onlyCpu(cpus[0]));
+    std::atomic<int> yields{0};
+    testpoints::onReach("port.spin.yieldToWoken", [&](int) { yields.fetch_add(1); });
 
-    CompletionPort port(1);
-    std::atomic<int> handled{0};
-    // The CPU the worker goes back to after each packet, so that it parks away from the
-    // poster whatever CPU the kernel woke it on (on a quiet machine: the poster's).
-    std::atomic<int> parkOn{cpus[1]};
-    std::thread worker([&] {
-        do {
-            pinCurrentThread(onlyCpu(parkOn.load()));
-            pinCurrentThread(allowed);
-        } while (port.dequeue(30s).hasPacket() && handled.fetch_add(1) >= 0);
-    });
-    // One wake, from the beginning of one park to the beginning of the next, so that what
-    // the worker did before it parked (a move, or none) is done when this returns.
-    const auto sparseWake = [&] {
-        QTRY_COMPARE_WITH_TIMEOUT(port.counters().parked, 1u, 30000);
-        std::this_thread::sleep_for(1ms); // a park that outlasts any spin
-        const int before = handled.load();
-        QVERIFY(port.post({1, nullptr, 0, 0}));
-        QTRY_COMPARE_WITH_TIMEOUT(handled.load(), before + 1, 30000);
-        QTRY_COMPARE_WITH_TIMEOUT(port.counters().parked, 1u, 30000);
+    // The woken thread parks on `wokenCpu`, the spinner spins on `spinnerCpu`, and the
+    // woken thread is held between its wake and its start while the spinner looks.
+    struct Run {
+        bool parked = false;
+        bool spinning = false;
+        bool held = false;
+        bool yielded = false;
     };
-    // Sparse wakes from the first CPU until the worker, its spin budget spent, has moved
-    // beside the poster before it parked.
-    for (int wake = 0; wake < 200 && moves.load() == 0; ++wake)
-        sparseWake();
-    QCOMPARE(moves.load(), 1);
-    parkOn.store(cpus[0]); // from now on it parks where the poster was
+    const auto run = [&](int wokenCpu, int spinnerCpu) {
+        Run result;
+        yields.store(0);
+        CompletionPort port(4);
+        std::thread woken([&] {
+            pinCurrentThread(onlyCpu(wokenCpu));
+            port.dequeue(30s);
+        });
+        result.parked = QTest::qWaitFor([&] { return port.counters().parked == 1u; }, 30000);
 
-    // The next wake starts late: the woken thread is held up between its grant and its start.
-    testpoints::onReach("port.park.granted", [](int hit) {
-        if (hit == 1)
-            std::this_thread::sleep_for(5ms);
-    });
-    sparseWake();
+        testpoints::pauseAt("port.spin.look");
+        testpoints::pauseAt("port.park.granted");
+        std::thread spinner([&] {
+            pinCurrentThread(onlyCpu(spinnerCpu));
+            port.dequeue(30s);
+        });
+        result.spinning = testpoints::waitUntilPaused("port.spin.look", 30s);
+        port.post({1, nullptr, 0, 0}); // the spinner's
+        port.post({2, nullptr, 0, 0}); // wakes the parked thread
+        result.held = testpoints::waitUntilPaused("port.park.granted", 30s);
+        testpoints::release("port.spin.look");
+        spinner.join();
+        result.yielded = yields.load() > 0;
+        testpoints::release("port.park.granted");
+        woken.join();
+        port.close();
+        return result;
+    };
 
-    // Wakes now come from the other CPU, and the worker parks on the first one each time.
-    // After a move that paid, each of these parks would move it beside the poster again.
-    pinCurrentThread(onlyCpu(cpus[1]));
-    for (int wake = 0; wake < 10; ++wake)
-        sparseWake();
-    port.close();
-    worker.join();
-    pinCurrentThread(allowed);
-    QCOMPARE(moves.load(), 1);
+    const Run sameCpu = run(cpus[0], cpus[0]);
+    QVERIFY(sameCpu.parked && sameCpu.spinning && sameCpu.held);
+    QVERIFY(sameCpu.yielded);
+    if (cpus.size() < 2)
+        QSKIP("needs two CPUs for the other half");
+    const Run otherCpu = run(cpus[0], cpus[1]);
+    QVERIFY(otherCpu.parked && otherCpu.spinning && otherCpu.held);
+    QVERIFY(!otherCpu.yielded);
 }
 
 QTEST_GUILESS_MAIN(TestCompletionPort)
