@@ -497,6 +497,20 @@ cpu_set_t onlyCpu(int cpu)
     return set;
 }
 
+// A thread that dequeues once from `port` and keeps the packet's key in `got` (0: none).
+std::thread takeOne(CompletionPort &port, std::atomic<std::uintptr_t> &got)
+{
+    return std::thread([&port, &got] { got = port.dequeue(30s).packet.key; });
+}
+
+// The same, stopped at its first look as a spinning waiter (released by the caller, after
+// testpoints::waitUntilPaused("port.spin.look")).
+std::thread takeOneAfterAHeldSpin(CompletionPort &port, std::atomic<std::uintptr_t> &got)
+{
+    testpoints::pauseAt("port.spin.look");
+    return takeOne(port, got);
+}
+
 } // namespace
 
 // A waiter still spinning takes the next packet itself: the post wakes no parked thread
@@ -506,12 +520,10 @@ void TestCompletionPort::aSpinningWaiterTakesAPostWithoutAWake()
     testpoints::Scope scope;
     CompletionPort port(4);
     std::atomic<std::uintptr_t> parkedGot{0};
-    std::thread parked([&] { parkedGot = port.dequeue(30s).packet.key; });
-    QTRY_COMPARE_WITH_TIMEOUT(port.counters().parked, 1u, 30000);
-
-    testpoints::pauseAt("port.spin.look");
     std::atomic<std::uintptr_t> spinnerGot{0};
-    std::thread spinner([&] { spinnerGot = port.dequeue(30s).packet.key; });
+    std::thread parked = takeOne(port, parkedGot);
+    QTRY_COMPARE_WITH_TIMEOUT(port.counters().parked, 1u, 30000);
+    std::thread spinner = takeOneAfterAHeldSpin(port, spinnerGot);
     QVERIFY(testpoints::waitUntilPaused("port.spin.look", 30s));
 
     QVERIFY(port.post({7, nullptr, 0, 0}));
@@ -536,14 +548,12 @@ void TestCompletionPort::postsBeyondTheSpinnersWakeTheMostRecentlyParked()
     CompletionPort port(4);
     std::atomic<std::uintptr_t> firstGot{0};
     std::atomic<std::uintptr_t> secondGot{0};
-    std::thread first([&] { firstGot = port.dequeue(30s).packet.key; });
-    QTRY_COMPARE_WITH_TIMEOUT(port.counters().parked, 1u, 30000);
-    std::thread second([&] { secondGot = port.dequeue(30s).packet.key; });
-    QTRY_COMPARE_WITH_TIMEOUT(port.counters().parked, 2u, 30000);
-
-    testpoints::pauseAt("port.spin.look");
     std::atomic<std::uintptr_t> spinnerGot{0};
-    std::thread spinner([&] { spinnerGot = port.dequeue(30s).packet.key; });
+    std::thread first = takeOne(port, firstGot);
+    QTRY_COMPARE_WITH_TIMEOUT(port.counters().parked, 1u, 30000);
+    std::thread second = takeOne(port, secondGot);
+    QTRY_COMPARE_WITH_TIMEOUT(port.counters().parked, 2u, 30000);
+    std::thread spinner = takeOneAfterAHeldSpin(port, spinnerGot);
     QVERIFY(testpoints::waitUntilPaused("port.spin.look", 30s));
 
     QVERIFY(port.post({1, nullptr, 0, 0})); // the spinner's
