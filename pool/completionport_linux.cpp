@@ -423,9 +423,9 @@ private:
 // running thread finish its slice (RUN_TO_PARITY, milliseconds here), and a spinner that
 // keeps catching packets never parks. A poster streaming a unit every 20 us beside two
 // workers (README, "Session 8") put both workers on the one CPU the poster left free, and
-// the woken one waited there for the other's slice: p99 0.4-2 ms in 3 of 8 runs. A spinner
+// the woken one waited there for the other's slice: p99 0.3-2.1 ms in 5 of 8 runs. A spinner
 // that finds a thread waiting to start on its own CPU therefore yields the CPU to it and
-// looks again (8 of 8 runs at p99 18-44 us in the same harness).
+// looks again: p99 medians 39-57 us in five batches of the same harness.
 // CPUs share a counter modulo Slots: a stray yield costs one syscall.
 // Thread safety: granted() by a waker, started() by the woken thread, waitingOn() by any
 // thread. Relaxed: a stale read costs one yield more or one less, never a packet.
