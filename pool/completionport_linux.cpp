@@ -79,6 +79,8 @@ struct StateWord {
     static constexpr unsigned SpinningShift = 60;
     static constexpr std::uint64_t FieldMask14 = (1ull << 14) - 1;
     static constexpr std::uint64_t SpinningMask = 3ull << SpinningShift;
+    // Two bits were free. One spinner was too few: the 1-producer flood's second worker then
+    // parked and was woken again and again (twice the context switches; README, Session 8).
     static constexpr std::uint32_t MaxSpinning = 3;
     static constexpr std::uint64_t QueuedMask = 0xffffffffull;
     static constexpr std::uint64_t DrainingBit = 1ull << 62; // close as soon as queued == 0
@@ -337,7 +339,9 @@ enum WaiterWord : std::uint32_t { Waiting = 0, Granted = 1, WokenByClose = 2, Wo
 // Lives on the parked thread's stack, linked into the port's waiter stack while parked.
 struct Waiter {
     std::atomic<std::uint32_t> word{Waiting};
-    int parkedCpu = 0; // where the kernel will most likely wake it (PendingStarts)
+    // Where the kernel will most likely wake it (PendingStarts): written by the parking
+    // thread before it pushes itself, read by the waker; both under the waiters' lock.
+    int parkedCpu = 0;
     Waiter *above = nullptr; // toward the top (more recently parked)
     Waiter *below = nullptr;
 };
@@ -537,45 +541,11 @@ struct CompletionPort::Impl {
         if (timeout <= std::chrono::nanoseconds::zero())
             return {DequeueOutcome::Timeout, {}};
 
-        // Step 2: spin a little before sleeping, as long as this thread's recent waits say a
-        // packet is likely to follow within microseconds (SpinBudget): taking it without a
-        // futex round trip is the point of the fast path. The pauses between looks grow, so
-        // that spinners do not keep the state word's cache line away from the posting thread.
-        // A spinner counts in the state word, and a post wakes a parked thread only for the
-        // packets the spinners will not take (StateWord::wantsWake): a packet that a spinner
-        // catches costs no futex wake and wakes no second thread to find the queue empty.
-        // Up to MaxSpinning threads spin at a time; the others park at once.
+        // Step 2: spin a little before sleeping (spinForPacket), then park.
         if (spinning) {
-            const int cpu = sched_getcpu();
-            for (unsigned look = 0; look < looks; ++look) {
-                for (unsigned pause = 0; pause < (1u << std::min(look / 8, 5u)); ++pause)
-                    cpuRelax();
-                POOLSCOPE_TEST_POINT("port.spin.look");
-                if (m_pendingStarts.waitingOn(cpu)) {
-                    POOLSCOPE_TEST_POINT("port.spin.yieldToWoken");
-                    sched_yield();
-                }
-                state = m_state.load(std::memory_order_relaxed);
-                if (StateWord::closed(state) || (StateWord::drained(state) && closeIfDrained())) {
-                    stopSpinning();
-                    return closedResult(association);
-                }
-                if (m_alerts.load(std::memory_order_relaxed) != 0 && takeAlert()) {
-                    stopSpinning();
-                    return {DequeueOutcome::Alerted, {}};
-                }
-                // Claiming takes one packet and one spinner: the packets left for parked
-                // threads stay as many, so no wake is owed.
-                const std::uint64_t claimed = state - 1 + StateWord::OneRunning - StateWord::OneSpinning;
-                if (StateWord::queued(state) != 0 && StateWord::running(state) < limit() &&
-                    m_state.compare_exchange_weak(state, claimed, std::memory_order_acq_rel,
-                                                  std::memory_order_relaxed)) {
-                    association.spin.caught(look);
-                    return takeClaimed(association, claimed);
-                }
-            }
+            if (std::optional<DequeueResult> result = spinForPacket(association, looks))
+                return *result;
         }
-
         return park(association, timeout, spinning);
     }
 
@@ -756,6 +726,48 @@ private:
         m_top = m_bottom = nullptr;
         m_wakes.fetch_add(woken, std::memory_order_relaxed);
         return state;
+    }
+
+    // Spins for `looks` looks, as long as this thread's recent waits say a packet is likely to
+    // follow within microseconds (SpinBudget): taking it without a futex round trip is the
+    // point of the fast path. The pauses between looks grow, so that spinners do not keep the
+    // state word's cache line away from the posting thread.
+    // The caller counts as spinning in the state word, and a post wakes a parked thread only
+    // for the packets the spinners will not take (StateWord::wantsWake): a packet that a
+    // spinner catches costs no futex wake and wakes no second thread to find the queue empty.
+    // Returns how the wait ended (a packet, Closed, Alerted; the spinner count given back), or
+    // nothing when the looks ran out: the caller still counts as spinning and parks.
+    std::optional<DequeueResult> spinForPacket(ThreadAssociation &association, unsigned looks)
+    {
+        const int cpu = sched_getcpu();
+        for (unsigned look = 0; look < looks; ++look) {
+            for (unsigned pause = 0; pause < (1u << std::min(look / 8, 5u)); ++pause)
+                cpuRelax();
+            POOLSCOPE_TEST_POINT("port.spin.look");
+            if (m_pendingStarts.waitingOn(cpu)) {
+                POOLSCOPE_TEST_POINT("port.spin.yieldToWoken");
+                sched_yield();
+            }
+            std::uint64_t state = m_state.load(std::memory_order_relaxed);
+            if (StateWord::closed(state) || (StateWord::drained(state) && closeIfDrained())) {
+                stopSpinning();
+                return closedResult(association);
+            }
+            if (m_alerts.load(std::memory_order_relaxed) != 0 && takeAlert()) {
+                stopSpinning();
+                return DequeueResult{DequeueOutcome::Alerted, {}};
+            }
+            // Claiming takes one packet and one spinner: the packets left for parked threads
+            // stay as many, so no wake is owed.
+            const std::uint64_t claimed = state - 1 + StateWord::OneRunning - StateWord::OneSpinning;
+            if (StateWord::queued(state) != 0 && StateWord::running(state) < limit() &&
+                m_state.compare_exchange_weak(state, claimed, std::memory_order_acq_rel,
+                                              std::memory_order_relaxed)) {
+                association.spin.caught(look);
+                return takeClaimed(association, claimed);
+            }
+        }
+        return std::nullopt;
     }
 
     // `spinning`: the thread still counts as spinning; the exchange that parks it (or claims

@@ -5,7 +5,8 @@
 # Arguments go to peer_bench: --quick, --reps N, --only NAME (--quick also shortens pool_bench).
 # Together they run every scenario of issue 13: 1/4/8 producers against the peers and the
 # busy-poll limit of the same run (with the spread), bursts, idle-poster wakes after 50 us and
-# 1 ms and the running-poster wake, a running poster streaming a unit every 20 us, each plain, with latency timing and with a 60 Hz sampler
+# 1 ms, the running-poster wake and a running poster streaming a unit every 20 us, each plain,
+# with latency timing and with a 60 Hz sampler
 # (peer_bench, and pool_bench's tighter alternated ratios), the wake diagnosis by CPU and the
 # workers' time slice (pool_bench). The load average is printed before and after each run:
 # write it down with the figures.
