@@ -403,8 +403,8 @@ IoShutdownResult IoService::Impl::shutdown(IoShutdownMode mode, std::chrono::nan
     const auto begin = std::chrono::steady_clock::now();
     const IoSnapshot before = snapshot();
     IoShutdownResult result;
-    result.outstandingAtStart = before.total.outstanding;
-
+    // A start may slip in between this snapshot and the stop below; the drain waits for it too.
+    POOLSCOPE_TEST_POINT("ioservice.shutdown.snapshotTaken");
     m_accepting.store(false, std::memory_order_seq_cst);
     if (mode == IoShutdownMode::Fast)
         control({ControlRequest::Kind::CancelEverything, 0, nullptr});
@@ -422,6 +422,9 @@ IoShutdownResult IoService::Impl::shutdown(IoShutdownMode mode, std::chrono::nan
     }
 
     const IoSnapshot after = snapshot();
+    // Counted with the starts that slipped in, so that what the shutdown finished adds up to
+    // it: outstanding(after) = outstanding(before) + started - finished, in any pair of snapshots.
+    result.outstandingAtStart = before.total.outstanding + (after.total.started - before.total.started);
     result.completed = after.total.completed - before.total.completed;
     result.failed = after.total.failed - before.total.failed;
     result.cancelled = after.total.cancelled - before.total.cancelled;

@@ -47,8 +47,11 @@ enum class IoShutdownMode : std::uint8_t {
 
 // What a shutdown did (Q192800's two ways to stop a server with I/O outstanding).
 struct IoShutdownResult {
-    std::uint64_t outstandingAtStart = 0; // operations outstanding when it began
-    std::uint64_t completed = 0;          // of those and later ones: completed during the shutdown
+    // Operations outstanding when it began, and those started after that but before it stopped
+    // issuing: what it had to finish. completed + failed + cancelled + stillOutstanding adds
+    // up to it.
+    std::uint64_t outstandingAtStart = 0;
+    std::uint64_t completed = 0;          // of those: completed during the shutdown
     std::uint64_t failed = 0;             // failed during the shutdown
     std::uint64_t cancelled = 0;          // completed by cancellation during the shutdown
     std::uint64_t stillOutstanding = 0;   // outstanding when the deadline passed

@@ -84,6 +84,7 @@ private slots:
     void gracefulShutdownDrainsThousandOutstanding();
     void fastShutdownCancelsThousandOutstanding();
     void gracefulShutdownReportsTheDeadline();
+    void aStartJustBeforeTheShutdownStopsIsCountedInItsResult();
     void closedPortCountsUndeliveredAndReturnsTheRecord();
     void latencyIsRecordedPerCompletion();
 };
@@ -768,6 +769,35 @@ void TestIoService::gracefulShutdownReportsTheDeadline()
     QCOMPARE(fast.cancelled, 1u);
     QVERIFY(!fast.deadlineMissed);
     QCOMPARE(IoOperation::claim(iotest::dequeueOne(port).packet), &op);
+}
+
+// A start that lands after the shutdown took its first count but before it stopped issuing
+// is drained with the rest, and the result counts it: what the shutdown finished adds up to
+// what it reports as outstanding (a session's drain summary showed 4 outstanding and 5
+// completed before).
+void TestIoService::aStartJustBeforeTheShutdownStopsIsCountedInItsResult()
+{
+    testpoints::Scope scope;
+    OnePair rig;
+    auto &[port, io, peer, handle] = rig;
+    BufferOp first;
+    BufferOp late;
+    QCOMPARE(io.startRecv(handle, first, first.buffer), 0);
+
+    testpoints::pauseAt("ioservice.shutdown.snapshotTaken");
+    auto shutdown = std::async(std::launch::async, [&] { return io.shutdown(IoShutdownMode::Fast, 60s); });
+    QVERIFY(testpoints::waitUntilPaused("ioservice.shutdown.snapshotTaken", 30s));
+    QCOMPARE(io.startRecv(handle, late, late.buffer), 0); // still issuing
+    testpoints::release("ioservice.shutdown.snapshotTaken");
+    const IoShutdownResult result = shutdown.get();
+
+    QCOMPARE(result.outstandingAtStart, 2u);
+    QCOMPARE(result.cancelled, 2u);
+    QCOMPARE(result.completed + result.failed + result.cancelled + result.stillOutstanding, result.outstandingAtStart);
+    QVERIFY(!result.deadlineMissed);
+    for (int i = 0; i < 2; ++i)
+        QVERIFY(IoOperation::claim(iotest::dequeueOne(port).packet) != nullptr);
+    verifyIdentity(io.snapshot());
 }
 
 void TestIoService::closedPortCountsUndeliveredAndReturnsTheRecord()
