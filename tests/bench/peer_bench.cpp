@@ -16,6 +16,7 @@
 #include <map>
 #include <sstream>
 
+#include <pthread.h>
 #include <sched.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -81,6 +82,60 @@ bool waitUntilQuiet()
             return true;
     }
     return false;
+}
+
+// How long a cache line takes to go from one CPU to another and back (ns, the median of 5
+// runs of 20,000 trips), between the first two CPUs this process may use. On a VM the host
+// decides where its vCPUs sit: on this machine the round trip flips between ~80 ns and
+// ~350 ns from one minute to the next, and every contender's throughput flips with it
+// (README, "Session 9"). Measured beside each contender's floods so that a table says which
+// fabric its figures came from. NaN with fewer than two CPUs.
+double cpuRoundTripNs()
+{
+    cpu_set_t allowed;
+    CPU_ZERO(&allowed);
+    if (sched_getaffinity(0, sizeof allowed, &allowed) != 0)
+        return NAN;
+    std::vector<int> cpus;
+    for (int cpu = 0; cpu < CPU_SETSIZE && cpus.size() < 2; ++cpu)
+        if (CPU_ISSET(cpu, &allowed))
+            cpus.push_back(cpu);
+    if (cpus.size() < 2)
+        return NAN;
+    const auto pinTo = [](int cpu) {
+        cpu_set_t one;
+        CPU_ZERO(&one);
+        CPU_SET(cpu, &one);
+        return pthread_setaffinity_np(pthread_self(), sizeof one, &one) == 0;
+    };
+    constexpr long Trips = 20'000;
+    std::vector<double> runs;
+    for (int run = 0; run < 5; ++run) {
+        alignas(64) std::atomic<long> ball{0};
+        std::atomic<bool> pinned{true};
+        std::thread echo([&] {
+            pinned.store(pinTo(cpus[1]), std::memory_order_relaxed);
+            for (long trip = 0; trip < Trips; ++trip) {
+                while (ball.load(std::memory_order_acquire) != 2 * trip + 1) {
+                }
+                ball.store(2 * trip + 2, std::memory_order_release);
+            }
+        });
+        // The bench's own thread, pinned for the measurement and let go after it.
+        const bool mainPinned = pinTo(cpus[0]);
+        const auto start = Clock::now();
+        for (long trip = 0; trip < Trips; ++trip) {
+            ball.store(2 * trip + 1, std::memory_order_release);
+            while (ball.load(std::memory_order_acquire) != 2 * trip + 2) {
+            }
+        }
+        const double ns = std::chrono::duration<double, std::nano>(Clock::now() - start).count() / Trips;
+        echo.join();
+        sched_setaffinity(0, sizeof allowed, &allowed);
+        if (mainPinned && pinned.load())
+            runs.push_back(ns);
+    }
+    return median(runs);
 }
 
 // The units. Each counts itself done and releases the waiting producer at the last one.
@@ -279,8 +334,12 @@ Metrics runContender(const std::function<std::unique_ptr<Contender>()> &make, co
         const ProcessUsage selfBefore = ProcessUsage::now();
         const auto start = Clock::now();
         auto contender = make();
-        for (const int producers : {1, 4, 8})
+        std::vector<double> roundTrips;
+        for (const int producers : {1, 4, 8}) {
+            roundTrips.push_back(cpuRoundTripNs());
             throughput(*contender, options, metrics, producers);
+        }
+        metrics["cpu round trip ns"] = median(roundTrips);
         bursty(*contender, options, metrics);
         wakeLatency(*contender, options, metrics, std::chrono::microseconds(50), PosterWait::Yield, "wake 50us");
         wakeLatency(*contender, options, metrics, std::chrono::microseconds(1000), PosterWait::Yield, "wake 1ms");
@@ -327,7 +386,8 @@ std::string summaryTable(Results &results, const std::vector<std::string> &metri
            "|---|---|---|---|---|---|---|---|---|\n";
     const auto &ours = results["poolscope"];
     for (const std::string &metric : metricOrder) {
-        if (metric.find("foreign") != std::string::npos || metric.find("producer cpu") != std::string::npos)
+        if (metric.find("foreign") != std::string::npos || metric.find("producer cpu") != std::string::npos ||
+            metric.find("round trip") != std::string::npos)
             continue;
         const std::vector<double> &values = ours.at(metric);
         std::vector<double> best, versusBest, versusLimit, latencyKeeps, samplerKeeps, slice, sliceVersusBest;
@@ -376,6 +436,22 @@ std::string summaryTable(Results &results, const std::vector<std::string> &metri
                       median(withoutNan(sliceVersusBest)));
         out << row;
     }
+    // Throughput follows the CPU-to-CPU round trip (cpuRoundTripNs), so each contender's
+    // round trip per repetition: a ratio between a run at ~80 ns and one at ~350 ns compares
+    // fabrics, not pools.
+    out << "\nCPU-to-CPU cache-line round trip beside the floods, ns, by repetition:";
+    for (auto &[name, metrics] : results) {
+        const auto found = metrics.find("cpu round trip ns");
+        if (found == metrics.end())
+            continue;
+        out << (name == results.begin()->first ? " " : "; ") << name << ' ';
+        for (std::size_t rep = 0; rep < found->second.size(); ++rep) {
+            char value[32];
+            std::snprintf(value, sizeof value, "%s%.0f", rep == 0 ? "" : " / ", found->second[rep]);
+            out << value;
+        }
+    }
+    out << ".\n";
     out << "\nRatios: medians of per-repetition ratios, > 1 means the first is better (for items/s ours / theirs, "
            "for times, CPU and switches theirs / ours). The last two columns compare the pool with latency timing, "
            "and with a 60 Hz sampler, to the plain pool; +slice is the pool whose workers ask for a 100 us time slice.\n";
