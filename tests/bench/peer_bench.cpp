@@ -381,30 +381,46 @@ double advantage(const std::string &metric, double ours, double theirs)
 std::string summaryTable(Results &results, const std::vector<std::string> &metricOrder)
 {
     std::ostringstream out;
-    out << "\n| metric | poolscope median (min-max) | best peer per repetition, median | vs best peer | vs busy-poll |"
-           " +latency / plain | +sampler / plain | +slice median | +slice vs best peer |\n"
-           "|---|---|---|---|---|---|---|---|---|\n";
+    out << "\n| metric | poolscope median (min-max) | best peer per repetition, median | vs best peer | vs best peer, same fabric |"
+           " vs busy-poll | +latency / plain | +sampler / plain | +slice median | +slice vs best peer |\n"
+           "|---|---|---|---|---|---|---|---|---|---|\n";
+    // The CPU-to-CPU round trip each contender ran beside, per repetition (NaN when unknown).
+    const auto roundTrip = [&](const std::string &name, std::size_t rep) {
+        const auto &values = results[name]["cpu round trip ns"];
+        return rep < values.size() ? values[rep] : NAN;
+    };
+    // Same fabric: round trips within 30 % of each other (here ~80 against ~350 ns).
+    const auto sameFabric = [&](const std::string &name, std::size_t rep) {
+        const double ours = roundTrip("poolscope", rep), theirs = roundTrip(name, rep);
+        return std::isnan(ours) || std::isnan(theirs) || std::abs(theirs / ours - 1) < 0.3;
+    };
     const auto &ours = results["poolscope"];
     for (const std::string &metric : metricOrder) {
         if (metric.find("foreign") != std::string::npos || metric.find("producer cpu") != std::string::npos ||
             metric.find("round trip") != std::string::npos)
             continue;
         const std::vector<double> &values = ours.at(metric);
-        std::vector<double> best, versusBest, versusLimit, latencyKeeps, samplerKeeps, slice, sliceVersusBest;
+        std::vector<double> best, versusBest, versusBestSameFabric, versusLimit, latencyKeeps, samplerKeeps, slice,
+            sliceVersusBest;
         std::map<std::string, int> bestNames;
         for (std::size_t rep = 0; rep < values.size(); ++rep) {
-            double bestValue = NAN;
+            double bestValue = NAN, bestSameFabric = NAN;
             std::string bestName;
             for (auto &[name, metrics] : results) {
                 if (!isPeer(name) || metrics[metric].size() <= rep)
                     continue;
                 const double value = metrics[metric][rep];
-                const bool better = higherIsBetter(metric) ? value > bestValue : value < bestValue;
-                if (std::isnan(bestValue) || better) {
+                const auto beats = [&](double other) {
+                    return std::isnan(other) || (higherIsBetter(metric) ? value > other : value < other);
+                };
+                if (beats(bestValue)) {
                     bestValue = value;
                     bestName = name;
                 }
+                if (sameFabric(name, rep) && beats(bestSameFabric))
+                    bestSameFabric = value;
             }
+            versusBestSameFabric.push_back(advantage(metric, values[rep], bestSameFabric));
             if (!std::isnan(bestValue)) {
                 best.push_back(bestValue);
                 versusBest.push_back(advantage(metric, values[rep], bestValue));
@@ -427,11 +443,15 @@ std::string summaryTable(Results &results, const std::vector<std::string> &metri
             std::erase_if(v, [](double x) { return std::isnan(x); });
             return v;
         };
-        char row[640];
-        std::snprintf(row, sizeof row, "| %s | %.4g (%.4g-%.4g) | %.4g (%s) | %.2fx | %.2fx | %.2fx | %.2fx | %.4g | %.2fx |\n",
+        const std::vector<double> sameFabricRatios = withoutNan(versusBestSameFabric);
+        char sameFabricCell[48];
+        std::snprintf(sameFabricCell, sizeof sameFabricCell, "%.2fx (%zu of %zu)", median(sameFabricRatios),
+                      sameFabricRatios.size(), values.size());
+        char row[700];
+        std::snprintf(row, sizeof row, "| %s | %.4g (%.4g-%.4g) | %.4g (%s) | %.2fx | %s | %.2fx | %.2fx | %.2fx | %.4g | %.2fx |\n",
                       metric.c_str(), median(values), *std::min_element(values.begin(), values.end()),
                       *std::max_element(values.begin(), values.end()), median(best), names.c_str(),
-                      median(withoutNan(versusBest)), median(withoutNan(versusLimit)),
+                      median(withoutNan(versusBest)), sameFabricCell, median(withoutNan(versusLimit)),
                       median(withoutNan(latencyKeeps)), median(withoutNan(samplerKeeps)), median(withoutNan(slice)),
                       median(withoutNan(sliceVersusBest)));
         out << row;
@@ -453,7 +473,9 @@ std::string summaryTable(Results &results, const std::vector<std::string> &metri
     }
     out << ".\n";
     out << "\nRatios: medians of per-repetition ratios, > 1 means the first is better (for items/s ours / theirs, "
-           "for times, CPU and switches theirs / ours). The last two columns compare the pool with latency timing, "
+           "for times, CPU and switches theirs / ours). \"Same fabric\" picks the best peer of each repetition "
+           "among those whose round trip was within 30 % of Poolscope's, and says in how many repetitions one was. "
+           "The last two columns compare the pool with latency timing, "
            "and with a 60 Hz sampler, to the plain pool; +slice is the pool whose workers ask for a 100 us time slice.\n";
     return out.str();
 }
@@ -550,7 +572,11 @@ int main(int argc, char **argv)
         for (std::size_t m = 0; m < metricOrder.size(); ++m) {
             const std::string &metric = metricOrder[m];
             json << (m ? ", " : "") << "\"" << metric << "\": {\"median\": " << jsonNumber(median(results[name][metric]))
-                 << ", \"ratio_poolscope_advantage\": " << jsonNumber(ratioOf(name, metric)) << "}";
+                 << ", \"ratio_poolscope_advantage\": " << jsonNumber(ratioOf(name, metric)) << ", \"repetitions\": [";
+            const std::vector<double> &values = results[name][metric];
+            for (std::size_t rep = 0; rep < values.size(); ++rep)
+                json << (rep ? ", " : "") << jsonNumber(values[rep]);
+            json << "]}";
         }
         json << "}" << (c + 1 < contenders.size() ? "," : "") << "\n";
     }
