@@ -47,6 +47,7 @@ private slots:
     void aSpinningWaiterTakesAPostWithoutAWake();
     void postsBeyondTheSpinnersWakeTheMostRecentlyParked();
     void aSpinnerYieldsToAWokenThreadOnItsCpu();
+    void aSpinnerOnItsWakersCpuYieldsToTheWaker();
 };
 
 void TestCompletionPort::outcomes_data()
@@ -632,6 +633,58 @@ void TestCompletionPort::aSpinnerYieldsToAWokenThreadOnItsCpu()
     const Run otherCpu = run(cpus[0], cpus[1]);
     QVERIFY(otherCpu.parked && otherCpu.spinning && otherCpu.held);
     QVERIFY(!otherCpu.yielded);
+}
+
+void TestCompletionPort::aSpinnerOnItsWakersCpuYieldsToTheWaker()
+{
+    testpoints::Scope scope;
+    cpu_set_t allowed;
+    QCOMPARE(sched_getaffinity(0, sizeof allowed, &allowed), 0);
+    const std::vector<int> cpus = firstTwoCpus(allowed);
+    std::atomic<int> yields{0};
+    testpoints::onReach("port.spin.yieldToWaker", [&](int) { yields.fetch_add(1); });
+
+    // A thread pinned to cpus[0] parks, a poster pinned to `posterCpu` wakes it with a
+    // packet, and the thread then finds no packet: it spins (a long park leaves it half its
+    // looks) and parks again.
+    struct Run {
+        bool parked = false;
+        bool tookThePacket = false;
+        bool parkedAgain = false;
+        int yields = 0;
+    };
+    const auto run = [&](int posterCpu) {
+        Run result;
+        yields.store(0);
+        CompletionPort port(4);
+        std::atomic<bool> tookThePacket{false};
+        std::thread worker([&] {
+            pinCurrentThread(onlyCpu(cpus[0]));
+            tookThePacket.store(port.dequeue(30s).packet.key == 7);
+            port.dequeue(30s); // until the close
+        });
+        result.parked = QTest::qWaitFor([&] { return port.counters().parked == 1u; }, 30000);
+        std::thread poster([&] {
+            pinCurrentThread(onlyCpu(posterCpu));
+            port.post({7, nullptr, 0, 0});
+        });
+        poster.join();
+        result.parkedAgain = QTest::qWaitFor([&] { return port.counters().parks == 2u; }, 30000);
+        result.tookThePacket = tookThePacket.load();
+        result.yields = yields.load();
+        port.close();
+        worker.join();
+        return result;
+    };
+
+    const Run besideItsWaker = run(cpus[0]);
+    QVERIFY(besideItsWaker.parked && besideItsWaker.tookThePacket && besideItsWaker.parkedAgain);
+    QVERIFY(besideItsWaker.yields > 0);
+    if (cpus.size() < 2)
+        QSKIP("needs two CPUs for the other half");
+    const Run awayFromItsWaker = run(cpus[1]);
+    QVERIFY(awayFromItsWaker.parked && awayFromItsWaker.tookThePacket && awayFromItsWaker.parkedAgain);
+    QCOMPARE(awayFromItsWaker.yields, 0);
 }
 
 QTEST_GUILESS_MAIN(TestCompletionPort)
