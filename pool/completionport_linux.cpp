@@ -739,16 +739,19 @@ private:
     // The caller counts as spinning in the state word, and a post wakes a parked thread only
     // for the packets the spinners will not take (StateWord::wantsWake): a packet that a
     // spinner catches costs no futex wake and wakes no second thread to find the queue empty.
-    // A spinner on the CPU of the thread that last woke it yields at every look. The kernel
-    // wakes a thread beside its waker when no other CPU is idle, and the woken one usually
-    // preempts it: a poster in the middle of a burst, or one that keeps its CPU between posts.
-    // Spinning there holds the CPU that poster needs to post what the spin waits for, until
-    // the spin runs out and the thread parks, to be woken beside the poster again. Poolscope
-    // alone in `peer_bench`, two batches of 6 alternated pairs (README, "Session 9"): the
-    // 1-producer flood's context switches per unit fell from 0.0019 to 0.0002 and from 0.0011
-    // to 0.0001, bursts drained in 123 instead of 161 and 125 instead of 237 ns per unit. The
-    // streaming poster's p99 went both ways there; 16 alternated runs of the stream alone
-    // gave a median of 55 us against 225 us.
+    // A spinner on the CPU of the thread that last woke it yields at every look while another
+    // thread of the port is awake (running or spinning). The kernel wakes a thread beside its
+    // waker when no other CPU is idle, and the woken one usually preempts it: a poster in the
+    // middle of a flood or a burst, or one that keeps its CPU between posts. Spinning there
+    // holds the CPU that poster needs to post what the spin waits for, until the spin runs
+    // out and the thread parks, to be woken beside the poster again. The one thread awake
+    // does not yield: behind a poster that never blocks, a yield costs it the poster's whole
+    // slice while no one else takes the packets (a single worker beside a streaming poster:
+    // p99 median 86 -> 349 us with that yield, 10 alternated runs), and its park lets the next
+    // wake put it on an idle CPU. Measured against no yield (README, "Session 9"), 10
+    // alternated runs each: the 1-producer flood's context switches per unit 0.0018 -> 0.0002
+    // at 1.19x the throughput; the streaming poster's p99 median 64 -> 50 us with two workers
+    // and 235 -> 49 us with one; bursts unchanged (0.98x).
     // Returns how the wait ended (a packet, Closed, Alerted; the spinner count given back), or
     // nothing when the looks ran out: the caller still counts as spinning and parks.
     std::optional<DequeueResult> spinForPacket(ThreadAssociation &association, unsigned looks)
@@ -759,14 +762,16 @@ private:
             for (unsigned pause = 0; pause < (1u << std::min(look / 8, 5u)); ++pause)
                 cpuRelax();
             POOLSCOPE_TEST_POINT("port.spin.look");
-            if (besideWaker) {
+            std::uint64_t state = m_state.load(std::memory_order_relaxed);
+            if (besideWaker && StateWord::running(state) + StateWord::spinning(state) > 1) {
                 POOLSCOPE_TEST_POINT("port.spin.yieldToWaker");
                 sched_yield();
+                state = m_state.load(std::memory_order_relaxed);
             } else if (m_pendingStarts.waitingOn(cpu)) {
                 POOLSCOPE_TEST_POINT("port.spin.yieldToWoken");
                 sched_yield();
+                state = m_state.load(std::memory_order_relaxed);
             }
-            std::uint64_t state = m_state.load(std::memory_order_relaxed);
             if (StateWord::closed(state) || (StateWord::drained(state) && closeIfDrained())) {
                 stopSpinning();
                 return closedResult(association);

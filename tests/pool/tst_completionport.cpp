@@ -646,17 +646,33 @@ void TestCompletionPort::aSpinnerOnItsWakersCpuYieldsToTheWaker()
 
     // A thread pinned to cpus[0] parks, a poster pinned to `posterCpu` wakes it with a
     // packet, and the thread then finds no packet: it spins (a long park leaves it half its
-    // looks) and parks again.
+    // looks) and parks again. With `anotherAwake`, a second thread holds a packet meanwhile.
     struct Run {
         bool parked = false;
         bool tookThePacket = false;
         bool parkedAgain = false;
+        bool anotherHeldAPacket = false;
         int yields = 0;
     };
-    const auto run = [&](int posterCpu) {
+    const auto run = [&](int posterCpu, bool anotherAwake) {
         Run result;
         yields.store(0);
         CompletionPort port(4);
+        std::latch letGo(1);
+        std::thread holder;
+        if (anotherAwake) {
+            std::latch holding(1);
+            std::atomic<bool> holds{false};
+            port.post({9, nullptr, 0, 0});
+            holder = std::thread([&] {
+                holds.store(port.dequeue(30s).packet.key == 9);
+                holding.count_down();
+                letGo.wait(); // running, with the packet
+                port.dequeue(30s); // until the close
+            });
+            holding.wait();
+            result.anotherHeldAPacket = holds.load();
+        }
         std::atomic<bool> tookThePacket{false};
         std::thread worker([&] {
             pinCurrentThread(onlyCpu(cpus[0]));
@@ -672,17 +688,26 @@ void TestCompletionPort::aSpinnerOnItsWakersCpuYieldsToTheWaker()
         result.parkedAgain = QTest::qWaitFor([&] { return port.counters().parks == 2u; }, 30000);
         result.tookThePacket = tookThePacket.load();
         result.yields = yields.load();
+        letGo.count_down();
         port.close();
         worker.join();
+        if (holder.joinable())
+            holder.join();
         return result;
     };
 
-    const Run besideItsWaker = run(cpus[0]);
+    const Run besideItsWaker = run(cpus[0], true);
+    QVERIFY(besideItsWaker.anotherHeldAPacket);
     QVERIFY(besideItsWaker.parked && besideItsWaker.tookThePacket && besideItsWaker.parkedAgain);
     QVERIFY(besideItsWaker.yields > 0);
+    // The one thread awake keeps spinning: no one else would take the packets.
+    const Run aloneBesideItsWaker = run(cpus[0], false);
+    QVERIFY(aloneBesideItsWaker.parked && aloneBesideItsWaker.tookThePacket && aloneBesideItsWaker.parkedAgain);
+    QCOMPARE(aloneBesideItsWaker.yields, 0);
     if (cpus.size() < 2)
         QSKIP("needs two CPUs for the other half");
-    const Run awayFromItsWaker = run(cpus[1]);
+    const Run awayFromItsWaker = run(cpus[1], true);
+    QVERIFY(awayFromItsWaker.anotherHeldAPacket);
     QVERIFY(awayFromItsWaker.parked && awayFromItsWaker.tookThePacket && awayFromItsWaker.parkedAgain);
     QCOMPARE(awayFromItsWaker.yields, 0);
 }
