@@ -105,6 +105,8 @@ struct StateWord {
     static bool closed(std::uint64_t s) noexcept { return (s & ClosedBit) != 0; }
     // More packets than the spinning threads will take, a parked thread to take one, and room
     // under the limit: then a parked thread must be woken.
+    // Threads of the port that are awake: holding a packet (granted ones included) or spinning.
+    static std::uint64_t awake(std::uint64_t s) noexcept { return running(s) + spinning(s); }
     static bool wantsWake(std::uint64_t s, unsigned limit) noexcept
     {
         return queued(s) > spinning(s) && parked(s) != 0 && running(s) < limit;
@@ -740,18 +742,13 @@ private:
     // for the packets the spinners will not take (StateWord::wantsWake): a packet that a
     // spinner catches costs no futex wake and wakes no second thread to find the queue empty.
     // A spinner on the CPU of the thread that last woke it yields at every look while another
-    // thread of the port is awake (running or spinning). The kernel wakes a thread beside its
-    // waker when no other CPU is idle, and the woken one usually preempts it: a poster in the
-    // middle of a flood or a burst, or one that keeps its CPU between posts. Spinning there
-    // holds the CPU that poster needs to post what the spin waits for, until the spin runs
-    // out and the thread parks, to be woken beside the poster again. The one thread awake
-    // does not yield: behind a poster that never blocks, a yield costs it the poster's whole
-    // slice while no one else takes the packets (a single worker beside a streaming poster:
-    // p99 median 86 -> 349 us with that yield, 10 alternated runs), and its park lets the next
-    // wake put it on an idle CPU. Measured against no yield (README, "Session 9"), 10
-    // alternated runs each: the 1-producer flood's context switches per unit 0.0018 -> 0.0002
-    // at 1.19x the throughput; the streaming poster's p99 median 64 -> 50 us with two workers
-    // and 235 -> 49 us with one; bursts unchanged (0.98x).
+    // thread of the port is awake. The kernel wakes a thread beside its waker when no other
+    // CPU is idle, and the woken one usually preempts it; spinning there holds the CPU that
+    // poster needs to post what the spin waits for, until the spin runs out and the thread
+    // parks, to be woken beside the poster again. The one thread awake does not yield: behind
+    // a poster that never blocks, a yield costs it the poster's whole slice while no one else
+    // takes the packets, and its park lets the next wake put it on an idle CPU. Figures in the
+    // README, "Session 9" (1-producer flood: context switches per unit 0.0018 -> 0.0002).
     // Returns how the wait ended (a packet, Closed, Alerted; the spinner count given back), or
     // nothing when the looks ran out: the caller still counts as spinning and parks.
     std::optional<DequeueResult> spinForPacket(ThreadAssociation &association, unsigned looks)
@@ -763,7 +760,7 @@ private:
                 cpuRelax();
             POOLSCOPE_TEST_POINT("port.spin.look");
             std::uint64_t state = m_state.load(std::memory_order_relaxed);
-            if (besideWaker && StateWord::running(state) + StateWord::spinning(state) > 1) {
+            if (besideWaker && StateWord::awake(state) > 1) {
                 POOLSCOPE_TEST_POINT("port.spin.yieldToWaker");
                 sched_yield();
                 state = m_state.load(std::memory_order_relaxed);

@@ -102,11 +102,12 @@ double cpuRoundTripNs()
             cpus.push_back(cpu);
     if (cpus.size() < 2)
         return NAN;
-    const auto pinTo = [](int cpu) {
+    const auto setCpus = [](const cpu_set_t &set) { return pthread_setaffinity_np(pthread_self(), sizeof set, &set) == 0; };
+    const auto pinTo = [&](int cpu) {
         cpu_set_t one;
         CPU_ZERO(&one);
         CPU_SET(cpu, &one);
-        return pthread_setaffinity_np(pthread_self(), sizeof one, &one) == 0;
+        return setCpus(one);
     };
     constexpr long Trips = 20'000;
     std::vector<double> runs;
@@ -131,7 +132,7 @@ double cpuRoundTripNs()
         }
         const double ns = std::chrono::duration<double, std::nano>(Clock::now() - start).count() / Trips;
         echo.join();
-        sched_setaffinity(0, sizeof allowed, &allowed);
+        setCpus(allowed);
         if (mainPinned && pinned.load())
             runs.push_back(ns);
     }
