@@ -1,6 +1,7 @@
 #pragma once
 // What a completion port carries and what a dequeue returns. Plain values; no threads here.
 
+#include <array>
 #include <cstdint>
 #include <string_view>
 
@@ -10,11 +11,19 @@ namespace poolscope {
 // (key, byte count, overlapped) plus the status GetQueuedCompletionStatus reports.
 // status == 0 means the operation succeeded; any other value is the backend's error
 // code (errno on Linux, a Win32 error on Windows).
+//
+// `payload` is not one of Windows' fields: words the port carries untouched from post() to
+// dequeue(), so that a poster can send a small record in the packet itself instead of
+// allocating one and sending its address (the pool sends a function unit so: no
+// allocation per post, and the worker reads the one cache line the port's queue already
+// brought in). I/O completions leave it zero. With it a packet fills the rest of the
+// port's 64-byte queue cell.
 struct CompletionPacket {
     std::uintptr_t key = 0;
     void *overlapped = nullptr;
     std::uint32_t bytes = 0;
     std::uint32_t status = 0;
+    std::array<std::uint64_t, 4> payload{};
 
     friend bool operator==(const CompletionPacket &, const CompletionPacket &) = default;
 };

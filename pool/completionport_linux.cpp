@@ -212,10 +212,13 @@ public:
     }
 
 private:
-    struct alignas(32) Cell {
+    // One cache line: the consumer of a cell reads the packet, payload included, from the
+    // one line its producer wrote, and no two cells share a line.
+    struct alignas(CacheLine) Cell {
         std::atomic<std::uint64_t> sequence; // position + 1 once filled
         CompletionPacket packet;
     };
+    static_assert(sizeof(Cell) == CacheLine);
     struct Segment {
         Cell cells[SegmentCells];
     };

@@ -109,7 +109,7 @@ public:
     // the port closes leaves its id unused. Thread-safe. Never blocks (the unit's move is
     // the caller's code).
     std::uint64_t post(WorkUnit unit, UnitTag tag = nullptr);
-    std::uint64_t post(WorkFunction function, void *context, UnitTag tag = nullptr); // never allocates a callable
+    std::uint64_t post(WorkFunction function, void *context, UnitTag tag = nullptr); // never allocates: the packet carries it
     std::uint64_t post(NotifyTarget &target, void *sender, int notifyTag, UnitTag tag = nullptr);
 
     // Grows by starting threads, shrinks by retiring them: a retire request waits neither
