@@ -118,12 +118,15 @@ void TestCompletionPort::closeHandsBackQueuedPacketsInOrder()
 {
     CompletionPort port(1);
     for (std::uintptr_t key = 1; key <= 100; ++key)
-        QVERIFY(port.post({key, nullptr, 0, 0}));
+        QVERIFY(port.post({.key = key, .payload = {key, key * 3, ~key, key << 40}}));
     QCOMPARE(port.dequeue(0ns).packet.key, std::uintptr_t(1));
     const std::vector<CompletionPacket> remaining = port.close();
     QCOMPARE(remaining.size(), std::size_t(99));
-    for (std::size_t i = 0; i < remaining.size(); ++i)
-        QCOMPARE(remaining[i].key, std::uintptr_t(i + 2));
+    for (std::size_t i = 0; i < remaining.size(); ++i) {
+        const std::uintptr_t key = i + 2;
+        QCOMPARE(remaining[i].key, key);
+        QVERIFY(remaining[i].payload == (std::array<std::uint64_t, 4>{key, key * 3, ~key, key << 40}));
+    }
     QCOMPARE(port.counters().queued, std::uint64_t(0));
 }
 
@@ -356,6 +359,11 @@ void TestCompletionPort::eachProducersOrderHoldsAcrossSegmentsAndTheOverflow()
     CompletionPort port(2);
     std::atomic<std::uint64_t> received{0};
     std::atomic<int> orderViolations{0};
+    std::atomic<int> payloadsChanged{0};
+    // Each packet's payload, made from its producer and sequence, must arrive as it was sent.
+    const auto payloadOf = [](std::uint64_t producer, std::uint64_t sequence) {
+        return std::array<std::uint64_t, 4>{sequence, producer, ~sequence, (producer << 32) | sequence};
+    };
     std::vector<std::vector<std::uint32_t>> countBySequence(Producers, std::vector<std::uint32_t>(PerProducer, 0));
     std::mutex countsMutex;
     std::vector<std::thread> consumers;
@@ -373,6 +381,8 @@ void TestCompletionPort::eachProducersOrderHoldsAcrossSegmentsAndTheOverflow()
                     if (std::int64_t(result.packet.bytes) <= last[producer])
                         orderViolations.fetch_add(1);
                     last[producer] = result.packet.bytes;
+                    if (result.packet.payload != payloadOf(producer, result.packet.bytes))
+                        payloadsChanged.fetch_add(1);
                     seen[producer].push_back(result.packet.bytes);
                     received.fetch_add(1);
                 }
@@ -388,7 +398,7 @@ void TestCompletionPort::eachProducersOrderHoldsAcrossSegmentsAndTheOverflow()
     for (int p = 0; p < Producers; ++p)
         producers.emplace_back([&, p] {
             for (std::uint32_t sequence = 0; sequence < PerProducer; ++sequence)
-                QVERIFY(port.post({std::uintptr_t(p), nullptr, sequence, 0}));
+                QVERIFY(port.post({.key = std::uintptr_t(p), .bytes = sequence, .payload = payloadOf(std::uint64_t(p), sequence)}));
         });
     for (std::thread &producer : producers)
         producer.join();
@@ -402,6 +412,7 @@ void TestCompletionPort::eachProducersOrderHoldsAcrossSegmentsAndTheOverflow()
     for (std::thread &consumer : consumers)
         consumer.join();
     QCOMPARE(orderViolations.load(), 0);
+    QCOMPARE(payloadsChanged.load(), 0);
     for (int p = 0; p < Producers; ++p)
         for (std::uint32_t sequence = 0; sequence < PerProducer; ++sequence)
             QVERIFY2(countBySequence[std::size_t(p)][sequence] == 1,

@@ -29,6 +29,7 @@ private slots:
     void clearedHistogramIsEmptyAndReusable();
     void atomicHistogramReadsEveryBucketItUsed();
     void countAtOrBelowForLeBuckets();
+    void poolTimesQueueWaitAndService_data();
     void poolTimesQueueWaitAndService();
     void poolWithoutTimingRecordsNothing();
 };
@@ -209,12 +210,23 @@ void TestLatencyHistogram::countAtOrBelowForLeBuckets()
     QCOMPARE(histogram.countAtOrBelow(UINT64_MAX - 1), std::uint64_t(3));
 }
 
+void TestLatencyHistogram::poolTimesQueueWaitAndService_data()
+{
+    QTest::addColumn<bool>("asFunction"); // the timed unit posted as a function: its stamp travels in the packet
+    QTest::newRow("callable") << false;
+    QTest::newRow("function unit") << true;
+}
+
 void TestLatencyHistogram::poolTimesQueueWaitAndService()
 {
+    QFETCH(bool, asFunction);
     WorkerPool pool({.workers = 1});
     std::latch release(1);
     pool.post([&] { release.wait(); });
-    pool.post([] { std::this_thread::sleep_for(5ms); }); // service time >= 5 ms
+    if (asFunction) // service time >= 5 ms
+        pool.post([](void *) { std::this_thread::sleep_for(5ms); }, nullptr);
+    else
+        pool.post([] { std::this_thread::sleep_for(5ms); });
     std::this_thread::sleep_for(20ms);                   // the second unit waits >= 20 ms in the queue
     release.count_down();
     QTRY_COMPARE(pool.snapshot().completed, std::uint64_t(2));

@@ -92,6 +92,7 @@ private slots:
     void fifoHoldsWhileARingCellIsClaimedButNotFilled();
     // 2. a refused post is rejected, not posted + cancelled
     void postRefusedDuringItsMoveIsOnlyRejected();
+    void postRefusedAfterItWasCountedIsTakenBack_data();
     void postRefusedAfterItWasCountedIsTakenBack();
     // 3. retire requests reach idle workers past the limit and the backlog
     void shrinkRetiresParkedWorkersAtTheConcurrencyLimit();
@@ -187,13 +188,26 @@ void TestPoolPromises::postRefusedDuringItsMoveIsOnlyRejected()
     QCOMPARE(ledger.ran[0].load(), 0);
 }
 
+void TestPoolPromises::postRefusedAfterItWasCountedIsTakenBack_data()
+{
+    QTest::addColumn<bool>("asFunction"); // posted as a function and its context: nothing to destroy
+    QTest::newRow("callable") << false;
+    QTest::newRow("function unit") << true;
+}
+
 void TestPoolPromises::postRefusedAfterItWasCountedIsTakenBack()
 {
+    QFETCH(bool, asFunction);
     Ledger ledger(1);
+    std::atomic<int> functionRuns{0};
     auto pool = std::make_unique<WorkerPool>(WorkerPoolOptions{.workers = 1});
     testpoints::pauseAt("workerpool.post.counted");
     std::uint64_t id = 99;
-    std::thread poster([&] { id = pool->post(CountedUnit(ledger, 0)); });
+    std::thread poster([&] {
+        id = asFunction ? pool->post([](void *runs) { static_cast<std::atomic<int> *>(runs)->fetch_add(1); },
+                                     &functionRuns)
+                        : pool->post(CountedUnit(ledger, 0));
+    });
     QVERIFY(testpoints::waitUntilPaused("workerpool.post.counted", 20s));
     pool->shutdown(ShutdownMode::Fast);
     testpoints::release("workerpool.post.counted");
@@ -205,8 +219,9 @@ void TestPoolPromises::postRefusedAfterItWasCountedIsTakenBack()
     QCOMPARE(s.cancelled, std::uint64_t(0));
     QCOMPARE(s.rejected, std::uint64_t(1));
     QCOMPARE(s.queued, std::uint64_t(0));
-    QCOMPARE(ledger.destroyed[0].load(), 1);
+    QCOMPARE(ledger.destroyed[0].load(), asFunction ? 0 : 1);
     QCOMPARE(ledger.ran[0].load(), 0);
+    QCOMPARE(functionRuns.load(), 0);
 }
 
 void TestPoolPromises::shrinkRetiresParkedWorkersAtTheConcurrencyLimit()

@@ -32,6 +32,16 @@ struct NotAnException {
     int code = 7;
 };
 
+[[noreturn]] void throwKind(int kind)
+{
+    switch (kind) {
+    case 0: throw std::runtime_error("disk on fire");
+    case 1: throw CustomError();
+    case 2: throw NotAnException();
+    default: throw 42;
+    }
+}
+
 namespace {
 
 std::string currentThreadName()
@@ -389,30 +399,32 @@ void TestWorkerPool::peaksAndReset()
 void TestWorkerPool::exceptionTypesAreReported_data()
 {
     QTest::addColumn<int>("kind");
+    QTest::addColumn<bool>("asFunction"); // posted as a function and its context: the packet carries it
     QTest::addColumn<QString>("typeName");
     QTest::addColumn<QString>("message");
-    QTest::newRow("std::runtime_error") << 0 << "std::runtime_error" << "disk on fire";
-    QTest::newRow("custom std::exception") << 1 << "CustomError" << "custom failure";
-    QTest::newRow("non-std class") << 2 << "NotAnException" << "(a NotAnException carries no message)";
-    QTest::newRow("int") << 3 << "int" << "42";
+    for (const bool asFunction : {false, true}) {
+        const char *const way = asFunction ? ", function unit" : ", callable";
+        QTest::addRow("std::runtime_error%s", way) << 0 << asFunction << "std::runtime_error" << "disk on fire";
+        QTest::addRow("custom std::exception%s", way) << 1 << asFunction << "CustomError" << "custom failure";
+        QTest::addRow("non-std class%s", way)
+            << 2 << asFunction << "NotAnException" << "(a NotAnException carries no message)";
+        QTest::addRow("int%s", way) << 3 << asFunction << "int" << "42";
+    }
 }
 
 void TestWorkerPool::exceptionTypesAreReported()
 {
     QFETCH(int, kind);
+    QFETCH(bool, asFunction);
     QFETCH(QString, typeName);
     QFETCH(QString, message);
     WorkerPool pool({.workers = 1});
-    const std::uint64_t id = pool.post(
-        [kind] {
-            switch (kind) {
-            case 0: throw std::runtime_error("disk on fire");
-            case 1: throw CustomError();
-            case 2: throw NotAnException();
-            default: throw 42;
-            }
-        },
-        "thrower");
+    pool.post([] {}); // so that the thrower's id is not 1
+    QVERIFY(waitQuiescent(pool));
+    const std::uint64_t id =
+        asFunction ? pool.post([](void *context) { throwKind(*static_cast<int *>(context)); }, &kind, "thrower")
+                   : pool.post([kind] { throwKind(kind); }, "thrower");
+    QCOMPARE(id, std::uint64_t(2));
     QVERIFY(waitQuiescent(pool));
     std::vector<ExceptionReport> reports;
     QCOMPARE(pool.drainExceptionReports(reports), std::size_t(1));
@@ -427,7 +439,7 @@ void TestWorkerPool::exceptionTypesAreReported()
     QVERIFY(report.exception != nullptr);
     QVERIFY(std::chrono::system_clock::now() - report.time < 60s);
     QCOMPARE(pool.snapshot().failed, std::uint64_t(1));
-    QCOMPARE(pool.snapshot().completed, std::uint64_t(0));
+    QCOMPARE(pool.snapshot().completed, std::uint64_t(1));
     if (kind == 3) {
         try {
             std::rethrow_exception(report.exception);
@@ -568,6 +580,8 @@ void TestWorkerPool::fastShutdownCancelsQueued()
     Ledger ledger(502);
     std::latch release(1);
     std::atomic<int> inside{0};
+    std::atomic<int> functionRuns{0};
+    const auto countRun = [](void *context) { static_cast<std::atomic<int> *>(context)->fetch_add(1); };
     {
         WorkerPool pool({.workers = 2, .concurrency = 2});
         pool.post([&] {
@@ -579,11 +593,14 @@ void TestWorkerPool::fastShutdownCancelsQueued()
             release.wait();
         });
         QTRY_COMPARE(inside.load(), 2);
-        for (std::size_t i = 0; i < 500; ++i)
+        for (std::size_t i = 0; i < 500; ++i) {
             pool.post(CountedUnit(ledger, i));
+            if (i % 2 == 0)
+                pool.post(countRun, &functionRuns, "function");
+        }
         std::atomic<PoolState> stateWhileStopping{PoolState::Running};
         std::thread releaser([&] {
-            while (pool.snapshot().cancelled < 500) // until shutdown has cancelled the queue
+            while (pool.snapshot().cancelled < 750) // until shutdown has cancelled the queue
                 std::this_thread::yield();
             stateWhileStopping = pool.snapshot().state;
             release.count_down();
@@ -591,7 +608,7 @@ void TestWorkerPool::fastShutdownCancelsQueued()
         const ShutdownResult result = pool.shutdown(ShutdownMode::Fast, 30s);
         releaser.join();
         QCOMPARE(stateWhileStopping.load(), PoolState::Draining);
-        QCOMPARE(result.cancelled, std::uint64_t(500));
+        QCOMPARE(result.cancelled, std::uint64_t(750));
         QCOMPARE(result.drained, std::uint64_t(2)); // the two running units finished
         QVERIFY(!result.deadlineMissed);
         QCOMPARE(pool.snapshot().state, PoolState::Stopped);
@@ -599,6 +616,7 @@ void TestWorkerPool::fastShutdownCancelsQueued()
     }
     QCOMPARE(ledger.ranTotal(), 0);
     QCOMPARE(ledger.destroyedTotal(), 500);
+    QCOMPARE(functionRuns.load(), 0);
 }
 
 void TestWorkerPool::shutdownDeadlineIsReported()
@@ -656,6 +674,9 @@ void TestWorkerPool::badInputIsRejected()
     pool.setWorkerCount(1024); // the upper bound itself is fine
     QCOMPARE(pool.workerCount(), 1024u);
     pool.setWorkerCount(2);
+    QCOMPARE(pool.post(WorkFunction(nullptr), nullptr), std::uint64_t(0)); // no function: refused, not run
+    QCOMPARE(pool.snapshot().rejected, std::uint64_t(1));
+    QCOMPARE(pool.snapshot().posted, std::uint64_t(0));
 }
 
 void TestWorkerPool::postAfterShutdownIsRefusedAndDestroyed()
@@ -667,7 +688,12 @@ void TestWorkerPool::postAfterShutdownIsRefusedAndDestroyed()
     QCOMPARE(ledger.destroyed[0].load(), 1);
     QCOMPARE(ledger.ran[0].load(), 0);
     QCOMPARE(pool.snapshot().rejected, std::uint64_t(1));
+    std::atomic<int> functionRuns{0};
+    QCOMPARE(pool.post([](void *runs) { static_cast<std::atomic<int> *>(runs)->fetch_add(1); }, &functionRuns),
+             std::uint64_t(0));
+    QCOMPARE(pool.snapshot().rejected, std::uint64_t(2));
     QCOMPARE(pool.snapshot().posted, std::uint64_t(0));
+    QCOMPARE(functionRuns.load(), 0);
     QVERIFY_THROWS_EXCEPTION(std::logic_error, pool.setWorkerCount(3));
 }
 
