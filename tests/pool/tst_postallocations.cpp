@@ -35,12 +35,45 @@ void countRun(void *context) { static_cast<std::atomic<int> *>(context)->fetch_a
 
 } // namespace
 
+// Every form, so that no allocation bypasses the count and every block goes back to free()
+// (AddressSanitizer checks that new and delete match).
 void *operator new(std::size_t size) { return allocate(size, alignof(std::max_align_t)); }
+void *operator new[](std::size_t size) { return allocate(size, alignof(std::max_align_t)); }
 void *operator new(std::size_t size, std::align_val_t alignment) { return allocate(size, std::size_t(alignment)); }
+void *operator new[](std::size_t size, std::align_val_t alignment) { return allocate(size, std::size_t(alignment)); }
+void *operator new(std::size_t size, const std::nothrow_t &) noexcept
+{
+    try {
+        return allocate(size, alignof(std::max_align_t));
+    } catch (...) {
+        return nullptr;
+    }
+}
+void *operator new[](std::size_t size, const std::nothrow_t &nothrow) noexcept { return operator new(size, nothrow); }
+void *operator new(std::size_t size, std::align_val_t alignment, const std::nothrow_t &) noexcept
+{
+    try {
+        return allocate(size, std::size_t(alignment));
+    } catch (...) {
+        return nullptr;
+    }
+}
+void *operator new[](std::size_t size, std::align_val_t alignment, const std::nothrow_t &nothrow) noexcept
+{
+    return operator new(size, alignment, nothrow);
+}
 void operator delete(void *memory) noexcept { std::free(memory); }
+void operator delete[](void *memory) noexcept { std::free(memory); }
 void operator delete(void *memory, std::size_t) noexcept { std::free(memory); }
+void operator delete[](void *memory, std::size_t) noexcept { std::free(memory); }
 void operator delete(void *memory, std::align_val_t) noexcept { std::free(memory); }
+void operator delete[](void *memory, std::align_val_t) noexcept { std::free(memory); }
 void operator delete(void *memory, std::size_t, std::align_val_t) noexcept { std::free(memory); }
+void operator delete[](void *memory, std::size_t, std::align_val_t) noexcept { std::free(memory); }
+void operator delete(void *memory, const std::nothrow_t &) noexcept { std::free(memory); }
+void operator delete[](void *memory, const std::nothrow_t &) noexcept { std::free(memory); }
+void operator delete(void *memory, std::align_val_t, const std::nothrow_t &) noexcept { std::free(memory); }
+void operator delete[](void *memory, std::align_val_t, const std::nothrow_t &) noexcept { std::free(memory); }
 
 class TestPostAllocations : public QObject {
     Q_OBJECT
