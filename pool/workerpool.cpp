@@ -30,7 +30,8 @@ constexpr std::size_t CacheLine = 64;
 // waits behind a backlog nor counts against the concurrency limit.
 enum PacketKind : std::uintptr_t {
     WorkPacket = 1,     // overlapped = WorkItem*
-    FunctionPacket = 2, // the packet is the unit: see FunctionUnit
+    FunctionPacket = 2, // the packet is the unit: see PacketUnit
+    NotifyPacket = 3,   // the packet is the unit: see PacketUnit
 };
 
 // A queued unit: the pool owns it from post() until it is destroyed after running or
@@ -44,32 +45,52 @@ struct WorkItem {
 
 using WorkItemMemory = detail::BlockRecycler<sizeof(WorkItem), alignof(WorkItem)>;
 
-// A unit posted as a function and its context, sent whole in its packet's payload: such a
-// post allocates nothing, and the worker finds everything in the cache line the port's queue
-// hands it. Through a WorkItem a post cost an allocation on the poster, a free on the worker
-// and a second line crossing between the CPUs; floods run 1.5-2x faster without them (README,
-// session 10).
-struct FunctionUnit {
-    WorkFunction function;
-    void *context;
+// A unit posted as a function and its context, or as a notify target with its sender and
+// tag, sent whole in its packet: such a post allocates nothing, and the worker finds
+// everything in the cache line the port's queue hands it. Through a WorkItem a post cost an
+// allocation on the poster, a free on the worker and a second line crossing between the
+// CPUs; floods run 1.5-2x faster without them (README, session 10). Only callables, whose
+// size has no bound, still need a WorkItem.
+struct PacketUnit {
+    PacketKind kind;       // FunctionPacket or NotifyPacket
+    std::uintptr_t callee; // the WorkFunction, or the NotifyTarget*
+    void *context;         // the function's context, or the notify sender
+    int notifyTag;         // NotifyPacket only
     UnitTag tag;
     std::uint64_t id;
     std::uint64_t postedAt; // FastClock ticks; 0 when latency is not measured
 
+    void run() const
+    {
+        if (kind == FunctionPacket)
+            reinterpret_cast<WorkFunction>(callee)(context);
+        else
+            reinterpret_cast<NotifyTarget *>(callee)->notify(context, notifyTag);
+    }
+
     CompletionPacket toPacket() const noexcept
     {
         CompletionPacket packet;
-        packet.key = FunctionPacket;
+        packet.key = kind;
         packet.overlapped = context;
-        packet.payload = {reinterpret_cast<std::uintptr_t>(function), reinterpret_cast<std::uintptr_t>(tag), id,
-                          postedAt};
+        packet.bytes = static_cast<std::uint32_t>(notifyTag);
+        packet.payload = {callee, reinterpret_cast<std::uintptr_t>(tag), id, postedAt};
         return packet;
     }
 
-    static FunctionUnit fromPacket(const CompletionPacket &packet) noexcept
+    static bool isIn(const CompletionPacket &packet) noexcept
     {
-        return {reinterpret_cast<WorkFunction>(static_cast<std::uintptr_t>(packet.payload[0])), packet.overlapped,
-                reinterpret_cast<UnitTag>(static_cast<std::uintptr_t>(packet.payload[1])), packet.payload[2],
+        return packet.key == FunctionPacket || packet.key == NotifyPacket;
+    }
+
+    static PacketUnit fromPacket(const CompletionPacket &packet) noexcept
+    {
+        return {static_cast<PacketKind>(packet.key),
+                static_cast<std::uintptr_t>(packet.payload[0]),
+                packet.overlapped,
+                static_cast<int>(packet.bytes),
+                reinterpret_cast<UnitTag>(static_cast<std::uintptr_t>(packet.payload[1])),
+                packet.payload[2],
                 packet.payload[3]};
     }
 };
@@ -215,15 +236,19 @@ public:
             [this, item] { refuse(item); });
     }
 
-    std::uint64_t post(WorkFunction function, void *context, UnitTag tag)
+    // A function unit (callee != 0) or a notify unit: sent in its packet. `unit`'s id and
+    // stamp are filled in here.
+    std::uint64_t post(PacketUnit unit)
     {
-        if (function == nullptr || !m_accepting.load(std::memory_order_acquire)) {
+        if (unit.callee == 0 || !m_accepting.load(std::memory_order_acquire)) {
             m_rejected.fetch_add(1, std::memory_order_relaxed);
             return 0;
         }
         return countAndSend(
-            [&](std::uint64_t id, std::uint64_t postedAt) {
-                return FunctionUnit{function, context, tag, id, postedAt}.toPacket();
+            [&unit](std::uint64_t id, std::uint64_t postedAt) {
+                unit.id = id;
+                unit.postedAt = postedAt;
+                return unit.toPacket();
             },
             [this] { m_rejected.fetch_add(1, std::memory_order_relaxed); });
     }
@@ -653,10 +678,10 @@ private:
                 continue; // a grow took the request back, or a busy worker took it
             }
 
-            if (result.packet.key == FunctionPacket) {
-                const FunctionUnit unit = FunctionUnit::fromPacket(result.packet);
-                replaceMe = runUnit(worker, {unit.id, unit.tag, unit.postedAt}, handedOverAt,
-                                    [&unit] { unit.function(unit.context); }, [] {});
+            if (PacketUnit::isIn(result.packet)) {
+                const PacketUnit unit = PacketUnit::fromPacket(result.packet);
+                replaceMe = runUnit(worker, {unit.id, unit.tag, unit.postedAt}, handedOverAt, [&unit] { unit.run(); },
+                                    [] {});
             } else if (result.packet.key == WorkPacket) {
                 WorkItem *item = static_cast<WorkItem *>(result.packet.overlapped);
                 replaceMe = runUnit(worker, {item->id, item->tag, item->postedAt}, handedOverAt,
@@ -822,7 +847,7 @@ private:
             if (packet.key == WorkPacket) {
                 deleteWorkItem(static_cast<WorkItem *>(packet.overlapped));
                 ++cancelled;
-            } else if (packet.key == FunctionPacket) {
+            } else if (PacketUnit::isIn(packet)) {
                 ++cancelled; // nothing to destroy: the packet was the unit
             } else {
                 IoCompletionTarget::dispatch({classifyPacket(packet), packet, true});
@@ -880,12 +905,14 @@ std::uint64_t WorkerPool::post(WorkUnit unit, UnitTag tag) { return m_impl->post
 
 std::uint64_t WorkerPool::post(WorkFunction function, void *context, UnitTag tag)
 {
-    return m_impl->post(function, context, tag);
+    return m_impl->post(
+        PacketUnit{FunctionPacket, reinterpret_cast<std::uintptr_t>(function), context, 0, tag, 0, 0});
 }
 
 std::uint64_t WorkerPool::post(NotifyTarget &target, void *sender, int notifyTag, UnitTag tag)
 {
-    return m_impl->post(WorkUnit::fromNotify(target, sender, notifyTag), tag);
+    return m_impl->post(
+        PacketUnit{NotifyPacket, reinterpret_cast<std::uintptr_t>(&target), sender, notifyTag, tag, 0, 0});
 }
 
 void WorkerPool::setWorkerCount(int count) { m_impl->setWorkerCount(count); }

@@ -110,7 +110,7 @@ public:
     // the caller's code).
     std::uint64_t post(WorkUnit unit, UnitTag tag = nullptr);
     std::uint64_t post(WorkFunction function, void *context, UnitTag tag = nullptr); // never allocates: the packet carries it
-    std::uint64_t post(NotifyTarget &target, void *sender, int notifyTag, UnitTag tag = nullptr);
+    std::uint64_t post(NotifyTarget &target, void *sender, int notifyTag, UnitTag tag = nullptr); // never allocates either
 
     // Grows by starting threads, shrinks by retiring them: a retire request waits neither
     // behind queued units nor for the concurrency limit; an idle worker leaves at once, a

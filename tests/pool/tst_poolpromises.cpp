@@ -190,23 +190,33 @@ void TestPoolPromises::postRefusedDuringItsMoveIsOnlyRejected()
 
 void TestPoolPromises::postRefusedAfterItWasCountedIsTakenBack_data()
 {
-    QTest::addColumn<bool>("asFunction"); // posted as a function and its context: nothing to destroy
-    QTest::newRow("callable") << false;
-    QTest::newRow("function unit") << true;
+    QTest::addColumn<int>("postedAs"); // 0 a callable; 1 a function, 2 a notify unit: nothing to destroy
+    QTest::newRow("callable") << 0;
+    QTest::newRow("function unit") << 1;
+    QTest::newRow("notify unit") << 2;
 }
 
 void TestPoolPromises::postRefusedAfterItWasCountedIsTakenBack()
 {
-    QFETCH(bool, asFunction);
+    QFETCH(int, postedAs);
     Ledger ledger(1);
     std::atomic<int> functionRuns{0};
+    struct CountingTarget final : NotifyTarget {
+        std::atomic<int> *runs;
+        explicit CountingTarget(std::atomic<int> &counter) : runs(&counter) {}
+        void notify(void *, int) override { runs->fetch_add(1); }
+    } target(functionRuns);
     auto pool = std::make_unique<WorkerPool>(WorkerPoolOptions{.workers = 1});
     testpoints::pauseAt("workerpool.post.counted");
     std::uint64_t id = 99;
     std::thread poster([&] {
-        id = asFunction ? pool->post([](void *runs) { static_cast<std::atomic<int> *>(runs)->fetch_add(1); },
-                                     &functionRuns)
-                        : pool->post(CountedUnit(ledger, 0));
+        switch (postedAs) {
+        case 0: id = pool->post(CountedUnit(ledger, 0)); break;
+        case 1:
+            id = pool->post([](void *runs) { static_cast<std::atomic<int> *>(runs)->fetch_add(1); }, &functionRuns);
+            break;
+        default: id = pool->post(target, nullptr, 1); break;
+        }
     });
     QVERIFY(testpoints::waitUntilPaused("workerpool.post.counted", 20s));
     pool->shutdown(ShutdownMode::Fast);
@@ -219,7 +229,7 @@ void TestPoolPromises::postRefusedAfterItWasCountedIsTakenBack()
     QCOMPARE(s.cancelled, std::uint64_t(0));
     QCOMPARE(s.rejected, std::uint64_t(1));
     QCOMPARE(s.queued, std::uint64_t(0));
-    QCOMPARE(ledger.destroyed[0].load(), asFunction ? 0 : 1);
+    QCOMPARE(ledger.destroyed[0].load(), postedAs == 0 ? 1 : 0);
     QCOMPARE(ledger.ran[0].load(), 0);
     QCOMPARE(functionRuns.load(), 0);
 }

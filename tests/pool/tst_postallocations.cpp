@@ -1,7 +1,8 @@
 // What a post allocates, counted by replacing the global operator new for this test binary:
-// a function unit travels in its packet, so posting one allocates nothing (DESIGN.md's "a
-// plain function pointer with a context pointer (no allocation)"); a callable too large for
-// WorkUnit's inline buffer does allocate, which shows that the count sees the post path.
+// a function unit and a notify unit travel in their packet, so posting one allocates nothing
+// (DESIGN.md's "a plain function pointer with a context pointer (no allocation)"); a callable
+// too large for WorkUnit's inline buffer does allocate, which shows that the count sees the
+// post path.
 
 #include "workerpool.h"
 
@@ -32,6 +33,11 @@ void *allocate(std::size_t size, std::size_t alignment)
 }
 
 void countRun(void *context) { static_cast<std::atomic<int> *>(context)->fetch_add(1, std::memory_order_relaxed); }
+
+struct CountingTarget final : NotifyTarget {
+    std::atomic<int> runs{0};
+    void notify(void *, int) override { runs.fetch_add(1, std::memory_order_relaxed); }
+};
 
 } // namespace
 
@@ -79,23 +85,27 @@ class TestPostAllocations : public QObject {
     Q_OBJECT
 
 private slots:
-    void aFunctionPostAllocatesNothing();
+    void aFunctionOrNotifyPostAllocatesNothing();
     void aLargeCallablePostIsCounted();
 };
 
-void TestPostAllocations::aFunctionPostAllocatesNothing()
+void TestPostAllocations::aFunctionOrNotifyPostAllocatesNothing()
 {
-    constexpr int Posts = 500; // within the port's first queue segment: no segment is due
+    constexpr int Posts = 250; // of each: within the port's first queue segment, no segment is due
     WorkerPool pool({.workers = 1});
     std::atomic<int> runs{0};
+    CountingTarget target;
     QVERIFY(pool.post(&countRun, &runs, "warm-up") != 0); // the clock's and the port's first use
     QTRY_COMPARE(runs.load(), 1);
 
     const std::uint64_t before = t_allocations;
-    for (int i = 0; i < Posts; ++i)
+    for (int i = 0; i < Posts; ++i) {
         QVERIFY(pool.post(&countRun, &runs, "function") != 0);
+        QVERIFY(pool.post(target, nullptr, i, "notify") != 0);
+    }
     const std::uint64_t allocated = t_allocations - before;
     QTRY_COMPARE(runs.load(), Posts + 1);
+    QTRY_COMPARE(target.runs.load(), Posts);
     QCOMPARE(allocated, std::uint64_t(0));
 }
 

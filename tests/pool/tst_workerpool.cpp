@@ -42,6 +42,14 @@ struct NotAnException {
     }
 }
 
+// The three ways a unit can be posted; the last two travel in their packet.
+enum class PostedAs { Callable, Function, Notify };
+Q_DECLARE_METATYPE(PostedAs)
+
+struct ThrowingTarget final : poolscope::NotifyTarget {
+    void notify(void *, int kind) override { throwKind(kind); }
+};
+
 namespace {
 
 std::string currentThreadName()
@@ -174,16 +182,17 @@ void TestWorkerPool::threeUnitKindsRun()
     WorkerPool pool({.workers = 2});
     int sender = 0;
     QVERIFY(pool.post(target, &sender, 5, "notify") != 0);
+    QVERIFY(pool.post(target, &sender, -3, "notify") != 0); // a negative tag arrives as it was sent
     QVERIFY(pool.post([](void *context) { static_cast<std::atomic<int> *>(context)->fetch_add(1); },
                       &functionRuns, "function") != 0);
     QVERIFY(pool.post([&callableRuns, bigCapture] { callableRuns.fetch_add(bigCapture[199]); }, "callable") != 0);
     QVERIFY(pool.post([&callableRuns] { callableRuns.fetch_add(1); }) != 0);
     QVERIFY(waitQuiescent(pool));
-    QCOMPARE(target.sum.load(), 5);
+    QCOMPARE(target.sum.load(), 2);
     QCOMPARE(target.lastSender, static_cast<void *>(&sender));
     QCOMPARE(functionRuns.load(), 1);
     QCOMPARE(callableRuns.load(), 2);
-    QCOMPARE(pool.snapshot().completed, std::uint64_t(4));
+    QCOMPARE(pool.snapshot().completed, std::uint64_t(5));
 }
 
 void TestWorkerPool::growAndShrinkWhileRunning()
@@ -399,31 +408,39 @@ void TestWorkerPool::peaksAndReset()
 void TestWorkerPool::exceptionTypesAreReported_data()
 {
     QTest::addColumn<int>("kind");
-    QTest::addColumn<bool>("asFunction"); // posted as a function and its context: the packet carries it
+    QTest::addColumn<PostedAs>("postedAs");
     QTest::addColumn<QString>("typeName");
     QTest::addColumn<QString>("message");
-    for (const bool asFunction : {false, true}) {
-        const char *const way = asFunction ? ", function unit" : ", callable";
-        QTest::addRow("std::runtime_error%s", way) << 0 << asFunction << "std::runtime_error" << "disk on fire";
-        QTest::addRow("custom std::exception%s", way) << 1 << asFunction << "CustomError" << "custom failure";
+    for (const PostedAs postedAs : {PostedAs::Callable, PostedAs::Function, PostedAs::Notify}) {
+        const char *const way = postedAs == PostedAs::Callable   ? ", callable"
+                                : postedAs == PostedAs::Function ? ", function unit"
+                                                                 : ", notify unit";
+        QTest::addRow("std::runtime_error%s", way) << 0 << postedAs << "std::runtime_error" << "disk on fire";
+        QTest::addRow("custom std::exception%s", way) << 1 << postedAs << "CustomError" << "custom failure";
         QTest::addRow("non-std class%s", way)
-            << 2 << asFunction << "NotAnException" << "(a NotAnException carries no message)";
-        QTest::addRow("int%s", way) << 3 << asFunction << "int" << "42";
+            << 2 << postedAs << "NotAnException" << "(a NotAnException carries no message)";
+        QTest::addRow("int%s", way) << 3 << postedAs << "int" << "42";
     }
 }
 
 void TestWorkerPool::exceptionTypesAreReported()
 {
     QFETCH(int, kind);
-    QFETCH(bool, asFunction);
+    QFETCH(PostedAs, postedAs);
     QFETCH(QString, typeName);
     QFETCH(QString, message);
     WorkerPool pool({.workers = 1});
     pool.post([] {}); // so that the thrower's id is not 1
     QVERIFY(waitQuiescent(pool));
-    const std::uint64_t id =
-        asFunction ? pool.post([](void *context) { throwKind(*static_cast<int *>(context)); }, &kind, "thrower")
-                   : pool.post([kind] { throwKind(kind); }, "thrower");
+    ThrowingTarget target;
+    std::uint64_t id = 0;
+    switch (postedAs) {
+    case PostedAs::Callable: id = pool.post([kind] { throwKind(kind); }, "thrower"); break;
+    case PostedAs::Function:
+        id = pool.post([](void *context) { throwKind(*static_cast<int *>(context)); }, &kind, "thrower");
+        break;
+    case PostedAs::Notify: id = pool.post(target, nullptr, kind, "thrower"); break;
+    }
     QCOMPARE(id, std::uint64_t(2));
     QVERIFY(waitQuiescent(pool));
     std::vector<ExceptionReport> reports;
@@ -582,6 +599,10 @@ void TestWorkerPool::fastShutdownCancelsQueued()
     std::atomic<int> inside{0};
     std::atomic<int> functionRuns{0};
     const auto countRun = [](void *context) { static_cast<std::atomic<int> *>(context)->fetch_add(1); };
+    struct CountingTarget final : NotifyTarget {
+        std::atomic<int> runs{0};
+        void notify(void *, int) override { runs.fetch_add(1); }
+    } notifyTarget;
     {
         WorkerPool pool({.workers = 2, .concurrency = 2});
         pool.post([&] {
@@ -597,10 +618,12 @@ void TestWorkerPool::fastShutdownCancelsQueued()
             pool.post(CountedUnit(ledger, i));
             if (i % 2 == 0)
                 pool.post(countRun, &functionRuns, "function");
+            if (i % 5 == 0)
+                pool.post(notifyTarget, nullptr, 1, "notify");
         }
         std::atomic<PoolState> stateWhileStopping{PoolState::Running};
         std::thread releaser([&] {
-            while (pool.snapshot().cancelled < 750) // until shutdown has cancelled the queue
+            while (pool.snapshot().cancelled < 850) // until shutdown has cancelled the queue
                 std::this_thread::yield();
             stateWhileStopping = pool.snapshot().state;
             release.count_down();
@@ -608,7 +631,7 @@ void TestWorkerPool::fastShutdownCancelsQueued()
         const ShutdownResult result = pool.shutdown(ShutdownMode::Fast, 30s);
         releaser.join();
         QCOMPARE(stateWhileStopping.load(), PoolState::Draining);
-        QCOMPARE(result.cancelled, std::uint64_t(750));
+        QCOMPARE(result.cancelled, std::uint64_t(850));
         QCOMPARE(result.drained, std::uint64_t(2)); // the two running units finished
         QVERIFY(!result.deadlineMissed);
         QCOMPARE(pool.snapshot().state, PoolState::Stopped);
@@ -617,6 +640,7 @@ void TestWorkerPool::fastShutdownCancelsQueued()
     QCOMPARE(ledger.ranTotal(), 0);
     QCOMPARE(ledger.destroyedTotal(), 500);
     QCOMPARE(functionRuns.load(), 0);
+    QCOMPARE(notifyTarget.runs.load(), 0);
 }
 
 void TestWorkerPool::shutdownDeadlineIsReported()
