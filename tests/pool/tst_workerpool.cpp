@@ -167,7 +167,7 @@ void TestWorkerPool::threeUnitKindsRun()
 {
     struct Target final : NotifyTarget {
         std::atomic<int> sum{0};
-        void *lastSender = nullptr;
+        std::atomic<void *> lastSender{nullptr}; // two notify units may run at once
         void notify(void *sender, int tag) override
         {
             lastSender = sender;
@@ -189,7 +189,7 @@ void TestWorkerPool::threeUnitKindsRun()
     QVERIFY(pool.post([&callableRuns] { callableRuns.fetch_add(1); }) != 0);
     QVERIFY(waitQuiescent(pool));
     QCOMPARE(target.sum.load(), 2);
-    QCOMPARE(target.lastSender, static_cast<void *>(&sender));
+    QCOMPARE(target.lastSender.load(), static_cast<void *>(&sender));
     QCOMPARE(functionRuns.load(), 1);
     QCOMPARE(callableRuns.load(), 2);
     QCOMPARE(pool.snapshot().completed, std::uint64_t(5));
