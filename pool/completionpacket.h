@@ -14,8 +14,8 @@ namespace poolscope {
 //
 // `payload` is not one of Windows' fields: words the port carries untouched from post() to
 // dequeue(), so that a poster can send a small record in the packet itself instead of
-// allocating one and sending its address (the pool sends a function unit so: no
-// allocation per post, and the worker reads the one cache line the port's queue already
+// allocating one and sending its address (the pool sends its function and notify units so:
+// no allocation per post, and the worker reads the one cache line the port's queue already
 // brought in). I/O completions leave it zero. With it a packet fills the rest of the
 // port's 64-byte queue cell.
 struct CompletionPacket {
