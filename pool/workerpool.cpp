@@ -34,8 +34,8 @@ enum PacketKind : std::uintptr_t {
     NotifyPacket = 3,   // the packet is the unit: see PacketUnit
 };
 
-// A queued unit: the pool owns it from post() until it is destroyed after running or
-// cancelled.
+// A queued callable: the pool owns it from post() until it is destroyed after running or
+// cancelled. (Function and notify units need none: see PacketUnit.)
 struct WorkItem {
     WorkUnit unit;
     UnitTag tag;
@@ -50,7 +50,8 @@ using WorkItemMemory = detail::BlockRecycler<sizeof(WorkItem), alignof(WorkItem)
 // everything in the cache line the port's queue hands it. Through a WorkItem a post cost an
 // allocation on the poster, a free on the worker and a second line crossing between the
 // CPUs; floods run 1.5-2x faster without them (README, session 10). Only callables, whose
-// size has no bound, still need a WorkItem.
+// size has no bound, still need a WorkItem. A plain value: built by the poster, read by the
+// worker from its copy of the packet.
 struct PacketUnit {
     PacketKind kind;       // FunctionPacket or NotifyPacket
     std::uintptr_t callee; // the WorkFunction, or the NotifyTarget*
@@ -728,7 +729,7 @@ private:
         m_workerExited.notify_all();
     }
 
-    // A worker thread's own state, for runUnit().
+    // A worker thread's own state, for runUnit(); only that thread touches it.
     struct WorkerThread {
         unsigned index;
         const std::string &name;

@@ -1,5 +1,7 @@
 #pragma once
-// The three kinds of work a pool runs, erased into one move-only value.
+// The three kinds of work a pool runs: a callable, erased into the move-only WorkUnit; a plain
+// function with its context; a notify target with its sender and tag. The pool sends the last
+// two in their completion packets, so only a callable needs a WorkUnit.
 
 #include <cstddef>
 #include <cstdint>
@@ -50,22 +52,6 @@ public:
             *reinterpret_cast<Callable **>(m_storage) = new Callable(std::forward<F>(callable));
             m_ops = &HeapOps<Callable>::ops;
         }
-    }
-
-    static WorkUnit fromFunction(WorkFunction function, void *context) noexcept
-    {
-        WorkUnit unit;
-        ::new (static_cast<void *>(unit.m_storage)) FunctionCall{function, context};
-        unit.m_ops = &functionOps;
-        return unit;
-    }
-
-    static WorkUnit fromNotify(NotifyTarget &target, void *sender, int tag) noexcept
-    {
-        WorkUnit unit;
-        ::new (static_cast<void *>(unit.m_storage)) NotifyCall{&target, sender, tag};
-        unit.m_ops = &notifyOps;
-        return unit;
     }
 
     WorkUnit(WorkUnit &&other) noexcept : m_ops(std::exchange(other.m_ops, nullptr))
@@ -126,30 +112,6 @@ private:
             [](void *s) noexcept { delete *static_cast<C **>(s); },
             [](void *from, void *to) noexcept { *static_cast<C **>(to) = *static_cast<C **>(from); }};
     };
-
-    struct FunctionCall {
-        WorkFunction function;
-        void *context;
-    };
-    struct NotifyCall {
-        NotifyTarget *target;
-        void *sender;
-        int tag;
-    };
-    static constexpr Ops functionOps{
-        [](void *s) {
-            auto *call = static_cast<FunctionCall *>(s);
-            call->function(call->context);
-        },
-        [](void *) noexcept {},
-        [](void *from, void *to) noexcept { ::new (to) FunctionCall(*static_cast<FunctionCall *>(from)); }};
-    static constexpr Ops notifyOps{
-        [](void *s) {
-            auto *call = static_cast<NotifyCall *>(s);
-            call->target->notify(call->sender, call->tag);
-        },
-        [](void *) noexcept {},
-        [](void *from, void *to) noexcept { ::new (to) NotifyCall(*static_cast<NotifyCall *>(from)); }};
 
     const Ops *m_ops = nullptr;
     alignas(std::max_align_t) unsigned char m_storage[InlineSize];
