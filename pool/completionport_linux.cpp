@@ -350,6 +350,8 @@ struct Waiter {
     // The CPU of the thread that granted it a packet: written by the waker before its
     // release store of Granted, read by the woken thread after it sees Granted.
     int wakerCpu = -1;
+    // When the waker granted it a packet (SpinBudget): written and read like wakerCpu.
+    std::chrono::steady_clock::time_point grantedAt{};
     Waiter *above = nullptr; // toward the top (more recently parked)
     Waiter *below = nullptr;
 };
@@ -400,19 +402,28 @@ private:
 // Measured (README, "Wake latency: the cause"): a ~25 us spin after every unit let the woken
 // worker start after a running poster's 1.4 ms slice or the 4 ms tick (p99 1.6-2.8 ms), where
 // without the spin it preempted the poster at once (p99 15-60 us). So the budget grows after a
-// spin that caught a packet or a park that a spin would have outlasted, and halves after a
-// park that outlasted the whole spin: sparse wakes stop spinning within a few units, a steady
-// stream keeps the full spin. Per thread, so one thread's pattern never sets another's.
+// spin that caught a packet or a park that half the spin would have outlasted, and halves
+// after a longer park: sparse wakes stop spinning within a few units, a steady stream keeps
+// the full spin. Per thread, so one thread's pattern never sets another's.
 class SpinBudget {
 public:
-    static constexpr unsigned MaxLooks = 64; // with the growing pauses, about 25 us here
+    // With the growing pauses, about 50 us here: two gaps of a poster that streams every
+    // 20 us, so that a gap a little late (the poster preempted, a vCPU interrupted, both
+    // common here) does not park the spinner just before its packet. 64 looks (25 us) parked
+    // it often enough that a stream's late units (post -> start > 10 us) doubled (README,
+    // "Session 11").
+    static constexpr unsigned MaxLooks = 96;
 
     unsigned looks() const noexcept { return m_looks; }
 
     // The spin caught a packet at look `look` (0-based): keep at least twice that.
     void caught(unsigned look) noexcept { m_looks = std::min(MaxLooks, std::max(m_looks, 2 * look + 2)); }
 
-    // The thread parked and was handed a packet after `parked`.
+    // The thread parked and was granted a packet `parked` later. Measured to the grant, not
+    // to the thread's start: waking a parked thread on an idle vCPU took 17-35 us here, time a
+    // spin would not have spent. Measured to the start, two workers taking turns behind a
+    // poster that streams every 20 us each saw parks of 25-60 us, halved their budgets to no
+    // spin at all and stayed there, every unit waiting for a wake (README, "Session 11").
     void woken(std::chrono::steady_clock::duration parked) noexcept
     {
         if (parked < ShortPark)
@@ -423,7 +434,10 @@ public:
 
 private:
     static constexpr unsigned MinLooks = 8;
-    // About what the full spin covers: a park shorter than this, a spin would have saved.
+    // A park shorter than this, a spin would have saved: half the full spin. The other half
+    // is margin for a late packet, not a reason to spin for sparser ones: at the full spin, a
+    // poster posting every 50 us would keep a worker spinning after every unit, the run time
+    // that makes its wakes wait behind the poster (above).
     static constexpr std::chrono::microseconds ShortPark{25};
     unsigned m_looks = MaxLooks;
 };
@@ -843,9 +857,11 @@ private:
         if (claimedState != 0)
             return takeClaimed(association, claimedState);
 
+        POOLSCOPE_TEST_POINT("port.park.pushed"); // on the stack, the park's clock not read
         // A timeout too long to add to the clock (up to nanoseconds::max()) waits forever.
         const auto now = std::chrono::steady_clock::now(); // a syscall follows: not the fast path
         const auto parkedAt = now;
+        POOLSCOPE_TEST_POINT("port.park.clocked");
         const bool forever = timeout >= std::chrono::steady_clock::time_point::max() - now;
         const auto deadline = forever ? std::chrono::steady_clock::time_point::max() : now + timeout;
         while (self.word.load(std::memory_order_acquire) == Waiting) {
@@ -880,8 +896,7 @@ private:
         // The poster counted us as running when it chose us.
         association.running = true;
         POOLSCOPE_TEST_POINT("port.park.granted");
-        const auto startedAt = std::chrono::steady_clock::now();
-        association.spin.woken(startedAt - parkedAt);
+        association.spin.woken(self.grantedAt - parkedAt);
         association.lastWakerCpu = self.wakerCpu;
         m_pendingStarts.started(self.parkedCpu);
         const CompletionPacket packet = m_queue.pop();
@@ -912,7 +927,9 @@ private:
     // allows. Never allocates.
     void wakeWhileRoom() noexcept
     {
-        const int wakerCpu = sched_getcpu(); // outside the lock; a futex wake follows anyway
+        // Outside the lock; a futex wake follows anyway.
+        const int wakerCpu = sched_getcpu();
+        const auto grantedAt = std::chrono::steady_clock::now();
         for (;;) {
             WakeBatch batch;
             bool more = false;
@@ -928,6 +945,7 @@ private:
                         removeWaiter(waiter);
                         m_pendingStarts.granted(waiter->parkedCpu);
                         waiter->wakerCpu = wakerCpu;
+                        waiter->grantedAt = grantedAt;
                         waiter->word.store(Granted, std::memory_order_release);
                         batch.add(waiter);
                         state = next;

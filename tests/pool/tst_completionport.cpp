@@ -48,6 +48,8 @@ private slots:
     void postsBeyondTheSpinnersWakeTheMostRecentlyParked();
     void aSpinnerYieldsToAWokenThreadOnItsCpu();
     void aSpinnerOnItsWakersCpuYieldsToTheWaker();
+    void theSpinIsJudgedByWhenThePacketCameNotWhenTheThreadRan_data();
+    void theSpinIsJudgedByWhenThePacketCameNotWhenTheThreadRan();
 };
 
 void TestCompletionPort::outcomes_data()
@@ -721,6 +723,70 @@ void TestCompletionPort::aSpinnerOnItsWakersCpuYieldsToTheWaker()
     QVERIFY(awayFromItsWaker.anotherHeldAPacket);
     QVERIFY(awayFromItsWaker.parked && awayFromItsWaker.tookThePacket && awayFromItsWaker.parkedAgain);
     QCOMPARE(awayFromItsWaker.yields, 0);
+}
+
+// How long a thread spins before it parks follows its own parks: a packet granted soon after
+// it parked says a spin would have caught it (keep the spin), one granted long after says
+// the spin was wasted (halve it). "Soon" is judged by when the packet was granted, not by
+// when the thread got to run: waking a parked thread on an idle vCPU can take longer than
+// the spin, and a stream's workers then talked themselves out of spinning at all.
+void TestCompletionPort::theSpinIsJudgedByWhenThePacketCameNotWhenTheThreadRan_data()
+{
+    QTest::addColumn<bool>("grantedAtOnce");
+    QTest::addColumn<bool>("spinKept");
+    QTest::newRow("granted as it parked, started late") << true << true;
+    QTest::newRow("granted long after it parked") << false << false;
+}
+
+void TestCompletionPort::theSpinIsJudgedByWhenThePacketCameNotWhenTheThreadRan()
+{
+    QFETCH(bool, grantedAtOnce);
+    QFETCH(bool, spinKept);
+    testpoints::Scope scope;
+    CompletionPort port(4);
+    std::atomic<int> looks{0};
+    testpoints::onReach("port.spin.look", [&](int) { looks.fetch_add(1); });
+    testpoints::pauseAt(grantedAtOnce ? "port.park.pushed" : "port.park.clocked");
+    testpoints::pauseAt("port.park.granted");
+
+    // The thread spins its whole budget (nothing is posted), parks and is handed a packet;
+    // then it spins again, as long as its budget now says, and parks until the close.
+    std::atomic<std::uintptr_t> got{0};
+    std::atomic<int> firstSpin{-1};
+    std::atomic<int> secondSpin{-1};
+    std::thread thread([&] {
+        got = port.dequeue(30s).packet.key;
+        const int before = looks.load();
+        firstSpin = before;
+        port.dequeue(30s);
+        secondSpin = looks.load() - before;
+    });
+    if (grantedAtOnce) {
+        // Granted before the thread reads its park clock: the park took no time at all.
+        QVERIFY(testpoints::waitUntilPaused("port.park.pushed", 30s));
+        QVERIFY(port.post({1, nullptr, 0, 0}));
+        testpoints::release("port.park.pushed");
+    } else {
+        // Granted a while after the park clock: longer than any spin.
+        QVERIFY(testpoints::waitUntilPaused("port.park.clocked", 30s));
+        std::this_thread::sleep_for(5ms);
+        QVERIFY(port.post({1, nullptr, 0, 0}));
+        testpoints::release("port.park.clocked");
+    }
+    // The kernel slow to run the woken thread: far longer than any spin, either way.
+    QVERIFY(testpoints::waitUntilPaused("port.park.granted", 30s));
+    std::this_thread::sleep_for(20ms);
+    testpoints::release("port.park.granted");
+
+    QTRY_COMPARE_WITH_TIMEOUT(port.counters().parked, 1u, 30000); // the second spin is over
+    port.close();
+    thread.join();
+    QCOMPARE(got.load(), std::uintptr_t(1));
+    QVERIFY(firstSpin.load() > 1);
+    if (spinKept)
+        QCOMPARE(secondSpin.load(), firstSpin.load());
+    else
+        QCOMPARE(secondSpin.load(), firstSpin.load() / 2);
 }
 
 QTEST_GUILESS_MAIN(TestCompletionPort)
