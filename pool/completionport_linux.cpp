@@ -409,9 +409,9 @@ class SpinBudget {
 public:
     // With the growing pauses, about 50 us here: two gaps of a poster that streams every
     // 20 us, so that a gap a little late (the poster preempted, a vCPU interrupted, both
-    // common here) does not park the spinner just before its packet. 64 looks (25 us) parked
-    // it often enough that a stream's late units (post -> start > 10 us) doubled (README,
-    // "Session 11").
+    // common here) does not park the spinner just before its packet. With 64 looks (25 us),
+    // about 1.5x as many of a stream's units started late (post -> start > 10 us: 920 against
+    // 556-652 of 20,000; README, "Session 11").
     static constexpr unsigned MaxLooks = 96;
 
     unsigned looks() const noexcept { return m_looks; }
@@ -420,7 +420,7 @@ public:
     void caught(unsigned look) noexcept { m_looks = std::min(MaxLooks, std::max(m_looks, 2 * look + 2)); }
 
     // The thread parked and was granted a packet `parked` later. Measured to the grant, not
-    // to the thread's start: waking a parked thread on an idle vCPU took 17-35 us here, time a
+    // to the thread's start: waking a parked thread on an idle vCPU took 17-58 us here, time a
     // spin would not have spent. Measured to the start, two workers taking turns behind a
     // poster that streams every 20 us each saw parks of 25-60 us, halved their budgets to no
     // spin at all and stayed there, every unit waiting for a wake (README, "Session 11").
