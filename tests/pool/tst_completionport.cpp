@@ -769,13 +769,13 @@ void TestCompletionPort::theSpinIsJudgedByWhenThePacketCameNotWhenTheThreadRan()
     } else {
         // Granted a while after the park clock: longer than any spin.
         QVERIFY(testpoints::waitUntilPaused("port.park.clocked", 30s));
-        std::this_thread::sleep_for(5ms);
+        std::this_thread::sleep_for(5ms); // the park's length under test, not synchronisation
         QVERIFY(port.post({1, nullptr, 0, 0}));
         testpoints::release("port.park.clocked");
     }
     // The kernel slow to run the woken thread: far longer than any spin, either way.
     QVERIFY(testpoints::waitUntilPaused("port.park.granted", 30s));
-    std::this_thread::sleep_for(20ms);
+    std::this_thread::sleep_for(20ms); // the late start under test; the thread is held at the point
     testpoints::release("port.park.granted");
 
     QTRY_COMPARE_WITH_TIMEOUT(port.counters().parked, 1u, 30000); // the second spin is over
