@@ -2,7 +2,9 @@
 # Side-by-side benchmark: installs the peer pools (Debian packages), builds in Release and
 # runs tests/bench/peer_bench (build/bench/peer_bench.md and peer_bench.json) and then
 # pool/bench/pool_bench (build/bench/pool_bench.txt).
-# Arguments go to peer_bench: --quick, --reps N, --only NAME (--quick also shortens pool_bench).
+# Arguments go to peer_bench: --quick, --reps N, --only NAME, --scenarios floods,bursts,wakes,stream
+# (--quick also shortens pool_bench). The wake tails swing from run to run: for them,
+# --scenarios wakes --reps 9 takes about 13 minutes.
 # Together they run every scenario of issue 13: 1/4/8 producers against the peers and the
 # busy-poll limit of the same run (with the spread), bursts, idle-poster wakes after 50 us and
 # 1 ms, the running-poster wake and a running poster streaming a unit every 20 us, each plain,

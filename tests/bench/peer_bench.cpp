@@ -1,7 +1,8 @@
 // peer_bench: Poolscope's pool side by side with the pools users would pick instead, in one
 // process, on the same machine, same scenarios, contender order rotated per repetition.
 // Prints a Markdown table and writes a JSON file of medians and ratios to Poolscope.
-// Usage: peer_bench [--quick] [--reps N] [--only NAME] [--json FILE] [--markdown FILE]
+// Usage: peer_bench [--quick] [--reps N] [--only NAME] [--scenarios floods,bursts,wakes,stream]
+//                   [--json FILE] [--markdown FILE]
 
 #include "peers.h"
 
@@ -14,6 +15,7 @@
 #include <functional>
 #include <latch>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include <pthread.h>
@@ -177,6 +179,10 @@ struct Options {
     bool quick = false;
     int reps = 3;
     std::string only;
+    // Scenario groups to run (--scenarios floods,bursts,wakes,stream); empty: all. Wakes alone
+    // take a seventh of a full repetition, so their tails can get many more repetitions.
+    std::set<std::string> scenarios;
+    bool runs(const std::string &group) const { return scenarios.empty() || scenarios.contains(group); }
     std::string jsonFile = "peer_bench.json";
     std::string markdownFile = "peer_bench.md";
 };
@@ -341,17 +347,23 @@ Metrics runContender(const std::function<std::unique_ptr<Contender>()> &make, co
         const auto start = Clock::now();
         auto contender = make();
         std::vector<double> roundTrips;
-        for (const int producers : {1, 4, 8}) {
-            roundTrips.push_back(cpuRoundTripNs());
-            throughput(*contender, options, metrics, producers);
+        if (options.runs("floods")) {
+            for (const int producers : {1, 4, 8}) {
+                roundTrips.push_back(cpuRoundTripNs());
+                throughput(*contender, options, metrics, producers);
+            }
+            metrics["cpu round trip ns"] = median(roundTrips);
         }
-        metrics["cpu round trip ns"] = median(roundTrips);
-        bursty(*contender, options, metrics);
-        wakeLatency(*contender, options, metrics, std::chrono::microseconds(50), PosterWait::Yield, "wake 50us");
-        wakeLatency(*contender, options, metrics, std::chrono::microseconds(1000), PosterWait::Yield, "wake 1ms");
-        wakeLatency(*contender, options, metrics, std::chrono::microseconds(1000), PosterWait::Spin,
-                    "wake running poster");
-        runningPosterStream(*contender, options, metrics, std::chrono::microseconds(20), "stream 20us");
+        if (options.runs("bursts"))
+            bursty(*contender, options, metrics);
+        if (options.runs("wakes")) {
+            wakeLatency(*contender, options, metrics, std::chrono::microseconds(50), PosterWait::Yield, "wake 50us");
+            wakeLatency(*contender, options, metrics, std::chrono::microseconds(1000), PosterWait::Yield, "wake 1ms");
+            wakeLatency(*contender, options, metrics, std::chrono::microseconds(1000), PosterWait::Spin,
+                        "wake running poster");
+        }
+        if (options.runs("stream"))
+            runningPosterStream(*contender, options, metrics, std::chrono::microseconds(20), "stream 20us");
         const double wall = std::chrono::duration<double>(Clock::now() - start).count();
         const double foreign = (machineBusySeconds() - machineBefore) - (ProcessUsage::now().cpuSeconds - selfBefore.cpuSeconds);
         metrics["foreign cpu %"] = std::max(0.0, 100.0 * foreign / wall);
@@ -379,6 +391,83 @@ double advantage(const std::string &metric, double ours, double theirs)
     return higherIsBetter(metric) ? ours / theirs : theirs / ours;
 }
 
+// The library peer whose median over the repetitions is best for `metric`; empty when none
+// measured it.
+std::string bestPeerByMedian(Results &results, const std::string &metric)
+{
+    std::string bestName;
+    double bestValue = NAN;
+    for (auto &[name, metrics] : results) {
+        if (!isPeer(name) || metrics[metric].empty())
+            continue;
+        const double value = median(metrics[metric]);
+        if (std::isnan(bestValue) || (higherIsBetter(metric) ? value > bestValue : value < bestValue)) {
+            bestValue = value;
+            bestName = name;
+        }
+    }
+    return bestName;
+}
+
+// `name`'s advantage over `other` for `metric`: the median of per-repetition ratios.
+double versusPeer(Results &results, const std::string &name, const std::string &other, const std::string &metric)
+{
+    const std::vector<double> &ours = results[name][metric];
+    const std::vector<double> &theirs = results[other][metric];
+    std::vector<double> ratios;
+    for (std::size_t rep = 0; rep < std::min(ours.size(), theirs.size()); ++rep)
+        if (const double ratio = advantage(metric, ours[rep], theirs[rep]); !std::isnan(ratio))
+            ratios.push_back(ratio);
+    return median(ratios);
+}
+
+// The per-repetition yardstick applied to every contender: each one's advantage over the
+// best of the other library peers in the same repetition (the median of per-repetition
+// ratios). For a tail that swings from run to run, the best of several contenders in a
+// repetition is the luckiest of several draws: this table says whether any pool, the peers
+// included, reaches that yardstick in every cell (README, "Session 12").
+std::string yardstickTable(Results &results, const std::vector<std::string> &metricOrder)
+{
+    std::vector<std::string> contenders = {"poolscope"};
+    for (const auto &[name, metrics] : results)
+        if (isPeer(name))
+            contenders.push_back(name);
+    std::ostringstream out;
+    out << "\nEach contender against the best of the other library peers in the same repetition (> 1: better):\n\n| metric |";
+    for (const std::string &name : contenders)
+        out << ' ' << name << " |";
+    out << "\n|---|";
+    for (std::size_t i = 0; i < contenders.size(); ++i)
+        out << "---|";
+    out << '\n';
+    for (const std::string &metric : metricOrder) {
+        const bool latency = metric.find(" p50 us") != std::string::npos || metric.find(" p99 us") != std::string::npos;
+        if (!latency)
+            continue;
+        out << "| " << metric << " |";
+        for (const std::string &name : contenders) {
+            std::vector<double> ratios;
+            for (std::size_t rep = 0; rep < results[name][metric].size(); ++rep) {
+                double best = NAN;
+                for (auto &[other, metrics] : results) {
+                    if (!isPeer(other) || other == name || metrics[metric].size() <= rep)
+                        continue;
+                    const double value = metrics[metric][rep];
+                    if (std::isnan(best) || (higherIsBetter(metric) ? value > best : value < best))
+                        best = value;
+                }
+                if (const double ratio = advantage(metric, results[name][metric][rep], best); !std::isnan(ratio))
+                    ratios.push_back(ratio);
+            }
+            char cell[32];
+            std::snprintf(cell, sizeof cell, " %.2fx |", median(ratios));
+            out << cell;
+        }
+        out << '\n';
+    }
+    return out.str();
+}
+
 // Per metric: Poolscope's median and spread, the best peer of each repetition (peers swing
 // from run to run, so the best one is picked per repetition, not from the medians), the
 // ratio to it and to the busy-poll limit measured in the same repetition, and what the
@@ -388,8 +477,9 @@ std::string summaryTable(Results &results, const std::vector<std::string> &metri
 {
     std::ostringstream out;
     out << "\n| metric | poolscope median (min-max) | best peer per repetition, median | vs best peer | vs best peer, same fabric |"
-           " vs busy-poll | +latency / plain | +sampler / plain | +slice median | +slice vs best peer |\n"
-           "|---|---|---|---|---|---|---|---|---|---|\n";
+           " vs the peer with the best median | vs busy-poll | +latency / plain | +sampler / plain | +slice median |"
+           " +slice vs best peer |\n"
+           "|---|---|---|---|---|---|---|---|---|---|---|\n";
     // The CPU-to-CPU round trip each contender ran beside, per repetition (NaN when unknown).
     const auto roundTrip = [&](const std::string &name, std::size_t rep) {
         const auto &values = results[name]["cpu round trip ns"];
@@ -453,11 +543,16 @@ std::string summaryTable(Results &results, const std::vector<std::string> &metri
         char sameFabricCell[48];
         std::snprintf(sameFabricCell, sizeof sameFabricCell, "%.2fx (%zu of %zu)", median(sameFabricRatios),
                       sameFabricRatios.size(), values.size());
-        char row[700];
-        std::snprintf(row, sizeof row, "| %s | %.4g (%.4g-%.4g) | %.4g (%s) | %.2fx | %s | %.2fx | %.2fx | %.2fx | %.4g | %.2fx |\n",
+        const std::string steadyPeer = bestPeerByMedian(results, metric);
+        char steadyCell[96] = "-";
+        if (!steadyPeer.empty())
+            std::snprintf(steadyCell, sizeof steadyCell, "%.2fx (%s)", versusPeer(results, "poolscope", steadyPeer, metric),
+                          steadyPeer.c_str());
+        char row[800];
+        std::snprintf(row, sizeof row, "| %s | %.4g (%.4g-%.4g) | %.4g (%s) | %.2fx | %s | %s | %.2fx | %.2fx | %.2fx | %.4g | %.2fx |\n",
                       metric.c_str(), median(values), *std::min_element(values.begin(), values.end()),
                       *std::max_element(values.begin(), values.end()), median(best), names.c_str(),
-                      median(withoutNan(versusBest)), sameFabricCell, median(withoutNan(versusLimit)),
+                      median(withoutNan(versusBest)), sameFabricCell, steadyCell, median(withoutNan(versusLimit)),
                       median(withoutNan(latencyKeeps)), median(withoutNan(samplerKeeps)), median(withoutNan(slice)),
                       median(withoutNan(sliceVersusBest)));
         out << row;
@@ -465,28 +560,36 @@ std::string summaryTable(Results &results, const std::vector<std::string> &metri
     // Throughput follows the CPU-to-CPU round trip (cpuRoundTripNs), so each contender's
     // round trip per repetition: a ratio between a run at ~80 ns and one at ~350 ns compares
     // fabrics, not pools.
-    out << "\nCPU-to-CPU cache-line round trip beside the floods, ns, by repetition:";
+    std::string roundTrips;
     for (auto &[name, metrics] : results) {
         const auto found = metrics.find("cpu round trip ns");
-        if (found == metrics.end())
+        if (found == metrics.end() || found->second.empty())
             continue;
-        out << (name == results.begin()->first ? " " : "; ") << name << ' ';
+        roundTrips += (roundTrips.empty() ? " " : "; ") + name + ' ';
         for (std::size_t rep = 0; rep < found->second.size(); ++rep) {
             char value[32];
             std::snprintf(value, sizeof value, "%s%.0f", rep == 0 ? "" : " / ", found->second[rep]);
-            out << value;
+            roundTrips += value;
         }
     }
-    out << ".\n";
+    if (!roundTrips.empty()) // the floods ran
+        out << "\nCPU-to-CPU cache-line round trip beside the floods, ns, by repetition:" << roundTrips << ".\n";
+    out << yardstickTable(results, metricOrder);
     out << "\nRatios: medians of per-repetition ratios, > 1 means the first is better (for items/s ours / theirs, "
            "for times, CPU and switches theirs / ours). \"Same fabric\" picks the best peer of each repetition "
            "among those whose round trip was within 30 % of Poolscope's, and says in how many repetitions one was. "
+           "\"The peer with the best median\" is issue 13's method: one peer per metric, the one whose median over the "
+           "repetitions is best, and the median of per-repetition ratios against it. "
            "The last two columns compare the pool with latency timing, "
            "and with a 60 Hz sampler, to the plain pool; +slice is the pool whose workers ask for a 100 us time slice.\n";
     return out.str();
 }
 
 } // namespace
+
+const char *const UsageText = "usage: peer_bench [--quick] [--reps N] [--only NAME] [--scenarios floods,bursts,wakes,stream]"
+                          " [--json FILE] [--markdown FILE]\n";
+const std::set<std::string> ScenarioGroups = {"floods", "bursts", "wakes", "stream"};
 
 int main(int argc, char **argv)
 {
@@ -503,11 +606,20 @@ int main(int argc, char **argv)
             options.jsonFile = argv[++i];
         else if (arg == "--markdown" && i + 1 < argc)
             options.markdownFile = argv[++i];
-        else {
-            std::fprintf(stderr, "usage: peer_bench [--quick] [--reps N] [--only NAME] [--json FILE] [--markdown FILE]\n");
+        else if (arg == "--scenarios" && i + 1 < argc) {
+            std::istringstream list(argv[++i]);
+            for (std::string group; std::getline(list, group, ',');)
+                options.scenarios.insert(group);
+        } else {
+            std::fprintf(stderr, "%s", UsageText);
             return 2;
         }
     }
+    for (const std::string &group : options.scenarios)
+        if (!ScenarioGroups.contains(group)) {
+            std::fprintf(stderr, "peer_bench: unknown scenario group '%s'\n%s", group.c_str(), UsageText);
+            return 2;
+        }
 
     std::vector<std::pair<std::string, std::function<std::unique_ptr<Contender>()>>> contenders = {
         {"poolscope", [] { return std::make_unique<PoolscopeContender>(PoolscopeContender::Variant{}); }},
