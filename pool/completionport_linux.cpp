@@ -1,15 +1,25 @@
 // Linux backend of CompletionPort: a user-space queue with per-waiter futex parking.
 //
-// All the port's bookkeeping lives in one 64-bit word (m_state): the packets that may be
-// claimed, the threads running, parked and spinning, and the closed flag. A dequeue claims a
-// packet with one compare-exchange on that word and then pops the packet from a lock-free
-// queue (PacketQueue); a post counts its packet with one add and pushes it. Neither takes a
-// lock nor makes a syscall while no thread is parked: the lock (m_waitersMutex) and the
-// futex are reached only to park or to wake a parked thread, which costs a syscall anyway.
+// Two words carry the port. The state word (m_state) counts the threads running, parked and
+// spinning, with the closed and draining flags; it changes when a thread starts or stops
+// running, spins or parks, not per packet. The packets are counted by the lock-free queue's
+// own positions (PacketQueue): a post takes the next tail position and fills its cell, and
+// a dequeue claims the next head position below the tail. So a post only *reads* the state
+// word (to see whether a parked thread must be woken), and a thread that comes back for the
+// next packet keeps its running slot and claims the packet without writing the state word:
+// in a flood, producers and consumers write no line in common but the cells (README,
+// "Session 12": the word every post added to and every dequeue exchanged was 73 % of a
+// post's time with 4 producers). Neither takes a lock nor makes a syscall while no thread is
+// parked: the lock (m_waitersMutex) and the futex are reached only to park or to wake a
+// parked thread, which costs a syscall anyway.
 //
-// Invariant: packets in the queue >= claimable (queued) + claims handed out and not yet
-// popped. A claimant whose packet is not yet pushed (its producer counted first and is
-// between the two steps) spins until it is: that window is a few instructions long.
+// No packet is left beside a parked thread: a post pushes, then reads the state word; a
+// thread that parks counts itself parked, then looks at the queue (both sequentially
+// consistent, Dekker's pattern), so one of the two sees the other. A thread granted a
+// packet by a waker gets its position claimed for it under the waiters' lock, so it never
+// wakes to an empty queue. A claimant whose packet is not yet filled (its producer took the
+// position and is between the two steps) spins until it is: that window is a few
+// instructions long.
 //
 // Two more ways out of dequeue() than a packet: alerts (alert(): a pending count handed to
 // the coldest parked waiters first, taken before any packet) and a drain (closeWhenDrained():
@@ -24,12 +34,14 @@
 #include <cerrno>
 #include <climits>
 #include <cstddef>
+#include <cstring>
 #include <deque>
 #include <memory>
 #include <mutex>
 #include <new>
 #include <optional>
 #include <thread>
+#include <type_traits>
 
 #include <linux/futex.h>
 #include <sched.h>
@@ -82,14 +94,12 @@ struct StateWord {
     // Two bits were free. One spinner was too few: the 1-producer flood's second worker then
     // parked and was woken again and again (twice the context switches; README, Session 8).
     static constexpr std::uint32_t MaxSpinning = 3;
-    static constexpr std::uint64_t QueuedMask = 0xffffffffull;
-    static constexpr std::uint64_t DrainingBit = 1ull << 62; // close as soon as queued == 0
+    static constexpr std::uint64_t DrainingBit = 1ull << 62; // close as soon as nothing is queued
     static constexpr std::uint64_t ClosedBit = 1ull << 63;
     static constexpr std::uint64_t OneRunning = 1ull << RunningShift;
     static constexpr std::uint64_t OneParked = 1ull << ParkedShift;
     static constexpr std::uint64_t OneSpinning = 1ull << SpinningShift;
 
-    static std::uint64_t queued(std::uint64_t s) noexcept { return s & QueuedMask; }
     static std::uint32_t running(std::uint64_t s) noexcept
     {
         return static_cast<std::uint32_t>((s >> RunningShift) & FieldMask14);
@@ -103,17 +113,14 @@ struct StateWord {
         return static_cast<std::uint32_t>((s & SpinningMask) >> SpinningShift);
     }
     static bool closed(std::uint64_t s) noexcept { return (s & ClosedBit) != 0; }
-    // More packets than the spinning threads will take, a parked thread to take one, and room
-    // under the limit: then a parked thread must be woken.
+    static bool draining(std::uint64_t s) noexcept { return (s & DrainingBit) != 0 && !closed(s); }
     // Threads of the port that are awake: holding a packet (granted ones included) or spinning.
     static std::uint64_t awake(std::uint64_t s) noexcept { return running(s) + spinning(s); }
-    static bool wantsWake(std::uint64_t s, unsigned limit) noexcept
+    // A parked thread to take a packet and room under the limit: the word's half of "a parked
+    // thread must be woken" (the queue's half: more packets than the spinners will take).
+    static bool mayWake(std::uint64_t s, unsigned limit) noexcept
     {
-        return queued(s) > spinning(s) && parked(s) != 0 && running(s) < limit;
-    }
-    static bool drained(std::uint64_t s) noexcept
-    {
-        return (s & DrainingBit) != 0 && !closed(s) && queued(s) == 0;
+        return parked(s) != 0 && running(s) < limit && !closed(s);
     }
 };
 
@@ -128,25 +135,23 @@ struct StateWord {
 // Positions: a producer takes the next enqueue position with a compare-exchange, after
 // checking that the position's segment slot belongs to the position's round (so the check
 // "the queue is full" comes before a position is taken, and a taken position is always
-// filled); a consumer takes the next dequeue position with an unconditional add, since
-// callers only pop packets they have claimed through the state word, and then waits for
-// that cell to be filled. Position p lives in cell p % SegmentCells of the segment in slot
+// filled); a consumer claims the next dequeue position with a compare-exchange while it is
+// below the enqueue position (tryClaim), and then waits for that cell to be filled (take).
+// The enqueue position's top bit closes the queue for posts (closeForPosts). Position p lives in cell p % SegmentCells of the segment in slot
 // (p / SegmentCells) % SegmentSlots; a cell is full when its sequence is p + 1.
 //
 // Why a segment is never freed under a thread that uses it: every thread touches only the
-// cell of its own position, a segment is freed by the consumer whose pop completes its
-// SegmentCells pops, and a position's pop waits for its push. A slot word packs the segment
+// cell of its own position, a segment is freed by the consumer whose take completes its
+// SegmentCells takes, and a position's take waits for its push. A slot word packs the segment
 // pointer with the round it serves (position / the directory's span, mod 4096), so that a
 // thread finds its segment without ever reading a segment that may be freed under it.
 //
-// Once anything is in the overflow, producers append there too; a consumer whose cell no
-// producer has taken moves overflow packets into the queue's tail meanwhile. Packets from
-// one producer thus enter the cells in the order they were posted, and cells are popped in
-// position order.
+// Once anything is in the overflow, producers append there too; a consumer that finds the
+// cells empty moves overflow packets into the queue's tail. Packets from one producer thus
+// enter the cells in the order they were posted, and cells are claimed in position order.
 //
-// Thread safety: push() from any thread. pop() from any thread, but only for a packet the
-// caller has claimed through the port's state word: it waits for that packet and never
-// reports "empty". The destructor runs when no thread is inside either.
+// Thread safety: every method from any thread; take() only for a position the caller
+// claimed (it waits for that packet). The destructor runs when no thread is inside any.
 class PacketQueue {
 public:
     static constexpr std::size_t SegmentCells = 1024; // power of two
@@ -172,19 +177,103 @@ public:
     PacketQueue(const PacketQueue &) = delete;
     PacketQueue &operator=(const PacketQueue &) = delete;
 
-    void push(const CompletionPacket &packet)
+    // Queues the packet, or refuses it once closeForPosts() has run. A pushed packet is visible
+    // to tryClaim() by the time push() returns (a sequentially consistent write: see the port's
+    // post() for why).
+    [[nodiscard]] bool push(const CompletionPacket &packet)
     {
-        if (m_overflowCount.load(std::memory_order_acquire) == 0 && tryPushCells(packet))
-            return;
+        if (m_overflowCount.load(std::memory_order_acquire) == 0) {
+            switch (tryPushCells(packet)) {
+            case Push::Done:
+                return true;
+            case Push::Closed:
+                return false;
+            case Push::Full:
+                break;
+            }
+        }
         POOLSCOPE_TEST_POINT("port.queue.overflowed");
-        std::lock_guard lock(m_overflowMutex);
+        std::lock_guard lock(m_overflowMutex); // closeForPosts() sets the bit under it
+        if ((m_enqueuePosition.load(std::memory_order_relaxed) & ClosedForPosts) != 0)
+            return false;
         m_overflow.push_back(packet);
-        m_overflowCount.store(m_overflow.size(), std::memory_order_release);
+        m_overflowCount.store(m_overflow.size(), std::memory_order_seq_cst);
+        return true;
     }
 
-    CompletionPacket pop()
+    // Claims the oldest queued packet for the caller (who then take()s it), or says none is
+    // queued. Overflow packets move into the cells first when the cells hold none.
+    // `cachedTail` is the caller's own last reading of the tail: while the claims stay below it,
+    // a claim reads no line the producers write.
+    bool tryClaim(std::uint64_t &position, std::uint64_t &cachedTail)
     {
-        const std::uint64_t position = m_dequeuePosition.fetch_add(1, std::memory_order_relaxed);
+        std::uint64_t head = m_dequeuePosition.load(std::memory_order_relaxed);
+        for (;;) {
+            if (head >= cachedTail) {
+                cachedTail = m_enqueuePosition.load(std::memory_order_seq_cst) & ~ClosedForPosts;
+                if (head >= cachedTail) {
+                    if (m_overflowCount.load(std::memory_order_seq_cst) != 0 && refillFromOverflow()) {
+                        head = m_dequeuePosition.load(std::memory_order_relaxed);
+                        continue;
+                    }
+                    return false;
+                }
+            }
+            if (m_dequeuePosition.compare_exchange_weak(head, head + 1, std::memory_order_acq_rel,
+                                                        std::memory_order_relaxed)) {
+                position = head;
+                return true;
+            }
+        }
+    }
+
+    // Packets queued and not claimed: never more than were at the moment it returns (the tail is
+    // read before the head), so a peak taken from it is one the queue reached.
+    std::uint64_t size() const noexcept
+    {
+        const std::uint64_t tail = m_enqueuePosition.load(std::memory_order_seq_cst) & ~ClosedForPosts;
+        const std::uint64_t head = m_dequeuePosition.load(std::memory_order_seq_cst);
+        const std::uint64_t inCells = tail > head ? tail - head : 0;
+        return inCells + m_overflowCount.load(std::memory_order_seq_cst);
+    }
+
+    // From now on push() refuses. Returns whether this call closed it.
+    bool closeForPosts() noexcept
+    {
+        std::lock_guard lock(m_overflowMutex);
+        return (m_enqueuePosition.fetch_or(ClosedForPosts, std::memory_order_seq_cst) & ClosedForPosts) == 0;
+    }
+
+    // closeForPosts(), but only while nothing is queued: the check and the close are one
+    // exchange on the tail, so a packet pushed meanwhile keeps the queue open. Claimed packets
+    // not yet taken do not count: their claimants take them.
+    bool closeForPostsIfEmpty() noexcept
+    {
+        std::lock_guard lock(m_overflowMutex);
+        if (!m_overflow.empty())
+            return false;
+        std::uint64_t tail = m_enqueuePosition.load(std::memory_order_seq_cst);
+        if ((tail & ClosedForPosts) != 0)
+            return true;
+        // No claim passes the tail, so a head equal to it stays so until the tail moves.
+        if (m_dequeuePosition.load(std::memory_order_seq_cst) != tail)
+            return false;
+        return m_enqueuePosition.compare_exchange_strong(tail, tail | ClosedForPosts, std::memory_order_seq_cst);
+    }
+
+    // After closeForPosts(): what the overflow still holds, oldest first.
+    std::deque<CompletionPacket> takeOverflow()
+    {
+        std::lock_guard lock(m_overflowMutex);
+        std::deque<CompletionPacket> rest;
+        rest.swap(m_overflow);
+        m_overflowCount.store(0, std::memory_order_seq_cst);
+        return rest;
+    }
+
+    // The packet at a position the caller claimed; waits for its producer to fill it.
+    CompletionPacket take(std::uint64_t position)
+    {
         const std::size_t slot = slotOf(position);
         Backoff backoff;
         for (;;) {
@@ -193,20 +282,15 @@ public:
             if (segment != nullptr && roundOfSlot(word) == roundOfPosition(position)) {
                 Cell &cell = segment->cells[position % SegmentCells];
                 if (cell.sequence.load(std::memory_order_acquire) == position + 1) {
-                    const CompletionPacket packet = cell.packet;
+                    CompletionPacket packet;
+                    std::memcpy(&packet, cell.packet, sizeof packet);
                     finishPop(slot, position, segment);
                     return packet;
                 }
             }
-            // The cell is not filled yet. Either a producer took its position and is about to
-            // fill it, or no producer has: then the packet is on its way or in the overflow,
-            // and the overflow's oldest packets go to the tail of the cells.
-            if (position >= m_enqueuePosition.load(std::memory_order_relaxed)) {
-                if (m_overflowCount.load(std::memory_order_acquire) != 0 && refillFromOverflow())
-                    continue;
-            } else if (m_overflowCount.load(std::memory_order_relaxed) != 0) {
+            // The cell is not filled yet: a producer took its position and is about to fill it.
+            if (m_overflowCount.load(std::memory_order_relaxed) != 0)
                 POOLSCOPE_TEST_POINT("port.queue.waitForRingHead");
-            }
             backoff.pause();
         }
     }
@@ -216,13 +300,19 @@ private:
     // one line its producer wrote, and no two cells share a line.
     struct alignas(CacheLine) Cell {
         std::atomic<std::uint64_t> sequence; // position + 1 once filled
-        CompletionPacket packet;
+        // Raw bytes, so that a new segment writes only the sequences (a line each, where a
+        // zeroed packet would write the whole 64 KB once more).
+        alignas(CompletionPacket) unsigned char packet[sizeof(CompletionPacket)];
     };
+    static_assert(std::is_trivially_copyable_v<CompletionPacket>);
     static_assert(sizeof(Cell) == CacheLine);
     struct Segment {
         Cell cells[SegmentCells];
     };
     static constexpr std::size_t SegmentAlign = 4096; // frees the low 12 bits of a pointer
+    // The tail's top bit: set by closeForPosts(), after which no position is taken.
+    static constexpr std::uint64_t ClosedForPosts = 1ull << 63;
+    enum class Push { Done, Full, Closed };
     static constexpr std::uintptr_t RoundMask = SegmentAlign - 1;
     static_assert(sizeof(Segment) % SegmentAlign == 0);
 
@@ -246,7 +336,7 @@ private:
         void *memory = ::operator new(sizeof(Segment), std::align_val_t(SegmentAlign), std::nothrow);
         if (memory == nullptr)
             return nullptr;
-        return ::new (memory) Segment(); // sequences 0: position + 1 is never 0
+        return ::new (memory) Segment; // sequences 0 (std::atomic's default): position + 1 is never 0
     }
 
     static void deleteSegment(Segment *segment) noexcept
@@ -262,24 +352,26 @@ private:
         deleteSegment(m_spare.exchange(segment, std::memory_order_acq_rel));
     }
 
-    bool tryPushCells(const CompletionPacket &packet) noexcept
+    Push tryPushCells(const CompletionPacket &packet) noexcept
     {
         std::uint64_t position = m_enqueuePosition.load(std::memory_order_relaxed);
         for (;;) {
+            if ((position & ClosedForPosts) != 0)
+                return Push::Closed;
             const std::size_t slot = slotOf(position);
             std::uintptr_t word = m_slots[slot].load(std::memory_order_acquire);
             if (roundOfSlot(word) != roundOfPosition(position)) {
                 // The slot still serves the previous round: full, unless our position is stale.
                 const std::uint64_t current = m_enqueuePosition.load(std::memory_order_relaxed);
                 if (current == position)
-                    return false;
+                    return Push::Full;
                 position = current;
                 continue;
             }
             if (segmentOf(word) == nullptr) {
                 Segment *segment = newSegment();
                 if (segment == nullptr)
-                    return false; // the overflow list will try to allocate, and throw
+                    return Push::Full; // the overflow list will try to allocate, and throw
                 const std::uintptr_t installed = reinterpret_cast<std::uintptr_t>(segment) | roundOfPosition(position);
                 if (!m_slots[slot].compare_exchange_strong(word, installed, std::memory_order_acq_rel,
                                                            std::memory_order_acquire)) {
@@ -288,12 +380,15 @@ private:
                 }
                 word = installed;
             }
-            if (m_enqueuePosition.compare_exchange_weak(position, position + 1, std::memory_order_relaxed)) {
+            // Sequentially consistent: the port's post() reads the state word after it, and a
+            // parking thread writes that word before it reads the tail (Dekker).
+            if (m_enqueuePosition.compare_exchange_weak(position, position + 1, std::memory_order_seq_cst,
+                                                        std::memory_order_relaxed)) {
                 POOLSCOPE_TEST_POINT("port.ring.cellClaimed");
                 Cell &cell = segmentOf(word)->cells[position % SegmentCells];
-                cell.packet = packet;
+                std::memcpy(cell.packet, &packet, sizeof packet);
                 cell.sequence.store(position + 1, std::memory_order_release);
-                return true;
+                return Push::Done;
             }
         }
     }
@@ -319,11 +414,11 @@ private:
     {
         std::lock_guard lock(m_overflowMutex);
         std::size_t moved = 0;
-        while (!m_overflow.empty() && moved < SegmentCells && tryPushCells(m_overflow.front())) {
+        while (!m_overflow.empty() && moved < SegmentCells && tryPushCells(m_overflow.front()) == Push::Done) {
             m_overflow.pop_front();
             ++moved;
         }
-        m_overflowCount.store(m_overflow.size(), std::memory_order_release);
+        m_overflowCount.store(m_overflow.size(), std::memory_order_seq_cst);
         return moved != 0;
     }
 
@@ -352,6 +447,8 @@ struct Waiter {
     int wakerCpu = -1;
     // When the waker granted it a packet (SpinBudget): written and read like wakerCpu.
     std::chrono::steady_clock::time_point grantedAt{};
+    // The queue position the waker claimed for it: written and read like wakerCpu.
+    std::uint64_t position = 0;
     Waiter *above = nullptr; // toward the top (more recently parked)
     Waiter *below = nullptr;
 };
@@ -479,6 +576,7 @@ struct ThreadAssociation {
     void *hookContext = nullptr;
     SpinBudget spin;
     int lastWakerCpu = -1; // the CPU of the thread that last woke this one with a packet
+    std::uint64_t cachedTail = 0; // PacketQueue::tryClaim's reading of `port`'s tail
 };
 thread_local ThreadAssociation t_association;
 
@@ -496,20 +594,20 @@ struct CompletionPort::Impl {
 
     bool post(const CompletionPacket &packet)
     {
-        // An unconditional add, not a compare-exchange loop: under contention with the
-        // dequeuers it never retries. A draining port still takes packets until it closes:
-        // they are counted, so the drain runs them.
-        const std::uint64_t before = m_state.fetch_add(1, std::memory_order_acq_rel);
-        if (StateWord::closed(before)) {
-            // close() came first and did not count this packet: take the count back.
-            m_state.fetch_sub(1, std::memory_order_acq_rel);
-            return false;
-        }
-        m_queue.push(packet);
-        raisePeak(m_peakQueued, StateWord::queued(before) + 1);
+        // The packet goes into the queue and the state word is only read: while no thread is
+        // parked, a post writes no line the dequeuers write (README, "Session 12"). A draining
+        // port still takes packets until it closes, and the drain runs them.
+        if (!m_queue.push(packet))
+            return false; // closed
+        // Dekker with park(): the push is a sequentially consistent write and this a
+        // sequentially consistent read; a parking thread writes the word, then reads the
+        // queue. One of the two sees the other, so no thread parks beside this packet unseen.
+        const std::uint64_t state = m_state.load(std::memory_order_seq_cst);
+        const std::uint64_t queued = m_queue.size();
+        raisePeak(m_peakQueued, queued);
         // A parked waiter may take it (or another queued packet) if the limit allows and no
         // spinning thread will.
-        if (StateWord::wantsWake(before + 1, limit()))
+        if (StateWord::mayWake(state, limit()) && queued > StateWord::spinning(state))
             wakeWhileRoom();
         return true;
     }
@@ -523,41 +621,49 @@ struct CompletionPort::Impl {
             association.port->leave(association);
         const bool wasRunning = association.port == this && association.running &&
                                 !association.releasedForBlocking;
+
+        if (association.port != this)
+            association.cachedTail = 0;
         association.port = this;
         association.running = false;
         association.releasedForBlocking = false;
 
-        // Step 1: leave the running set and, in the same exchange, claim a packet if one
-        // may run. A thread coming back from a packet takes the next one itself: no wake.
-        // A pending alert comes before any packet. A thread that finds none and will spin
-        // counts itself as spinning in the same exchange.
+        // Step 1: take the next packet if one may run. A thread coming back from a packet
+        // keeps its running slot and takes the next packet itself: the state word is neither
+        // written nor waited for, and no wake is owed. A pending alert comes before any packet.
         const bool alertPending = m_alerts.load(std::memory_order_relaxed) != 0;
+        if (!alertPending) {
+            std::uint64_t position = 0;
+            if (claimPacket(association, wasRunning, position)) {
+                DequeueResult result = takeClaimed(position);
+                result.waited = false;
+                return result;
+            }
+        }
+        // None: leave the running set, and count as spinning if the thread will spin, in one
+        // exchange.
         const unsigned looks = association.spin.looks();
         const bool mayWait = !alertPending && timeout > std::chrono::nanoseconds::zero();
         bool spinning = false;
         std::uint64_t state = m_state.load(std::memory_order_relaxed);
         for (;;) {
             std::uint64_t next = wasRunning ? state - StateWord::OneRunning : state;
-            const bool claim = !alertPending && !StateWord::closed(next) && StateWord::queued(next) != 0 &&
-                               StateWord::running(next) < limit();
-            spinning = !claim && mayWait && looks != 0 && !StateWord::closed(next) && !StateWord::drained(next) &&
+            spinning = mayWait && looks != 0 && !StateWord::closed(next) &&
+                       !(StateWord::draining(next) && m_queue.size() == 0) &&
                        StateWord::spinning(next) < StateWord::MaxSpinning;
-            if (claim)
-                next = next - 1 + StateWord::OneRunning;
-            else if (spinning)
+            if (spinning)
                 next += StateWord::OneSpinning;
-            if (m_state.compare_exchange_weak(state, next, std::memory_order_acq_rel,
-                                              std::memory_order_relaxed)) {
-                if (claim) {
-                    DequeueResult result = takeClaimed(association, next);
-                    result.waited = false;
-                    return result;
-                }
+            if (m_state.compare_exchange_weak(state, next, std::memory_order_seq_cst, std::memory_order_relaxed)) {
                 state = next;
                 break;
             }
         }
-        if (StateWord::closed(state) || (StateWord::drained(state) && closeIfDrained()))
+        // A packet posted while this thread still held its slot saw no room and woke no one.
+        // A spinning or parking thread looks at the queue again itself; one that leaves now
+        // passes the packet on.
+        if (wasRunning && !spinning && !mayWait)
+            wakeIfOwed(state);
+        if (StateWord::closed(state) || (StateWord::draining(state) && m_queue.size() == 0 && closeIfDrained()))
             return closedResult(association);
         if (alertPending && takeAlert())
             return {DequeueOutcome::Alerted, {}};
@@ -566,7 +672,7 @@ struct CompletionPort::Impl {
 
         // Step 2: spin a little before sleeping (spinForPacket), then park.
         if (spinning) {
-            if (std::optional<DequeueResult> result = spinForPacket(association, looks))
+            if (std::optional<DequeueResult> result = spinForPacket(association, looks, spinning))
                 return *result;
         }
         return park(association, timeout, spinning);
@@ -606,18 +712,20 @@ struct CompletionPort::Impl {
 
     std::vector<CompletionPacket> close()
     {
-        std::uint64_t claimable = 0;
         {
             std::lock_guard lock(m_waitersMutex);
-            const std::optional<std::uint64_t> before = closeLocked(CloseWhen::Always);
-            if (!before)
+            if (!closeLocked(CloseWhen::Always))
                 return {}; // closed already
-            claimable = StateWord::queued(*before);
         }
+        // No packet comes in any more: claim what is left, the cells (older) before the overflow.
         std::vector<CompletionPacket> remaining;
-        remaining.reserve(static_cast<std::size_t>(claimable));
-        for (std::uint64_t i = 0; i < claimable; ++i)
-            remaining.push_back(m_queue.pop());
+        remaining.reserve(static_cast<std::size_t>(m_queue.size()));
+        std::uint64_t position = 0;
+        std::uint64_t cachedTail = 0;
+        while (m_queue.tryClaim(position, cachedTail))
+            remaining.push_back(m_queue.take(position));
+        for (const CompletionPacket &packet : m_queue.takeOverflow())
+            remaining.push_back(packet);
         return remaining;
     }
 
@@ -656,7 +764,7 @@ struct CompletionPort::Impl {
     {
         const std::uint64_t state = m_state.load(std::memory_order_acquire);
         PortCounters counters;
-        counters.queued = StateWord::queued(state);
+        counters.queued = m_queue.size();
         counters.running = StateWord::running(state);
         counters.parked = StateWord::parked(state);
         counters.closed = StateWord::closed(state);
@@ -671,7 +779,7 @@ struct CompletionPort::Impl {
     void resetPeaks() noexcept
     {
         const std::uint64_t state = m_state.load(std::memory_order_relaxed);
-        m_peakQueued.store(StateWord::queued(state), std::memory_order_relaxed);
+        m_peakQueued.store(m_queue.size(), std::memory_order_relaxed);
         m_peakRunning.store(StateWord::running(state), std::memory_order_relaxed);
     }
 
@@ -679,14 +787,41 @@ struct CompletionPort::Impl {
     bool isClosed() const noexcept { return StateWord::closed(m_state.load(std::memory_order_acquire)); }
 
 private:
-    // `state` is the word just after this thread's claim.
-    DequeueResult takeClaimed(ThreadAssociation &association, std::uint64_t state)
+    // Claims a packet for the calling thread. A thread that holds a running slot keeps it (unless
+    // the limit was lowered under it); another takes a slot first, if the limit allows, and
+    // gives it back when the packet it saw is gone. Writes the state word only for a slot.
+    bool claimPacket(ThreadAssociation &association, bool holdsSlot, std::uint64_t &position)
     {
-        association.running = true;
-        raisePeak(m_peakRunning, StateWord::running(state));
-        const CompletionPacket packet = m_queue.pop();
+        std::uint64_t state = m_state.load(std::memory_order_seq_cst);
+        if (StateWord::closed(state))
+            return false;
+        if (holdsSlot) {
+            if (StateWord::running(state) > limit() || !m_queue.tryClaim(position, association.cachedTail))
+                return false;
+            association.running = true;
+            return true;
+        }
+        if (m_queue.size() == 0)
+            return false;
+        do {
+            if (StateWord::closed(state) || StateWord::running(state) >= limit())
+                return false;
+        } while (!m_state.compare_exchange_weak(state, state + StateWord::OneRunning, std::memory_order_seq_cst,
+                                                std::memory_order_relaxed));
+        raisePeak(m_peakRunning, StateWord::running(state) + 1);
+        if (m_queue.tryClaim(position, association.cachedTail)) {
+            association.running = true;
+            return true;
+        }
+        releaseRunningSlot(); // another thread took it first; a packet posted meanwhile saw no room
+        return false;
+    }
+
+    DequeueResult takeClaimed(std::uint64_t position)
+    {
+        const CompletionPacket packet = m_queue.take(position);
         // The last packet of a drain: the idle waiters need not wait for this one to finish.
-        if (StateWord::drained(state))
+        if (StateWord::draining(m_state.load(std::memory_order_relaxed)) && m_queue.size() == 0)
             closeIfDrained();
         return {classifyPacket(packet), packet};
     }
@@ -715,23 +850,25 @@ private:
         std::lock_guard lock(m_waitersMutex);
         if (StateWord::closed(m_state.load(std::memory_order_relaxed)))
             return true;
-        return closeLocked(CloseWhen::Drained).has_value();
+        return closeLocked(CloseWhen::Drained);
     }
 
     enum class CloseWhen { Always, Drained };
 
-    // Sets the closed bit (parked count to zero) and wakes every parked waiter with Closed.
-    // Returns the word as it was just before, or nothing when the port was closed already
-    // or (CloseWhen::Drained) a packet is queued: the check and the close are one exchange,
-    // so a packet posted meanwhile is never shut in. Prerequisite: m_waitersMutex locked.
-    std::optional<std::uint64_t> closeLocked(CloseWhen when) noexcept
+    // Closes the queue for posts, sets the closed bit (parked count to zero) and wakes every
+    // parked waiter with Closed. False when the port was closed already or (CloseWhen::Drained)
+    // a packet is queued: the queue's check and its close are one exchange, so a packet
+    // posted meanwhile is never shut in. Prerequisite: m_waitersMutex locked.
+    bool closeLocked(CloseWhen when) noexcept
     {
-        // Parked waiters leave the stack only under the mutex, so only packets and running
-        // threads can change the word meanwhile.
         std::uint64_t state = m_state.load(std::memory_order_relaxed);
+        if (StateWord::closed(state) || (when == CloseWhen::Drained && !StateWord::draining(state)))
+            return false;
+        if (when == CloseWhen::Drained ? !m_queue.closeForPostsIfEmpty() : !m_queue.closeForPosts())
+            return false;
+        // Parked waiters leave the stack only under the mutex, so only running and spinning
+        // threads can change the word meanwhile.
         for (;;) {
-            if (StateWord::closed(state) || (when == CloseWhen::Drained && !StateWord::drained(state)))
-                return std::nullopt;
             const std::uint64_t next =
                 (state & ((StateWord::FieldMask14 << StateWord::RunningShift) | StateWord::SpinningMask)) |
                 StateWord::ClosedBit;
@@ -748,7 +885,7 @@ private:
         }
         m_top = m_bottom = nullptr;
         m_wakes.fetch_add(woken, std::memory_order_relaxed);
-        return state;
+        return true;
     }
 
     // Spins for `looks` looks, as long as this thread's recent waits say a packet is likely to
@@ -756,7 +893,7 @@ private:
     // point of the fast path. The pauses between looks grow, so that spinners do not keep the
     // state word's cache line away from the posting thread.
     // The caller counts as spinning in the state word, and a post wakes a parked thread only
-    // for the packets the spinners will not take (StateWord::wantsWake): a packet that a
+    // for the packets the spinners will not take (wakeIfOwed): a packet that a
     // spinner catches costs no futex wake and wakes no second thread to find the queue empty.
     // A spinner on the CPU of the thread that last woke it yields at every look while another
     // thread of the port is awake. The kernel wakes a thread beside its waker when no other
@@ -767,8 +904,9 @@ private:
     // takes the packets, and its park lets the next wake put it on an idle CPU. Figures in the
     // README, "Session 9" (1-producer flood: context switches per unit 0.0018 -> 0.0002).
     // Returns how the wait ended (a packet, Closed, Alerted; the spinner count given back), or
-    // nothing when the looks ran out: the caller still counts as spinning and parks.
-    std::optional<DequeueResult> spinForPacket(ThreadAssociation &association, unsigned looks)
+    // nothing when the looks ran out: the caller parks, still counted as spinning unless it
+    // cleared `spinning`.
+    std::optional<DequeueResult> spinForPacket(ThreadAssociation &association, unsigned looks, bool &spinning)
     {
         const int cpu = sched_getcpu();
         const bool besideWaker = cpu == association.lastWakerCpu;
@@ -786,7 +924,8 @@ private:
                 sched_yield();
                 state = m_state.load(std::memory_order_relaxed);
             }
-            if (StateWord::closed(state) || (StateWord::drained(state) && closeIfDrained())) {
+            if (StateWord::closed(state) ||
+                (StateWord::draining(state) && m_queue.size() == 0 && closeIfDrained())) {
                 stopSpinning();
                 return closedResult(association);
             }
@@ -794,17 +933,42 @@ private:
                 stopSpinning();
                 return DequeueResult{DequeueOutcome::Alerted, {}};
             }
-            // Claiming takes one packet and one spinner: the packets left for parked threads
-            // stay as many, so no wake is owed.
-            const std::uint64_t claimed = state - 1 + StateWord::OneRunning - StateWord::OneSpinning;
-            if (StateWord::queued(state) != 0 && StateWord::running(state) < limit() &&
-                m_state.compare_exchange_weak(state, claimed, std::memory_order_acq_rel,
-                                              std::memory_order_relaxed)) {
+            // The spinner becomes a running thread, then claims: one packet and one spinner
+            // fewer, so the packets left for parked threads stay as many and no wake is owed.
+            // A packet gone meanwhile (another thread was quicker) makes it a spinner again.
+            if (StateWord::running(state) >= limit() || m_queue.size() == 0)
+                continue;
+            const std::uint64_t running = state + StateWord::OneRunning - StateWord::OneSpinning;
+            if (!m_state.compare_exchange_weak(state, running, std::memory_order_seq_cst, std::memory_order_relaxed))
+                continue;
+            raisePeak(m_peakRunning, StateWord::running(running));
+            POOLSCOPE_TEST_POINT("port.spin.claiming"); // running, its packet not yet claimed
+            std::uint64_t position = 0;
+            if (m_queue.tryClaim(position, association.cachedTail)) {
+                association.running = true;
                 association.spin.caught(look);
-                return takeClaimed(association, claimed);
+                return takeClaimed(position);
+            }
+            if (!spinAgain(state)) {
+                spinning = false; // MaxSpinning others spin already: park, which looks once more
+                return std::nullopt;
             }
         }
         return std::nullopt;
+    }
+
+    // A spinner that became a running thread to claim a packet and found it taken gives the
+    // slot back and spins again, unless MaxSpinning others spin meanwhile (the field holds no
+    // more): then it only gives the slot back. Returns whether it spins.
+    bool spinAgain(std::uint64_t &state) noexcept
+    {
+        state = m_state.load(std::memory_order_relaxed);
+        for (;;) {
+            const bool again = StateWord::spinning(state) < StateWord::MaxSpinning;
+            const std::uint64_t next = state - StateWord::OneRunning + (again ? StateWord::OneSpinning : 0);
+            if (m_state.compare_exchange_weak(state, next, std::memory_order_seq_cst, std::memory_order_relaxed))
+                return again;
+        }
     }
 
     // `spinning`: the thread still counts as spinning; the exchange that parks it (or claims
@@ -812,7 +976,8 @@ private:
     DequeueResult park(ThreadAssociation &association, std::chrono::nanoseconds timeout, bool spinning)
     {
         Waiter self;
-        std::uint64_t claimedState = 0; // non-zero: claimed a packet instead of parking
+        bool claimed = false; // claimed a packet instead of parking
+        std::uint64_t claimedPosition = 0;
         std::optional<DequeueResult> leftEarly;
         const int parkedCpu = sched_getcpu(); // outside the lock; a futex wait follows anyway
         {
@@ -826,26 +991,41 @@ private:
                     leftEarly = closedResult(association);
                     break;
                 }
-                if (StateWord::drained(state)) {
+                if (StateWord::draining(state) && m_queue.size() == 0) {
                     closeLocked(CloseWhen::Drained); // unless a post came in: then claim it
                     state = m_state.load(std::memory_order_relaxed);
                     continue;
                 }
-                const bool claim = StateWord::queued(state) != 0 && StateWord::running(state) < limit();
-                std::uint64_t next = claim ? state - 1 + StateWord::OneRunning : state + StateWord::OneParked;
-                if (spinning)
-                    next -= StateWord::OneSpinning;
-                if (m_state.compare_exchange_weak(state, next, std::memory_order_acq_rel,
-                                                  std::memory_order_relaxed)) {
-                    if (claim)
-                        claimedState = next;
-                    else {
-                        self.parkedCpu = parkedCpu;
-                        pushWaiter(&self);
-                        m_parks.fetch_add(1, std::memory_order_relaxed);
+                // Counted as parked first, then a look at the queue (Dekker with post(): it
+                // pushes, then reads the word). Wakers change the count only under this lock.
+                std::uint64_t next = state + StateWord::OneParked - (spinning ? StateWord::OneSpinning : 0);
+                if (!m_state.compare_exchange_weak(state, next, std::memory_order_seq_cst, std::memory_order_relaxed))
+                    continue;
+                state = next;
+                spinning = false;
+                if (StateWord::running(state) < limit() && m_queue.size() != 0) {
+                    // A packet came in: take it instead of parking, as a running thread.
+                    next = state - StateWord::OneParked + StateWord::OneRunning;
+                    if (!m_state.compare_exchange_strong(state, next, std::memory_order_seq_cst,
+                                                         std::memory_order_relaxed)) {
+                        state = m_state.fetch_sub(StateWord::OneParked, std::memory_order_seq_cst) -
+                                StateWord::OneParked;
+                        continue; // the word moved: look again from the start
                     }
-                    break;
+                    raisePeak(m_peakRunning, StateWord::running(next));
+                    if (m_queue.tryClaim(claimedPosition, association.cachedTail)) {
+                        claimed = true;
+                        association.running = true;
+                        break;
+                    }
+                    state = m_state.fetch_sub(StateWord::OneRunning, std::memory_order_seq_cst) -
+                            StateWord::OneRunning;
+                    continue; // another thread was quicker: park after all
                 }
+                self.parkedCpu = parkedCpu;
+                pushWaiter(&self);
+                m_parks.fetch_add(1, std::memory_order_relaxed);
+                break;
             }
         }
         if (leftEarly) {
@@ -853,9 +1033,9 @@ private:
                 stopSpinning(); // takes the waiters' lock if it owes a wake: outside ours
             return *leftEarly;
         }
-        // Popping waits for the packet's producer, which may need the waiters' lock: outside it.
-        if (claimedState != 0)
-            return takeClaimed(association, claimedState);
+        // Taking waits for the packet's producer, which may need the waiters' lock: outside it.
+        if (claimed)
+            return takeClaimed(claimedPosition);
 
         POOLSCOPE_TEST_POINT("port.park.pushed"); // on the stack, the park's clock not read
         // A timeout too long to add to the clock (up to nanoseconds::max()) waits forever.
@@ -899,27 +1079,28 @@ private:
         association.spin.woken(self.grantedAt - parkedAt);
         association.lastWakerCpu = self.wakerCpu;
         m_pendingStarts.started(self.parkedCpu);
-        const CompletionPacket packet = m_queue.pop();
-        return {classifyPacket(packet), packet};
+        return takeClaimed(self.position);
     }
 
     // A spinner leaves without a packet: the packets it would have taken may now be owed a
     // parked thread.
     void stopSpinning() noexcept
     {
-        const std::uint64_t after =
-            m_state.fetch_sub(StateWord::OneSpinning, std::memory_order_acq_rel) - StateWord::OneSpinning;
-        if (StateWord::wantsWake(after, limit()))
-            wakeWhileRoom();
+        wakeIfOwed(m_state.fetch_sub(StateWord::OneSpinning, std::memory_order_seq_cst) - StateWord::OneSpinning);
     }
 
     // The thread stops counting against N; if that makes room for a queued packet and a
     // waiter is parked, the most recently parked one takes it.
     void releaseRunningSlot() noexcept
     {
-        const std::uint64_t after =
-            m_state.fetch_sub(StateWord::OneRunning, std::memory_order_acq_rel) - StateWord::OneRunning;
-        if (StateWord::wantsWake(after, limit()))
+        wakeIfOwed(m_state.fetch_sub(StateWord::OneRunning, std::memory_order_seq_cst) - StateWord::OneRunning);
+    }
+
+    // `state`: the word just after the caller's change. More packets queued than the spinning
+    // threads will take, a parked thread and room under the limit: wake the most recent.
+    void wakeIfOwed(std::uint64_t state) noexcept
+    {
+        if (StateWord::mayWake(state, limit()) && m_queue.size() > StateWord::spinning(state))
             wakeWhileRoom();
     }
 
@@ -935,21 +1116,30 @@ private:
             bool more = false;
             {
                 std::lock_guard lock(m_waitersMutex);
-                std::uint64_t state = m_state.load(std::memory_order_relaxed);
-                while (!batch.full() && !StateWord::closed(state) && StateWord::wantsWake(state, limit())) {
-                    const std::uint64_t next = state - 1 - StateWord::OneParked + StateWord::OneRunning;
-                    if (m_state.compare_exchange_weak(state, next, std::memory_order_acq_rel,
-                                                      std::memory_order_relaxed)) {
-                        raisePeak(m_peakRunning, StateWord::running(next));
-                        Waiter *waiter = m_top;
-                        removeWaiter(waiter);
-                        m_pendingStarts.granted(waiter->parkedCpu);
-                        waiter->wakerCpu = wakerCpu;
-                        waiter->grantedAt = grantedAt;
-                        waiter->word.store(Granted, std::memory_order_release);
-                        batch.add(waiter);
-                        state = next;
+                std::uint64_t state = m_state.load(std::memory_order_seq_cst);
+                std::uint64_t cachedTail = 0;
+                while (!batch.full() && StateWord::mayWake(state, limit()) &&
+                       m_queue.size() > StateWord::spinning(state)) {
+                    // The top waiter gets a running slot, then a packet claimed on its behalf:
+                    // it wakes with its packet and never finds the queue empty.
+                    const std::uint64_t next = state - StateWord::OneParked + StateWord::OneRunning;
+                    if (!m_state.compare_exchange_weak(state, next, std::memory_order_seq_cst,
+                                                       std::memory_order_relaxed))
+                        continue;
+                    Waiter *waiter = m_top;
+                    if (!m_queue.tryClaim(waiter->position, cachedTail)) {
+                        // A spinning or running thread took it first: nobody to wake.
+                        m_state.fetch_add(StateWord::OneParked - StateWord::OneRunning, std::memory_order_seq_cst);
+                        break;
                     }
+                    raisePeak(m_peakRunning, StateWord::running(next));
+                    removeWaiter(waiter);
+                    m_pendingStarts.granted(waiter->parkedCpu);
+                    waiter->wakerCpu = wakerCpu;
+                    waiter->grantedAt = grantedAt;
+                    waiter->word.store(Granted, std::memory_order_release);
+                    batch.add(waiter);
+                    state = next;
                 }
                 more = batch.full();
             }

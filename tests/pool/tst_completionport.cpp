@@ -46,6 +46,7 @@ private slots:
     void dequeueSaysWhetherItWaited();
     void aSpinningWaiterTakesAPostWithoutAWake();
     void postsBeyondTheSpinnersWakeTheMostRecentlyParked();
+    void aSpinnerThatLosesItsPacketToAFullSpinCountParks();
     void aSpinnerYieldsToAWokenThreadOnItsCpu();
     void aSpinnerOnItsWakersCpuYieldsToTheWaker();
     void theSpinIsJudgedByWhenThePacketCameNotWhenTheThreadRan_data();
@@ -587,6 +588,56 @@ void TestCompletionPort::postsBeyondTheSpinnersWakeTheMostRecentlyParked()
     port.close();
     first.join();
     QCOMPARE(firstGot.load(), std::uintptr_t(0));
+}
+
+// A spinner that saw a packet becomes a running thread, then claims it. When another thread
+// took the packet meanwhile and MaxSpinning (3) others spin by then, it must park, not count
+// a fourth spinner: the field holds three, and a fourth carried into the draining and closed
+// bits, so that the port closed itself once empty (found by manyProducersManyConsumers, 1 run
+// in 10 beside other tests).
+void TestCompletionPort::aSpinnerThatLosesItsPacketToAFullSpinCountParks()
+{
+    testpoints::Scope scope;
+    CompletionPort port(8);
+    std::atomic<std::uintptr_t> loserGot{0};
+    std::thread loser = takeOneAfterAHeldSpin(port, loserGot);
+    QVERIFY(testpoints::waitUntilPaused("port.spin.look", 30s));
+    QVERIFY(port.post({1, nullptr, 0, 0}));
+    testpoints::pauseAt("port.spin.claiming");
+    testpoints::release("port.spin.look");
+    QVERIFY(testpoints::waitUntilPaused("port.spin.claiming", 30s));
+
+    // This thread takes the packet the loser saw, and three others fill the spin count.
+    QCOMPARE(port.dequeue(0ns).packet.key, std::uintptr_t(1));
+    std::atomic<int> spinnersLooking{0};
+    testpoints::onReach("port.spin.look", [&](int) { spinnersLooking.fetch_add(1); });
+    testpoints::pauseAt("port.spin.look", 3);
+    std::atomic<std::uintptr_t> got[3]{};
+    std::vector<std::thread> spinners;
+    for (auto &slot : got)
+        spinners.push_back(takeOne(port, slot));
+    QTRY_COMPARE_WITH_TIMEOUT(spinnersLooking.load(), 3, 30000);
+
+    testpoints::release("port.spin.claiming"); // its claim fails: the queue is empty
+    QTRY_COMPARE_WITH_TIMEOUT(port.counters().parked, 1u, 30000);
+    QVERIFY(!port.isClosed());
+
+    // Every thread still gets a packet, none is told the port closed.
+    testpoints::reset();
+    port.leave();
+    for (std::uintptr_t key = 2; key <= 5; ++key)
+        QVERIFY(port.post({key, nullptr, 0, 0}));
+    loser.join();
+    for (auto &spinner : spinners)
+        spinner.join();
+    std::uintptr_t sum = loserGot.load();
+    for (auto &slot : got) {
+        QVERIFY(slot.load() != 0);
+        sum += slot.load();
+    }
+    QVERIFY(loserGot.load() != 0);
+    QCOMPARE(sum, std::uintptr_t(2 + 3 + 4 + 5));
+    QVERIFY(!port.isClosed());
 }
 
 // A spinner gives up its CPU to a thread that was handed a packet and waits to start on
