@@ -61,7 +61,8 @@ public:
 
     // Queues a packet. Returns false, and queues nothing, when the port is closed.
     // Thread-safe. Never blocks. Allocates at most once per 1024 posts (the Linux queue's
-    // segments, recycled as they empty), never to wake a waiter.
+    // segments, recycled as they empty), never to wake a waiter while fewer than 4M packets
+    // are queued (beyond that, a wake may move overflow packets into a new segment).
     bool post(const CompletionPacket &packet);
 
     // Waits for a packet, the timeout, close() or an alert. The calling thread stops running
