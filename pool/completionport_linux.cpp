@@ -227,8 +227,9 @@ public:
         }
     }
 
-    // Packets queued and not claimed: never more than were at the moment it returns (the tail is
-    // read before the head), so a peak taken from it is one the queue reached.
+    // Packets queued and not claimed, read without a lock. The tail is read before the head, so
+    // claims made meanwhile cannot make it count packets that are gone (a peak taken from it
+    // is one the queue reached).
     std::uint64_t size() const noexcept
     {
         const std::uint64_t tail = m_enqueuePosition.load(std::memory_order_seq_cst) & ~ClosedForPosts;
@@ -891,7 +892,7 @@ private:
     // Spins for `looks` looks, as long as this thread's recent waits say a packet is likely to
     // follow within microseconds (SpinBudget): taking it without a futex round trip is the
     // point of the fast path. The pauses between looks grow, so that spinners do not keep the
-    // state word's cache line away from the posting thread.
+    // queue's tail line away from the posting thread.
     // The caller counts as spinning in the state word, and a post wakes a parked thread only
     // for the packets the spinners will not take (wakeIfOwed): a packet that a
     // spinner catches costs no futex wake and wakes no second thread to find the queue empty.
