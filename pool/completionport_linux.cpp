@@ -950,7 +950,7 @@ private:
                 association.spin.caught(look);
                 return takeClaimed(position);
             }
-            if (!spinAgain(state)) {
+            if (!spinAgain()) {
                 spinning = false; // MaxSpinning others spin already: park, which looks once more
                 return std::nullopt;
             }
@@ -961,9 +961,9 @@ private:
     // A spinner that became a running thread to claim a packet and found it taken gives the
     // slot back and spins again, unless MaxSpinning others spin meanwhile (the field holds no
     // more): then it only gives the slot back. Returns whether it spins.
-    bool spinAgain(std::uint64_t &state) noexcept
+    bool spinAgain() noexcept
     {
-        state = m_state.load(std::memory_order_relaxed);
+        std::uint64_t state = m_state.load(std::memory_order_relaxed);
         for (;;) {
             const bool again = StateWord::spinning(state) < StateWord::MaxSpinning;
             const std::uint64_t next = state - StateWord::OneRunning + (again ? StateWord::OneSpinning : 0);
