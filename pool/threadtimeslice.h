@@ -19,9 +19,10 @@ namespace poolscope {
 inline constexpr std::chrono::microseconds MinThreadTimeSlice{100};
 inline constexpr std::chrono::microseconds MaxThreadTimeSlice{100'000};
 
-// Asks for `slice` (MinThreadTimeSlice..MaxThreadTimeSlice) for the calling thread, keeping
-// its policy and nice value. False when the kernel refused it or the thread runs a real-time
-// policy; kernels before 6.12 accept the call and ignore the slice (see threadTimeSlice()).
+// Asks for `slice` (MinThreadTimeSlice..MaxThreadTimeSlice, or 0 for the kernel's default
+// again) for the calling thread, keeping its policy and nice value. False when the kernel
+// refused it or the thread runs a real-time policy; kernels before 6.12 accept the call and
+// ignore the slice (see threadTimeSlice()).
 // Calling thread only. Never blocks.
 bool requestThreadTimeSlice(std::chrono::microseconds slice) noexcept;
 

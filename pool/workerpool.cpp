@@ -658,6 +658,8 @@ private:
         platform::nameCurrentThread(name); // cut to what the OS keeps, the number kept
         if (m_options.timeSlice.count() != 0)
             requestThreadTimeSlice(m_options.timeSlice); // a refusal leaves the kernel's default: no error
+        else
+            detail::setThreadAdaptiveTimeSlice(m_options.adaptiveTimeSlice);
         WorkerSlot &slot = m_slots[index];
         WorkerLatency *const latency = slot.latency.load(std::memory_order_acquire);
         detail::setThreadBlockingHook(latency ? &Impl::onBlockingChangedTimed : &Impl::onBlockingChanged, &slot);
@@ -710,6 +712,7 @@ private:
         POOLSCOPE_TEST_POINT("workerpool.worker.leaving");
         m_port.leave();
         detail::setThreadBlockingHook(nullptr, nullptr);
+        detail::setThreadAdaptiveTimeSlice(false);
         std::lock_guard lock(m_controlMutex);
         // Replaced during a graceful shutdown too: the queue still has to drain.
         if (replaceMe && !m_port.isClosed()) {

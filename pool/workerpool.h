@@ -42,6 +42,12 @@ struct WorkerPoolOptions {
     // busy machine it cuts the p99 of a wake from milliseconds to tens of microseconds, and
     // costs more context switches when posters and workers share a CPU. Linux >= 6.12.
     std::chrono::microseconds timeSlice{0};
+    // With timeSlice 0: a worker whose wakes are sparse (it parks with no spin left) asks for
+    // MinThreadTimeSlice while it waits, so that its wake preempts the poster's CPU, and
+    // returns to the kernel's default as soon as it takes a unit without waiting (a stream
+    // or a backlog). The wake gains of a short slice without its cost under load
+    // (completionport_linux.cpp, AdaptiveTimeSlice). Off: the kernel's default throughout.
+    bool adaptiveTimeSlice = true;
 };
 
 enum class ShutdownMode : std::uint8_t {

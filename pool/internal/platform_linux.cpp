@@ -157,7 +157,7 @@ bool readAttributes(SchedAttributes &attributes) noexcept
 
 bool requestThreadTimeSlice(std::chrono::microseconds slice) noexcept
 {
-    if (slice < MinThreadTimeSlice || slice > MaxThreadTimeSlice)
+    if (slice.count() != 0 && (slice < MinThreadTimeSlice || slice > MaxThreadTimeSlice))
         return false;
     SchedAttributes attributes;
     if (!readAttributes(attributes))
@@ -168,7 +168,7 @@ bool requestThreadTimeSlice(std::chrono::microseconds slice) noexcept
     // flags only reset-on-fork is carried over (this size has no utilisation clamps).
     attributes.size = static_cast<std::uint32_t>(sizeof attributes);
     attributes.sched_flags &= ResetOnForkFlag;
-    attributes.sched_runtime = static_cast<std::uint64_t>(std::chrono::nanoseconds(slice).count());
+    attributes.sched_runtime = static_cast<std::uint64_t>(std::chrono::nanoseconds(slice).count()); // 0: default
     attributes.sched_deadline = 0;
     attributes.sched_period = 0;
     return ::syscall(SYS_sched_setattr, 0, &attributes, 0u) == 0;

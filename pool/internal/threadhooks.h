@@ -15,4 +15,9 @@ using BlockingHook = void (*)(void *context, bool blocked) noexcept;
 // thread installs its own.
 void setThreadBlockingHook(BlockingHook hook, void *context) noexcept;
 
+// Lets the calling thread's time slice follow how its packets come (CompletionPort's
+// AdaptiveTimeSlice): short while it waits for sparse wakes, the kernel's default otherwise.
+// Owner thread only; a thread that leaves it on keeps it for every port it dequeues from.
+void setThreadAdaptiveTimeSlice(bool adaptive) noexcept;
+
 } // namespace poolscope::detail

@@ -3,6 +3,8 @@
 
 #include "completionport.h"
 #include "testpoints.h"
+#include "threadhooks.h"
+#include "threadtimeslice.h"
 #include "testprinters.h"
 
 #include <QtTest>
@@ -51,6 +53,7 @@ private slots:
     void aSpinnerOnItsWakersCpuYieldsToTheWaker();
     void theSpinIsJudgedByWhenThePacketCameNotWhenTheThreadRan_data();
     void theSpinIsJudgedByWhenThePacketCameNotWhenTheThreadRan();
+    void anAdaptiveSliceIsShortOnlyWhileWakesAreSparse();
 };
 
 void TestCompletionPort::outcomes_data()
@@ -838,6 +841,82 @@ void TestCompletionPort::theSpinIsJudgedByWhenThePacketCameNotWhenTheThreadRan()
         QCOMPARE(secondSpin.load(), firstSpin.load());
     else
         QCOMPARE(secondSpin.load(), firstSpin.load() / 2);
+}
+
+// A thread that opts in asks for the shortest slice when it parks with no spin left, keeps it
+// while its wakes stay sparse (no syscall per wake), and returns to the kernel's default as
+// soon as it takes a packet without parking.
+void TestCompletionPort::anAdaptiveSliceIsShortOnlyWhileWakesAreSparse()
+{
+    std::chrono::nanoseconds probed{-1}, kernelDefault{-1};
+    std::thread([&] {
+        kernelDefault = threadTimeSlice();
+        if (requestThreadTimeSlice(std::chrono::microseconds(300)))
+            probed = threadTimeSlice();
+    }).join();
+    if (probed != std::chrono::microseconds(300))
+        QSKIP("this kernel keeps no per-thread time slice (Linux >= 6.12 does)");
+    QVERIFY(kernelDefault != MinThreadTimeSlice);
+
+    testpoints::Scope scope;
+    CompletionPort port(1);
+    std::atomic<int> shortRequests{0}, defaultRequests{0};
+    testpoints::onReach("port.slice.short", [&](int) { shortRequests.fetch_add(1); });
+    testpoints::onReach("port.slice.default", [&](int) { defaultRequests.fetch_add(1); });
+
+    std::vector<std::pair<std::uintptr_t, std::chrono::nanoseconds>> slices; // the thread's; read after join
+    std::thread thread([&] {
+        detail::setThreadAdaptiveTimeSlice(true);
+        for (;;) {
+            const DequeueResult result = port.dequeue(30s);
+            if (!result.hasPacket())
+                return;
+            slices.emplace_back(result.packet.key, threadTimeSlice());
+        }
+    });
+    // Holds the thread in its next park for longer than any spin, then hands it `count` packets.
+    std::uintptr_t key = 0;
+    const auto parkLongThenPost = [&](int count) {
+        testpoints::pauseAt("port.park.clocked");
+        if (!testpoints::waitUntilPaused("port.park.clocked", 30s))
+            return false;
+        std::this_thread::sleep_for(1ms); // the park's length under test, not synchronisation
+        for (int i = 0; i < count; ++i)
+            port.post({++key, nullptr, 0, 0});
+        testpoints::release("port.park.clocked");
+        return true;
+    };
+
+    // Each long park halves the spin budget; the park that finds none left asks for the short
+    // slice, before it parks.
+    int longParks = 0;
+    while (shortRequests.load() == 0 && longParks < 20) {
+        QVERIFY(parkLongThenPost(1));
+        ++longParks;
+    }
+    QCOMPARE(shortRequests.load(), 1);
+    QVERIFY(longParks > 1); // a fresh thread spins first
+    const std::uintptr_t firstShortWake = key;
+    // Two more sparse wakes keep it, with no further request.
+    QVERIFY(parkLongThenPost(1));
+    QVERIFY(parkLongThenPost(1));
+    // Then a packet waiting as it finishes the one it was woken for: the default again.
+    QVERIFY(parkLongThenPost(2));
+    QTRY_COMPARE_WITH_TIMEOUT(port.counters().parked, 1u, 30000);
+    port.close();
+    thread.join();
+
+    QCOMPARE(shortRequests.load(), 2); // the last park found no spin left again
+    QCOMPARE(defaultRequests.load(), 1);
+    QCOMPARE(slices.size(), std::size_t(key));
+    for (const auto &[packet, slice] : slices) {
+        if (packet < firstShortWake)
+            QCOMPARE(slice, kernelDefault); // spun or parked with spin left: not asked for
+        else if (packet < key)
+            QCOMPARE(slice, std::chrono::nanoseconds(MinThreadTimeSlice)); // the sparse wakes
+        else
+            QCOMPARE(slice, kernelDefault); // taken without parking
+    }
 }
 
 QTEST_GUILESS_MAIN(TestCompletionPort)
