@@ -471,15 +471,16 @@ std::string yardstickTable(Results &results, const std::vector<std::string> &met
 // Per metric: Poolscope's median and spread, the best peer of each repetition (peers swing
 // from run to run, so the best one is picked per repetition, not from the medians), the
 // ratio to it and to the busy-poll limit measured in the same repetition, and what the
-// variants (latency timing, sampler) keep of the plain pool; the short-slice variant's own
-// median and its ratio to the best peer of the same repetition.
+// variants (latency timing, sampler) keep of the plain pool, what the adaptive time slice
+// gives it (the plain pool against the one without); the short-slice variant's own median and
+// its ratio to the best peer of the same repetition.
 std::string summaryTable(Results &results, const std::vector<std::string> &metricOrder)
 {
     std::ostringstream out;
     out << "\n| metric | poolscope median (min-max) | best peer per repetition, median | vs best peer | vs best peer, same fabric |"
-           " vs the peer with the best median | vs busy-poll | +latency / plain | +sampler / plain | +slice median |"
-           " +slice vs best peer |\n"
-           "|---|---|---|---|---|---|---|---|---|---|---|\n";
+           " vs the peer with the best median | vs busy-poll | +latency / plain | +sampler / plain | plain / -adaptive |"
+           " +slice median | +slice vs best peer |\n"
+           "|---|---|---|---|---|---|---|---|---|---|---|---|\n";
     // The CPU-to-CPU round trip each contender ran beside, per repetition (NaN when unknown).
     const auto roundTrip = [&](const std::string &name, std::size_t rep) {
         const auto &values = results[name]["cpu round trip ns"];
@@ -496,8 +497,8 @@ std::string summaryTable(Results &results, const std::vector<std::string> &metri
             metric.find("round trip") != std::string::npos)
             continue;
         const std::vector<double> &values = ours.at(metric);
-        std::vector<double> best, versusBest, versusBestSameFabric, versusLimit, latencyKeeps, samplerKeeps, slice,
-            sliceVersusBest;
+        std::vector<double> best, versusBest, versusBestSameFabric, versusLimit, latencyKeeps, samplerKeeps,
+            adaptiveGives, slice, sliceVersusBest;
         std::map<std::string, int> bestNames;
         for (std::size_t rep = 0; rep < values.size(); ++rep) {
             double bestValue = NAN, bestSameFabric = NAN;
@@ -531,6 +532,7 @@ std::string summaryTable(Results &results, const std::vector<std::string> &metri
             versusLimit.push_back(advantage(metric, values[rep], sameRep("busy-poll limit")));
             latencyKeeps.push_back(advantage(metric, sameRep("poolscope +latency"), values[rep]));
             samplerKeeps.push_back(advantage(metric, sameRep("poolscope +sampler"), values[rep]));
+            adaptiveGives.push_back(advantage(metric, values[rep], sameRep("poolscope -adaptive")));
         }
         std::string names;
         for (const auto &[name, count] : bestNames)
@@ -549,11 +551,12 @@ std::string summaryTable(Results &results, const std::vector<std::string> &metri
             std::snprintf(steadyCell, sizeof steadyCell, "%.2fx (%s)", versusPeer(results, "poolscope", steadyPeer, metric),
                           steadyPeer.c_str());
         char row[800];
-        std::snprintf(row, sizeof row, "| %s | %.4g (%.4g-%.4g) | %.4g (%s) | %.2fx | %s | %s | %.2fx | %.2fx | %.2fx | %.4g | %.2fx |\n",
+        std::snprintf(row, sizeof row, "| %s | %.4g (%.4g-%.4g) | %.4g (%s) | %.2fx | %s | %s | %.2fx | %.2fx | %.2fx | %.2fx | %.4g | %.2fx |\n",
                       metric.c_str(), median(values), *std::min_element(values.begin(), values.end()),
                       *std::max_element(values.begin(), values.end()), median(best), names.c_str(),
                       median(withoutNan(versusBest)), sameFabricCell, steadyCell, median(withoutNan(versusLimit)),
-                      median(withoutNan(latencyKeeps)), median(withoutNan(samplerKeeps)), median(withoutNan(slice)),
+                      median(withoutNan(latencyKeeps)), median(withoutNan(samplerKeeps)),
+                      median(withoutNan(adaptiveGives)), median(withoutNan(slice)),
                       median(withoutNan(sliceVersusBest)));
         out << row;
     }
@@ -580,8 +583,10 @@ std::string summaryTable(Results &results, const std::vector<std::string> &metri
            "among those whose round trip was within 30 % of Poolscope's, and says in how many repetitions one was. "
            "\"The peer with the best median\" is issue 13's method: one peer per metric, the one whose median over the "
            "repetitions is best, and the median of per-repetition ratios against it. "
-           "The last two columns compare the pool with latency timing, "
-           "and with a 60 Hz sampler, to the plain pool; +slice is the pool whose workers ask for a 100 us time slice.\n";
+           "+latency and +sampler compare the pool with latency timing, "
+           "and with a 60 Hz sampler, to the plain pool; -adaptive is the pool without the adaptive time slice "
+           "(WorkerPoolOptions::adaptiveTimeSlice off: the kernel's default slice throughout); +slice is the pool whose workers "
+           "ask for a 100 us time slice all the time.\n";
     return out.str();
 }
 
@@ -625,6 +630,8 @@ int main(int argc, char **argv)
         {"poolscope", [] { return std::make_unique<PoolscopeContender>(PoolscopeContender::Variant{}); }},
         {"poolscope +latency", [] { return std::make_unique<PoolscopeContender>(PoolscopeContender::Variant{.latency = true}); }},
         {"poolscope +sampler", [] { return std::make_unique<PoolscopeContender>(PoolscopeContender::Variant{.sampler = true}); }},
+        {"poolscope -adaptive",
+         [] { return std::make_unique<PoolscopeContender>(PoolscopeContender::Variant{.adaptiveSlice = false}); }},
         {"poolscope +slice", [] { return std::make_unique<PoolscopeContender>(PoolscopeContender::Variant{.shortSlice = true}); }},
         {"asio::thread_pool", [] { return std::make_unique<AsioContender>(); }},
         {"oneTBB task_arena", [] { return std::make_unique<TbbContender>(); }},

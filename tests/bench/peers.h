@@ -43,12 +43,13 @@ public:
         bool latency = false;
         bool sampler = false;
         bool shortSlice = false; // workers ask for a 100 us time slice (WorkerPoolOptions::timeSlice)
+        bool adaptiveSlice = true; // WorkerPoolOptions::adaptiveTimeSlice
     };
     explicit PoolscopeContender(Variant variant) : m_variant(variant) {}
     std::string name() const override
     {
         return std::string("poolscope") + (m_variant.latency ? " +latency" : "") + (m_variant.sampler ? " +sampler" : "") +
-               (m_variant.shortSlice ? " +slice" : "");
+               (m_variant.shortSlice ? " +slice" : "") + (m_variant.adaptiveSlice ? "" : " -adaptive");
     }
     void start(unsigned workers) override
     {
@@ -56,7 +57,8 @@ public:
             .workers = workers,
             .concurrency = workers,
             .measureLatency = m_variant.latency,
-            .timeSlice = std::chrono::microseconds(m_variant.shortSlice ? 100 : 0)});
+            .timeSlice = std::chrono::microseconds(m_variant.shortSlice ? 100 : 0),
+            .adaptiveTimeSlice = m_variant.adaptiveSlice});
         if (m_variant.sampler) {
             m_sampler = std::make_unique<poolscope::Sampler>(poolscope::SamplerOptions{.rateHz = 60});
             m_sampler->setSource(poolscope::Sampler::sourceFor(*m_pool));
