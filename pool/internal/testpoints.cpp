@@ -64,6 +64,9 @@ void release(std::string_view name)
     std::lock_guard lock(r.mutex);
     Point &point = r.pointLocked(name);
     point.pausesLeft = 0;
+    // Released threads stop counting at once, not when they next run: a pause armed right
+    // after this is waited for anew, not found in a thread that has yet to leave the point.
+    point.pausedNow = 0;
     ++point.releases;
     r.changed.notify_all();
 }
@@ -85,6 +88,7 @@ void reset()
     r.armed.store(false, std::memory_order_release);
     for (auto &[name, point] : r.points) {
         point.pausesLeft = 0;
+        point.pausedNow = 0;
         point.hits = 0;
         point.action = nullptr;
         ++point.releases;
@@ -121,8 +125,7 @@ void reached(std::string_view name)
     ++point.pausedNow;
     const std::uint64_t releases = point.releases;
     r.changed.notify_all();
-    r.changed.wait(lock, [&] { return point.releases != releases; });
-    --point.pausedNow;
+    r.changed.wait(lock, [&] { return point.releases != releases; }); // release() uncounted it
 }
 
 } // namespace poolscope::testpoints

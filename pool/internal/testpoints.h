@@ -32,7 +32,8 @@ void pauseAt(std::string_view name, int count = 1);
 // Waits until a thread is stopped at `name` (true), or until `timeout` (false).
 bool waitUntilPaused(std::string_view name, std::chrono::milliseconds timeout);
 
-// Lets every thread stopped at `name` go on, and disarms the remaining pauses there.
+// Lets every thread stopped at `name` go on, and disarms the remaining pauses there. They stop
+// counting as paused at once, so a waitUntilPaused() after a new pauseAt() waits for a new stop.
 void release(std::string_view name);
 
 // Runs `action` on every thread that reaches `name`, before any pause there, until reset().
