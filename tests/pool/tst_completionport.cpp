@@ -13,6 +13,7 @@
 #include <chrono>
 #include <latch>
 #include <mutex>
+#include <semaphore>
 #include <string>
 #include <thread>
 #include <vector>
@@ -864,20 +865,42 @@ void TestCompletionPort::anAdaptiveSliceIsShortOnlyWhileWakesAreSparse()
     testpoints::onReach("port.slice.short", [&](int) { shortRequests.fetch_add(1); });
     testpoints::onReach("port.slice.default", [&](int) { defaultRequests.fetch_add(1); });
 
+    // The thread dequeues only when the test lets it, so that the test arms the pause point
+    // for a park before the thread can get there.
+    std::counting_semaphore<> dequeues(0);
     std::vector<std::pair<std::uintptr_t, std::chrono::nanoseconds>> slices; // the thread's; read after join
     std::thread thread([&] {
         detail::setThreadAdaptiveTimeSlice(true);
         for (;;) {
+            dequeues.acquire();
             const DequeueResult result = port.dequeue(30s);
             if (!result.hasPacket())
                 return;
             slices.emplace_back(result.packet.key, threadTimeSlice());
         }
     });
-    // Holds the thread in its next park for longer than any spin, then hands it `count` packets.
+    // A failed check returns early: the thread must still end.
+    struct Joiner {
+        CompletionPort &port;
+        std::counting_semaphore<> &dequeues;
+        std::thread &thread;
+        ~Joiner()
+        {
+            if (!thread.joinable())
+                return;
+            port.close();
+            testpoints::reset();
+            dequeues.release(100);
+            thread.join();
+        }
+    } joiner{port, dequeues, thread};
+
+    // Lets the thread take `count` packets: it parks for the first, is held there longer than
+    // any spin, and the packets come while it is parked.
     std::uintptr_t key = 0;
     const auto parkLongThenPost = [&](int count) {
         testpoints::pauseAt("port.park.clocked");
+        dequeues.release(count);
         if (!testpoints::waitUntilPaused("port.park.clocked", 30s))
             return false;
         std::this_thread::sleep_for(1ms); // the park's length under test, not synchronisation
@@ -902,6 +925,8 @@ void TestCompletionPort::anAdaptiveSliceIsShortOnlyWhileWakesAreSparse()
     QVERIFY(parkLongThenPost(1));
     // Then a packet waiting as it finishes the one it was woken for: the default again.
     QVERIFY(parkLongThenPost(2));
+    // And a park once more, with no spin left.
+    dequeues.release(1);
     QTRY_COMPARE_WITH_TIMEOUT(port.counters().parked, 1u, 30000);
     port.close();
     thread.join();
@@ -910,12 +935,15 @@ void TestCompletionPort::anAdaptiveSliceIsShortOnlyWhileWakesAreSparse()
     QCOMPARE(defaultRequests.load(), 1);
     QCOMPARE(slices.size(), std::size_t(key));
     for (const auto &[packet, slice] : slices) {
-        if (packet < firstShortWake)
-            QCOMPARE(slice, kernelDefault); // spun or parked with spin left: not asked for
-        else if (packet < key)
-            QCOMPARE(slice, std::chrono::nanoseconds(MinThreadTimeSlice)); // the sparse wakes
-        else
-            QCOMPARE(slice, kernelDefault); // taken without parking
+        const auto expected = packet >= firstShortWake && packet < key
+                                  ? std::chrono::nanoseconds(MinThreadTimeSlice) // the sparse wakes
+                                  : kernelDefault; // spun or parked with spin left, or taken without parking
+        QVERIFY2(slice == expected, qPrintable(QStringLiteral("packet %1 of %2 (first short %3): slice %4 ns, expected %5 ns")
+                                                   .arg(packet)
+                                                   .arg(key)
+                                                   .arg(firstShortWake)
+                                                   .arg(slice.count())
+                                                   .arg(expected.count())));
     }
 }
 
