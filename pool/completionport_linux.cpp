@@ -548,14 +548,14 @@ private:
 // starts at once only if the kernel lets it preempt that thread, and EEVDF does so when the
 // woken thread's deadline is the earlier one: a short requested slice gives it that. A short
 // slice all the time ("+slice" in peer_bench) costs where workers and posters share a CPU
-// for long: 2.6x the switches of a flood, 1.3x the drain time of bursts, and 1.5-2x the
-// late units of a 20 us stream (README, "Session 12"). So the slice follows the spin budget:
+// for long: 2.6x the switches of a flood, 1.27x the drain time of bursts, and 1.45x the late
+// units of a 20 us stream (README, "Session 12"). So the slice follows the spin budget:
 // a thread asks for MinThreadTimeSlice when it parks with no spin left (its wakes are
 // sparse, and each one is a wake that should preempt), and for the default again as soon as
 // it takes a packet without parking (a stream or a backlog, where it competes for the CPU).
-// A syscall per change of regime, none per packet. Measured (README, "Session 13"): the
-// idle-poster wake p50 0.68-0.70x, the running poster's p99.9 from 2.8 ms to 0.19 ms, the
-// stream and the bursts within their spread.
+// A syscall per change of regime, none per packet. Measured (README, "Session 13"): the wake
+// p50s about halved (2.9 against 5.7 us after a 50 us gap), the running poster's p99.9 from
+// 3.2 ms to 0.23 ms; floods, bursts' drain time and the stream as without it.
 // Thread safety: the owning thread only (it lives in the thread's ThreadAssociation).
 class AdaptiveTimeSlice {
 public:
