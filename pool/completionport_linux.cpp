@@ -553,9 +553,10 @@ private:
 // a thread asks for MinThreadTimeSlice when it parks with no spin left (its wakes are
 // sparse, and each one is a wake that should preempt), and for the default again as soon as
 // it takes a packet without parking (a stream or a backlog, where it competes for the CPU).
-// A syscall per change of regime, none per packet. Measured (README, "Session 13"): the wake
-// p50s about halved (2.9 against 5.7 us after a 50 us gap), the running poster's p99.9 from
-// 3.2 ms to 0.23 ms; floods, bursts' drain time and the stream as without it.
+// Two syscalls per change of regime (read and set the attributes), none per packet.
+// Measured (README, "Session 13"): the wake p50s about halved (2.9 against 5.7 us after a
+// 50 us gap), the running poster's p99.9 from 3.2 ms to 0.23 ms; floods, bursts' drain time
+// and the stream as without it.
 // Thread safety: the owning thread only (it lives in the thread's ThreadAssociation).
 class AdaptiveTimeSlice {
 public:
