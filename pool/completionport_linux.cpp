@@ -576,17 +576,14 @@ public:
         }
     }
 
-    // Took a packet without parking.
-    void busy() noexcept
-    {
-        if (m_short) [[unlikely]]
-            useDefault();
-    }
+    // Took a packet without parking (the work path: one test of a flag unless it holds the
+    // short slice).
+    void busy() noexcept { useDefault(); }
 
 private:
     void useDefault() noexcept
     {
-        if (!m_short)
+        if (!m_short) [[likely]]
             return;
         POOLSCOPE_TEST_POINT("port.slice.default");
         requestThreadTimeSlice(std::chrono::microseconds::zero());
@@ -1040,7 +1037,7 @@ private:
         bool claimed = false; // claimed a packet instead of parking
         std::uint64_t claimedPosition = 0;
         std::optional<DequeueResult> leftEarly;
-        association.slice.parking(association.spin.looks()); // a syscall at most: outside the lock
+        association.slice.parking(association.spin.looks()); // syscalls, if any, outside the lock
         const int parkedCpu = sched_getcpu(); // outside the lock; a futex wait follows anyway
         {
             std::lock_guard lock(m_waitersMutex);
